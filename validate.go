@@ -1,0 +1,225 @@
+package grouping
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+)
+
+// ValidateName trims surrounding space from name and checks that the rest is
+// valid UTF-8 of 1 to [MaxNameLength] characters without control characters.
+// field names the input in the returned [Invalid] error.
+func ValidateName(field, name string) (string, error) {
+	name = strings.TrimSpace(name)
+	switch {
+	case name == "":
+		return "", InvalidField(field, "%s is required", field)
+	case !utf8.ValidString(name):
+		return "", InvalidField(field, "%s must be valid UTF-8", field)
+	case utf8.RuneCountInString(name) > MaxNameLength:
+		return "", InvalidField(field, "%s must be at most %d characters", field, MaxNameLength)
+	case strings.IndexFunc(name, unicode.IsControl) >= 0:
+		return "", InvalidField(field, "%s must not contain control characters", field)
+	}
+	return name, nil
+}
+
+// ValidateText checks free text such as a description: valid UTF-8, at most
+// max characters, and no control characters other than tab, line feed and
+// carriage return.
+func ValidateText(field, text string, max int) error {
+	switch {
+	case !utf8.ValidString(text):
+		return InvalidField(field, "%s must be valid UTF-8", field)
+	case utf8.RuneCountInString(text) > max:
+		return InvalidField(field, "%s must be at most %d characters", field, max)
+	case strings.IndexFunc(text, isForbiddenControl) >= 0:
+		return InvalidField(field, "%s must not contain control characters", field)
+	}
+	return nil
+}
+
+func isForbiddenControl(r rune) bool {
+	return unicode.IsControl(r) && r != '\t' && r != '\n' && r != '\r'
+}
+
+// ValidateID checks that id is set (not the nil UUID).
+func ValidateID(field string, id uuid.UUID) error {
+	if id == uuid.Nil {
+		return InvalidField(field, "%s is required", field)
+	}
+	return nil
+}
+
+// FoldName returns the key under which group names are compared: name with
+// surrounding space trimmed and every letter replaced by one fixed member of
+// its Unicode simple case-folding class. Two names collide exactly when
+// strings.EqualFold reports the trimmed names equal.
+func FoldName(name string) string {
+	return strings.Map(foldRune, strings.TrimSpace(name))
+}
+
+// foldRune maps r to the smallest rune of its case-folding orbit.
+func foldRune(r rune) rune {
+	min := r
+	for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+		if f < min {
+			min = f
+		}
+	}
+	return min
+}
+
+// Validate checks a new group and returns it with its name trimmed.
+func (g NewGroup) Validate() (NewGroup, error) {
+	name, err := ValidateName("name", g.Name)
+	if err != nil {
+		return NewGroup{}, err
+	}
+	if err := ValidateText("description", g.Description, MaxDescriptionLength); err != nil {
+		return NewGroup{}, err
+	}
+	return NewGroup{Name: name, Description: g.Description}, nil
+}
+
+// Validate checks an update and returns it with its name trimmed.
+func (u GroupUpdate) Validate() (GroupUpdate, error) {
+	if u.Name == nil && u.Description == nil && u.Archived == nil {
+		return GroupUpdate{}, InvalidField("", "at least one of name, description or archived is required")
+	}
+	if u.IfVersion < 0 {
+		return GroupUpdate{}, InvalidField("version", "version must not be negative")
+	}
+	if u.Name != nil {
+		name, err := ValidateName("name", *u.Name)
+		if err != nil {
+			return GroupUpdate{}, err
+		}
+		u.Name = &name
+	}
+	if u.Description != nil {
+		if err := ValidateText("description", *u.Description, MaxDescriptionLength); err != nil {
+			return GroupUpdate{}, err
+		}
+	}
+	return u, nil
+}
+
+// Validate checks an organisation and returns it with its name trimmed.
+func (o Organisation) Validate() (Organisation, error) {
+	if err := ValidateID("id", o.ID); err != nil {
+		return Organisation{}, err
+	}
+	name, err := ValidateName("name", o.Name)
+	if err != nil {
+		return Organisation{}, err
+	}
+	o.Name = name
+	return o, nil
+}
+
+// Validate checks a channel upsert and returns it with its name trimmed, its
+// CreatedAt normalised and its Users free of duplicates.
+func (c ChannelUpsert) Validate() (ChannelUpsert, error) {
+	for _, id := range []struct {
+		field string
+		id    uuid.UUID
+	}{{"channels_id", c.ID}, {"organisation_id", c.OrganisationID}, {"owner_id", c.OwnerID}} {
+		if err := ValidateID(id.field, id.id); err != nil {
+			return ChannelUpsert{}, err
+		}
+	}
+	name, err := ValidateName("name", c.Name)
+	if err != nil {
+		return ChannelUpsert{}, err
+	}
+	c.Name = name
+	if err := ValidateText("description", c.Description, MaxDescriptionLength); err != nil {
+		return ChannelUpsert{}, err
+	}
+	if c.MessageCount < 0 {
+		return ChannelUpsert{}, InvalidField("message_count", "message_count must not be negative")
+	}
+	if !c.CreatedAt.IsZero() {
+		c.CreatedAt = Timestamp(c.CreatedAt)
+	}
+	if c.Users != nil {
+		seen := make(map[uuid.UUID]bool, len(c.Users))
+		users := make([]uuid.UUID, 0, len(c.Users))
+		for _, u := range c.Users {
+			if err := ValidateID("users", u); err != nil {
+				return ChannelUpsert{}, err
+			}
+			if !seen[u] {
+				seen[u] = true
+				users = append(users, u)
+			}
+		}
+		c.Users = users
+	}
+	return c, nil
+}
+
+// Validate checks the platform account of an attach.
+func (a ChannelGroupAttach) Validate() (ChannelGroupAttach, error) {
+	if err := ValidatePlatformID(a.PlatformID); err != nil {
+		return ChannelGroupAttach{}, err
+	}
+	if a.PlatformGroupID == "" {
+		return ChannelGroupAttach{}, InvalidField("platformGroupId", "platformGroupId is required")
+	}
+	if err := ValidateText("platformGroupId", a.PlatformGroupID, MaxPlatformGroupIDLength); err != nil {
+		return ChannelGroupAttach{}, err
+	}
+	if strings.ContainsAny(a.PlatformGroupID, "\t\n\r") {
+		return ChannelGroupAttach{}, InvalidField("platformGroupId", "platformGroupId must not contain control characters")
+	}
+	if err := ValidateText("platformGroupName", a.PlatformGroupName, MaxNameLength); err != nil {
+		return ChannelGroupAttach{}, err
+	}
+	return a, nil
+}
+
+// ValidatePlatformID checks a platformId: 1–255 characters from
+// [A-Za-z0-9-].
+func ValidatePlatformID(id string) error {
+	if id == "" {
+		return InvalidField("platformId", "platformId is required")
+	}
+	if len(id) > MaxPlatformGroupIDLength {
+		return InvalidField("platformId", "platformId must be at most %d characters", MaxPlatformGroupIDLength)
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-') {
+			return InvalidField("platformId", "platformId must match ^[A-Za-z0-9-]+$")
+		}
+	}
+	return nil
+}
+
+// ValidateIDList checks that ids holds each ID of want exactly once and
+// nothing else. It is the rule of every reorder operation; field names the
+// input in the returned error.
+func ValidateIDList(field string, ids, want []uuid.UUID) error {
+	wanted := make(map[uuid.UUID]bool, len(want))
+	for _, id := range want {
+		wanted[id] = true
+	}
+	seen := make(map[uuid.UUID]bool, len(ids))
+	for _, id := range ids {
+		switch {
+		case seen[id]:
+			return InvalidField(field, "%s lists %s more than once", field, id)
+		case !wanted[id]:
+			return InvalidField(field, "%s lists %s, which is not one of the items being ordered", field, id)
+		}
+		seen[id] = true
+	}
+	if len(seen) != len(wanted) {
+		return InvalidField(field, "%s must list all %d items exactly once, got %d", field, len(wanted), len(seen))
+	}
+	return nil
+}
