@@ -89,8 +89,8 @@ func (u GroupUpdate) Validate() (GroupUpdate, error) {
 	if u.Name == nil && u.Description == nil && u.Archived == nil {
 		return GroupUpdate{}, InvalidField("", "at least one of name, description or archived is required")
 	}
-	if u.IfVersion < 0 {
-		return GroupUpdate{}, InvalidField("version", "version must not be negative")
+	if err := ValidateVersion(u.IfVersion); err != nil {
+		return GroupUpdate{}, err
 	}
 	if u.Name != nil {
 		name, err := ValidateName("name", *u.Name)
@@ -220,6 +220,15 @@ func ValidateIDList(field string, ids, want []uuid.UUID) error {
 	}
 	if len(seen) != len(wanted) {
 		return InvalidField(field, "%s must list all %d items exactly once, got %d", field, len(wanted), len(seen))
+	}
+	return nil
+}
+
+// ValidateVersion checks an expected group version: 0 (no condition) or a
+// positive version.
+func ValidateVersion(v int64) error {
+	if v < 0 {
+		return InvalidField("version", "version must not be negative")
 	}
 	return nil
 }

@@ -209,6 +209,9 @@ func (s *Store) UpsertChannel(_ context.Context, in grouping.ChannelUpsert) (gro
 
 // GetChannel implements grouping.Store.
 func (s *Store) GetChannel(_ context.Context, orgID, channelID uuid.UUID) (grouping.Channel, error) {
+	if err := storeutil.CheckIDs(storeutil.OrgID(orgID), storeutil.ChannelID(channelID)); err != nil {
+		return grouping.Channel{}, err
+	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	c, err := s.orgChannel(orgID, channelID)
@@ -220,6 +223,9 @@ func (s *Store) GetChannel(_ context.Context, orgID, channelID uuid.UUID) (group
 
 // DeleteChannel implements grouping.Store.
 func (s *Store) DeleteChannel(_ context.Context, orgID, channelID uuid.UUID) error {
+	if err := storeutil.CheckIDs(storeutil.OrgID(orgID), storeutil.ChannelID(channelID)); err != nil {
+		return err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c, err := s.orgChannel(orgID, channelID)
@@ -234,7 +240,7 @@ func (s *Store) DeleteChannel(_ context.Context, orgID, channelID uuid.UUID) err
 
 // AddChannelMember implements grouping.Store.
 func (s *Store) AddChannelMember(_ context.Context, orgID, channelID, userID uuid.UUID) error {
-	if err := grouping.ValidateID("user_id", userID); err != nil {
+	if err := storeutil.CheckIDs(storeutil.OrgID(orgID), storeutil.ChannelID(channelID), storeutil.UserID(userID)); err != nil {
 		return err
 	}
 	s.mu.Lock()
@@ -249,6 +255,9 @@ func (s *Store) AddChannelMember(_ context.Context, orgID, channelID, userID uui
 
 // RemoveChannelMember implements grouping.Store.
 func (s *Store) RemoveChannelMember(_ context.Context, orgID, channelID, userID uuid.UUID) error {
+	if err := storeutil.CheckIDs(storeutil.OrgID(orgID), storeutil.ChannelID(channelID), storeutil.UserID(userID)); err != nil {
+		return err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c, err := s.orgChannel(orgID, channelID)
@@ -264,6 +273,9 @@ func (s *Store) RemoveChannelMember(_ context.Context, orgID, channelID, userID 
 
 // CreateGroup implements grouping.Store.
 func (s *Store) CreateGroup(_ context.Context, orgID uuid.UUID, in grouping.NewGroup) (grouping.Group, error) {
+	if err := storeutil.CheckIDs(storeutil.OrgID(orgID)); err != nil {
+		return grouping.Group{}, err
+	}
 	in, err := in.Validate()
 	if err != nil {
 		return grouping.Group{}, err
@@ -301,6 +313,9 @@ func (o *organisation) checkName(key, name string, self uuid.UUID) error {
 
 // GetGroup implements grouping.Store.
 func (s *Store) GetGroup(_ context.Context, orgID, groupID uuid.UUID, opts grouping.GetGroupOptions) (grouping.Group, error) {
+	if err := storeutil.CheckIDs(storeutil.OrgID(orgID), storeutil.GroupID(groupID)); err != nil {
+		return grouping.Group{}, err
+	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	_, g, err := s.orgGroup(orgID, groupID)
@@ -312,6 +327,9 @@ func (s *Store) GetGroup(_ context.Context, orgID, groupID uuid.UUID, opts group
 
 // ListGroups implements grouping.Store.
 func (s *Store) ListGroups(_ context.Context, orgID uuid.UUID, opts grouping.ListGroupsOptions) (grouping.Page[grouping.Group], error) {
+	if err := storeutil.CheckIDs(storeutil.OrgID(orgID)); err != nil {
+		return grouping.Page[grouping.Group]{}, err
+	}
 	p, err := storeutil.NewPaging(storeutil.ListGroups, opts.Limit, opts.Cursor)
 	if err != nil {
 		return grouping.Page[grouping.Group]{}, err
@@ -335,6 +353,9 @@ func (s *Store) ListGroups(_ context.Context, orgID uuid.UUID, opts grouping.Lis
 
 // UpdateGroup implements grouping.Store.
 func (s *Store) UpdateGroup(_ context.Context, orgID, groupID uuid.UUID, u grouping.GroupUpdate) (grouping.Group, error) {
+	if err := storeutil.CheckIDs(storeutil.OrgID(orgID), storeutil.GroupID(groupID)); err != nil {
+		return grouping.Group{}, err
+	}
 	u, err := u.Validate()
 	if err != nil {
 		return grouping.Group{}, err
@@ -368,6 +389,12 @@ func (s *Store) UpdateGroup(_ context.Context, orgID, groupID uuid.UUID, u group
 
 // DeleteGroup implements grouping.Store.
 func (s *Store) DeleteGroup(_ context.Context, orgID, groupID uuid.UUID, ifVersion int64) error {
+	if err := storeutil.CheckIDs(storeutil.OrgID(orgID), storeutil.GroupID(groupID)); err != nil {
+		return err
+	}
+	if err := grouping.ValidateVersion(ifVersion); err != nil {
+		return err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	_, g, err := s.orgGroup(orgID, groupID)
@@ -388,6 +415,9 @@ func (s *Store) DeleteGroup(_ context.Context, orgID, groupID uuid.UUID, ifVersi
 
 // ReorderGroups implements grouping.Store.
 func (s *Store) ReorderGroups(_ context.Context, orgID uuid.UUID, groupIDs []uuid.UUID) error {
+	if err := storeutil.CheckIDs(storeutil.OrgID(orgID)); err != nil {
+		return err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	o, err := s.org(orgID)
@@ -426,6 +456,9 @@ func (s *Store) groupChannel(orgID, groupID, channelID uuid.UUID) (*group, *chan
 
 // AssignChannel implements grouping.Store.
 func (s *Store) AssignChannel(_ context.Context, orgID, groupID, channelID uuid.UUID) error {
+	if err := storeutil.CheckIDs(storeutil.OrgID(orgID), storeutil.GroupID(groupID), storeutil.ChannelID(channelID)); err != nil {
+		return err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	g, c, err := s.groupChannel(orgID, groupID, channelID)
@@ -446,6 +479,9 @@ func (s *Store) AssignChannel(_ context.Context, orgID, groupID, channelID uuid.
 
 // RemoveChannel implements grouping.Store.
 func (s *Store) RemoveChannel(_ context.Context, orgID, groupID, channelID uuid.UUID) error {
+	if err := storeutil.CheckIDs(storeutil.OrgID(orgID), storeutil.GroupID(groupID), storeutil.ChannelID(channelID)); err != nil {
+		return err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	g, c, err := s.groupChannel(orgID, groupID, channelID)
@@ -461,6 +497,9 @@ func (s *Store) RemoveChannel(_ context.Context, orgID, groupID, channelID uuid.
 
 // MoveChannel implements grouping.Store.
 func (s *Store) MoveChannel(_ context.Context, orgID, groupID, channelID uuid.UUID) error {
+	if err := storeutil.CheckIDs(storeutil.OrgID(orgID), storeutil.GroupID(groupID), storeutil.ChannelID(channelID)); err != nil {
+		return err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	g, c, err := s.groupChannel(orgID, groupID, channelID)
@@ -480,6 +519,9 @@ func (s *Store) MoveChannel(_ context.Context, orgID, groupID, channelID uuid.UU
 
 // ReorderGroupChannels implements grouping.Store.
 func (s *Store) ReorderGroupChannels(_ context.Context, orgID, groupID uuid.UUID, channelIDs []uuid.UUID) error {
+	if err := storeutil.CheckIDs(storeutil.OrgID(orgID), storeutil.GroupID(groupID)); err != nil {
+		return err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	_, g, err := s.orgGroup(orgID, groupID)
@@ -506,6 +548,9 @@ func (s *Store) ReorderGroupChannels(_ context.Context, orgID, groupID uuid.UUID
 
 // ListGroupChannels implements grouping.Store.
 func (s *Store) ListGroupChannels(_ context.Context, orgID, groupID uuid.UUID, opts grouping.ListChannelsOptions) (grouping.Page[grouping.Channel], error) {
+	if err := storeutil.CheckIDs(storeutil.OrgID(orgID), storeutil.GroupID(groupID)); err != nil {
+		return grouping.Page[grouping.Channel]{}, err
+	}
 	p, err := storeutil.NewPaging(storeutil.ListGroupChannels, opts.Limit, opts.Cursor)
 	if err != nil {
 		return grouping.Page[grouping.Channel]{}, err
@@ -534,6 +579,9 @@ func (s *Store) ListUngroupedChannels(_ context.Context, orgID uuid.UUID, opts g
 
 // ListDiscoverableChannels implements grouping.Store.
 func (s *Store) ListDiscoverableChannels(_ context.Context, orgID, userID uuid.UUID, opts grouping.ListChannelsOptions) (grouping.Page[grouping.Channel], error) {
+	if err := storeutil.CheckIDs(storeutil.UserID(userID)); err != nil {
+		return grouping.Page[grouping.Channel]{}, err
+	}
 	return s.listChannels(orgID, storeutil.ListDiscoverable, opts, func(c *channel) bool {
 		_, member := c.members[userID]
 		return !member
@@ -543,6 +591,9 @@ func (s *Store) ListDiscoverableChannels(_ context.Context, orgID, userID uuid.U
 // listChannels lists an organisation's live channels that keep passes, by
 // creation time and ID.
 func (s *Store) listChannels(orgID uuid.UUID, l storeutil.List, opts grouping.ListChannelsOptions, keep func(*channel) bool) (grouping.Page[grouping.Channel], error) {
+	if err := storeutil.CheckIDs(storeutil.OrgID(orgID)); err != nil {
+		return grouping.Page[grouping.Channel]{}, err
+	}
 	p, err := storeutil.NewPaging(l, opts.Limit, opts.Cursor)
 	if err != nil {
 		return grouping.Page[grouping.Channel]{}, err
@@ -568,13 +619,8 @@ func (s *Store) AttachChannel(_ context.Context, workspaceID, channelID uuid.UUI
 	if err != nil {
 		return grouping.ChannelGroup{}, err
 	}
-	for _, id := range []struct {
-		field string
-		id    uuid.UUID
-	}{{"workspaceId", workspaceID}, {"channelId", channelID}} {
-		if err := grouping.ValidateID(id.field, id.id); err != nil {
-			return grouping.ChannelGroup{}, err
-		}
+	if err := storeutil.CheckIDs(storeutil.WorkspaceID(workspaceID), storeutil.WSChannelID(channelID)); err != nil {
+		return grouping.ChannelGroup{}, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -606,6 +652,9 @@ func (s *Store) AttachChannel(_ context.Context, workspaceID, channelID uuid.UUI
 
 // DetachChannel implements grouping.Store.
 func (s *Store) DetachChannel(_ context.Context, workspaceID, channelID uuid.UUID) error {
+	if err := storeutil.CheckIDs(storeutil.WorkspaceID(workspaceID), storeutil.WSChannelID(channelID)); err != nil {
+		return err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	ak := attachKey{workspaceID, channelID}
@@ -620,6 +669,9 @@ func (s *Store) DetachChannel(_ context.Context, workspaceID, channelID uuid.UUI
 
 // GetChannelGroup implements grouping.Store.
 func (s *Store) GetChannelGroup(_ context.Context, workspaceID, channelGroupID uuid.UUID) (grouping.ChannelGroup, error) {
+	if err := storeutil.CheckIDs(storeutil.WorkspaceID(workspaceID), storeutil.ChannelGroupID(channelGroupID)); err != nil {
+		return grouping.ChannelGroup{}, err
+	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	cg, err := s.channelGroup(workspaceID, channelGroupID)
@@ -639,6 +691,9 @@ func (s *Store) channelGroup(workspaceID, id uuid.UUID) (*channelGroup, error) {
 
 // ListChannelGroups implements grouping.Store.
 func (s *Store) ListChannelGroups(_ context.Context, workspaceID uuid.UUID, opts grouping.ListChannelGroupsOptions) (grouping.Page[grouping.ChannelGroup], error) {
+	if err := storeutil.CheckIDs(storeutil.WorkspaceID(workspaceID)); err != nil {
+		return grouping.Page[grouping.ChannelGroup]{}, err
+	}
 	if opts.PlatformID != "" {
 		if err := grouping.ValidatePlatformID(opts.PlatformID); err != nil {
 			return grouping.Page[grouping.ChannelGroup]{}, err
@@ -661,6 +716,9 @@ func (s *Store) ListChannelGroups(_ context.Context, workspaceID uuid.UUID, opts
 
 // DeleteChannelGroup implements grouping.Store.
 func (s *Store) DeleteChannelGroup(_ context.Context, workspaceID, channelGroupID uuid.UUID) error {
+	if err := storeutil.CheckIDs(storeutil.WorkspaceID(workspaceID), storeutil.ChannelGroupID(channelGroupID)); err != nil {
+		return err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	cg, err := s.channelGroup(workspaceID, channelGroupID)
