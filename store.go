@@ -141,7 +141,8 @@ type Store interface {
 	ReorderGroups(ctx context.Context, orgID uuid.UUID, groupIDs []uuid.UUID) error
 
 	// AssignChannel puts an ungrouped channel at the end of the group.
-	// Assigning it to the group it is in already succeeds without change.
+	// Assigning it to the group it is in already succeeds without change,
+	// even when that group is archived.
 	// Errors: NotFound (organisation, group or channel), Conflict (the group
 	// is archived, or the channel is in another group).
 	AssignChannel(ctx context.Context, orgID, groupID, channelID uuid.UUID) error

@@ -1,0 +1,115 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"strconv"
+	"strings"
+)
+
+// ErrSchemaTooNew is returned by [Open], wrapped, for a database whose schema
+// version is newer than this version of the package knows: a newer program
+// has upgraded it, and opening it here could corrupt it.
+var ErrSchemaTooNew = errors.New("database schema is newer than this version of package sqlite supports")
+
+// migrationFiles holds the schema migrations, one file per version, named
+// NNNN_description.sql and numbered from 1 without gaps.
+//
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// migration is one step of the schema: applying it brings a database from
+// version Version-1 to Version.
+type migration struct {
+	version int
+	name    string
+	sql     string
+}
+
+// migrations is the parsed content of migrationFiles, in order.
+var migrations = mustLoadMigrations(migrationFiles)
+
+// schemaVersion is the schema version this package writes.
+var schemaVersion = len(migrations)
+
+func mustLoadMigrations(fsys fs.FS) []migration {
+	ms, err := loadMigrations(fsys)
+	if err != nil {
+		panic(err)
+	}
+	return ms
+}
+
+// loadMigrations reads and checks the migration files of fsys.
+func loadMigrations(fsys fs.FS) ([]migration, error) {
+	names, err := fs.Glob(fsys, "migrations/*.sql")
+	if err != nil {
+		return nil, err
+	}
+	ms := make([]migration, 0, len(names)) // Glob returns names in order
+	for i, name := range names {
+		base := path.Base(name)
+		num, _, ok := strings.Cut(base, "_")
+		v, err := strconv.Atoi(num)
+		if !ok || err != nil || len(num) != 4 {
+			return nil, fmt.Errorf("sqlite: migration %s: name must be NNNN_description.sql", base)
+		}
+		if v != i+1 {
+			return nil, fmt.Errorf("sqlite: migration %s: expected version %d", base, i+1)
+		}
+		b, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			return nil, err
+		}
+		ms = append(ms, migration{version: v, name: base, sql: string(b)})
+	}
+	return ms, nil
+}
+
+// migrate brings the database up to schemaVersion. The version is kept in
+// PRAGMA user_version. Other processes may open the same file at the same
+// time, so the version is read inside the write transaction that applies the
+// missing migrations: whoever gets the write lock first migrates, and the
+// others then find nothing left to do.
+func migrate(ctx context.Context, db *sql.DB) error {
+	tx, err := db.BeginTx(ctx, nil) // BEGIN IMMEDIATE: see the writer DSN
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	defer tx.Rollback()
+	if err := applyMigrations(ctx, tx, migrations); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("migrate: commit: %w", err)
+	}
+	return nil
+}
+
+// applyMigrations applies the migrations of ms that the database in tx does
+// not have yet.
+func applyMigrations(ctx context.Context, tx *sql.Tx, ms []migration) error {
+	var current int
+	if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&current); err != nil {
+		return fmt.Errorf("migrate: read schema version: %w", err)
+	}
+	if current > len(ms) {
+		return fmt.Errorf("%w: the file has schema version %d, this version knows versions up to %d; upgrade github.com/channelgrouping/grouping",
+			ErrSchemaTooNew, current, len(ms))
+	}
+	for _, m := range ms[current:] {
+		if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+			return fmt.Errorf("migrate: %s: %w", m.name, err)
+		}
+		// PRAGMA takes no parameters; m.version is an int.
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", m.version)); err != nil {
+			return fmt.Errorf("migrate: %s: set schema version: %w", m.name, err)
+		}
+	}
+	return nil
+}
