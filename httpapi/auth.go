@@ -9,7 +9,8 @@ import (
 )
 
 // Principal is who a request acts for: a user and the tenants that user may
-// act in.
+// act in. The discoverable-channels route lists channels for UserID and
+// answers 403 when it is the nil UUID.
 type Principal struct {
 	UserID        uuid.UUID
 	Organisations []uuid.UUID

@@ -1,0 +1,211 @@
+package httpapi
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"path"
+	"strings"
+
+	"github.com/channelgrouping/grouping"
+)
+
+// API serves a [grouping.Store] over HTTP. Create it with [New], then mount
+// it on a mux with [API.Register] or use it directly as an http.Handler.
+// An API is safe for concurrent use.
+type API struct {
+	store      grouping.Store
+	prefix     string
+	authn      Authenticator
+	authz      Authoriser
+	logger     *slog.Logger
+	extensions bool
+	open       bool
+
+	// probe holds every route with a marker handler; the fallback asks it
+	// which methods a path supports, to answer 405 with an Allow header.
+	probe *http.ServeMux
+	// mux is the API's own mux, used by ServeHTTP.
+	mux *http.ServeMux
+}
+
+// Option configures an [API] in [New].
+type Option func(*options) error
+
+type options struct {
+	prefix       string
+	authn        Authenticator
+	authz        Authoriser
+	logger       *slog.Logger
+	noExtensions bool
+	noAuth       bool
+	authnSet     bool
+	authzSet     bool
+	loggerSet    bool
+}
+
+// WithPrefix mounts every route under prefix, such as "/api/v1". The prefix
+// must start with a slash and be a clean path without wildcards; a trailing
+// slash is ignored. The default is no prefix.
+func WithPrefix(prefix string) Option {
+	return func(o *options) error {
+		p := strings.TrimSuffix(prefix, "/")
+		if p != "" && (!strings.HasPrefix(p, "/") || path.Clean(p) != p || strings.ContainsAny(p, "{}?#% \t\r\n")) {
+			return fmt.Errorf("httpapi: invalid prefix %q: want a clean path such as /api/v1", prefix)
+		}
+		o.prefix = p
+		return nil
+	}
+}
+
+// WithAuthenticator sets how a request becomes a [Principal]. Every route
+// but GET {prefix}/openapi.json runs it first.
+func WithAuthenticator(a Authenticator) Option {
+	return func(o *options) error {
+		if a == nil {
+			return errors.New("httpapi: WithAuthenticator: nil Authenticator")
+		}
+		o.authn, o.authnSet = a, true
+		return nil
+	}
+}
+
+// WithAuthoriser replaces the access decision, which is [MemberAuthoriser]
+// by default.
+func WithAuthoriser(a Authoriser) Option {
+	return func(o *options) error {
+		if a == nil {
+			return errors.New("httpapi: WithAuthoriser: nil Authoriser")
+		}
+		o.authz, o.authzSet = a, true
+		return nil
+	}
+}
+
+// WithLogger sets the logger for internal errors and recovered panics. The
+// default is slog.Default().
+func WithLogger(l *slog.Logger) Option {
+	return func(o *options) error {
+		if l == nil {
+			return errors.New("httpapi: WithLogger: nil Logger")
+		}
+		o.logger, o.loggerSet = l, true
+		return nil
+	}
+}
+
+// WithoutExtensions leaves out the extension routes (mirroring
+// organisations, channels and members, reordering, and changing channel
+// groups), so that only the documented organisation and workspace routes are
+// served. Requests to the extension paths then answer 404 or 405.
+func WithoutExtensions() Option {
+	return func(o *options) error {
+		o.noExtensions = true
+		return nil
+	}
+}
+
+// WithoutAuthentication turns authentication and authorisation off: every
+// request is allowed in every organisation and workspace.
+//
+// This is insecure and meant for trusted networks, tests and demos only. As
+// there is no authenticated user, the discoverable-channels route
+// (GET …/groups/channels/user-no-group) then requires the user as a
+// user_id query parameter (a UUID; 400 when absent or malformed).
+// It cannot be combined with WithAuthenticator or WithAuthoriser.
+func WithoutAuthentication() Option {
+	return func(o *options) error {
+		o.noAuth = true
+		return nil
+	}
+}
+
+// New returns an API serving store.
+//
+// Either [WithAuthenticator] or [WithoutAuthentication] must be given: there
+// is no open default. New returns an error for a nil store, conflicting or
+// invalid options.
+func New(store grouping.Store, opts ...Option) (*API, error) {
+	if store == nil {
+		return nil, errors.New("httpapi: nil Store")
+	}
+	o := options{authz: MemberAuthoriser}
+	for _, opt := range opts {
+		if opt == nil {
+			continue
+		}
+		if err := opt(&o); err != nil {
+			return nil, err
+		}
+	}
+	switch {
+	case o.noAuth && (o.authnSet || o.authzSet):
+		return nil, errors.New("httpapi: WithoutAuthentication cannot be combined with WithAuthenticator or WithAuthoriser")
+	case !o.noAuth && !o.authnSet:
+		return nil, errors.New("httpapi: no Authenticator: pass WithAuthenticator, or WithoutAuthentication for an open API")
+	}
+	a := &API{
+		store:      store,
+		prefix:     o.prefix,
+		authn:      o.authn,
+		authz:      o.authz,
+		logger:     o.logger,
+		extensions: !o.noExtensions,
+		open:       o.noAuth,
+	}
+	if !o.loggerSet {
+		a.logger = slog.Default()
+	}
+	if a.open {
+		a.authn = AuthenticatorFunc(func(*http.Request) (Principal, error) { return Principal{}, nil })
+		a.authz = AuthoriserFunc(func(*http.Request, Principal, Tenant) error { return nil })
+	}
+	a.probe = http.NewServeMux()
+	a.addRoutes(func(method, pattern string, _ http.Handler) {
+		a.probe.Handle(method+" "+a.prefix+pattern, probeHit{})
+	})
+	a.probe.Handle("GET "+a.prefix+"/openapi.json", probeHit{})
+	a.mux = http.NewServeMux()
+	a.Register(a.mux)
+	return a, nil
+}
+
+// Register adds the API's routes to mux, under the prefix. It registers
+// Go 1.22 method patterns for every route, GET {prefix}/openapi.json, and
+// catch-all patterns for {prefix}/organisations/… and {prefix}/workspaces/…
+// (and {prefix}/… when there is a prefix) that answer unknown routes (404)
+// and wrong methods (405 with Allow) in the API's JSON error shapes. Like
+// any ServeMux registration it panics if a pattern conflicts with one
+// already on mux, so register an API once per mux.
+func (a *API) Register(mux *http.ServeMux) {
+	a.addRoutes(func(method, pattern string, h http.Handler) {
+		mux.Handle(method+" "+a.prefix+pattern, a.route(pattern, h))
+	})
+	mux.Handle("GET "+a.prefix+"/openapi.json", a.entry(familyOrganisation, handleOpenAPI(a.logger)))
+
+	// Unknown routes and wrong methods are answered without credentials:
+	// they tell no more than the OpenAPI document, which is public.
+	org := a.entry(familyOrganisation, handleFallback(a.logger, a.probe))
+	ws := a.entry(familyWorkspace, handleFallback(a.logger, a.probe))
+	mux.Handle(a.prefix+"/openapi.json", org)
+	mux.Handle(a.prefix+"/organisations", org)
+	mux.Handle(a.prefix+"/organisations/", org)
+	mux.Handle(a.prefix+"/workspaces", ws)
+	mux.Handle(a.prefix+"/workspaces/", ws)
+	if a.prefix != "" {
+		mux.Handle(a.prefix, org)
+		mux.Handle(a.prefix+"/", org)
+	}
+}
+
+// ServeHTTP serves the API from its own mux, as if Register had been called
+// on an empty one. Requests outside the prefix get a plain 404.
+func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	a.mux.ServeHTTP(w, r)
+}
+
+// probeHit marks a route in the probe mux.
+type probeHit struct{}
+
+func (probeHit) ServeHTTP(http.ResponseWriter, *http.Request) {}

@@ -1,0 +1,135 @@
+// Package httpapi serves a [grouping.Store] over HTTP: the organisation
+// routes of the Telex channel-grouping API, the workspace routes of the
+// WhatsApp channel-groups API, and extension routes through which the host
+// keeps the store's mirror of its data up to date.
+//
+// # Mounting
+//
+// The API registers Go 1.22 method-and-wildcard patterns on the host's own
+// *http.ServeMux, optionally under a prefix; it registers nothing on
+// http.DefaultServeMux and keeps no global state:
+//
+//	api, err := httpapi.New(store, httpapi.WithAuthenticator(a))
+//	if err != nil { … }
+//	api.Register(mux)
+//
+// An *API is also an http.Handler with its own mux. The OpenAPI 3.1
+// document of every route is served at GET {prefix}/openapi.json and
+// returned by [OpenAPI]; its paths are relative to the prefix.
+//
+// # Routes
+//
+// Organisation routes (success: 200 with {"status":"success",
+// "status_code":200,"message":…,"data":…}; "data" is absent for deletes and
+// channel assignment, removal and moves):
+//
+//	POST   /organisations/{organisation_id}/groups                               Group created successfully
+//	GET    /organisations/{organisation_id}/groups                               Groups fetched successfully
+//	GET    /organisations/{organisation_id}/groups/{group_id}                    Group fetched successfully
+//	PATCH  /organisations/{organisation_id}/groups/{group_id}                    Group updated successfully
+//	DELETE /organisations/{organisation_id}/groups/{group_id}                    Group deleted successfully
+//	POST   /organisations/{organisation_id}/groups/{group_id}/channels/{channel_id}  Group channel assigned successfully
+//	DELETE /organisations/{organisation_id}/groups/{group_id}/channels/{channel_id}  Group channel removed successfully
+//	PATCH  /organisations/{organisation_id}/groups/{group_id}/channels/{channel_id}  Group channel moved successfully
+//	GET    /organisations/{organisation_id}/groups/{group_id}/channels           Group channels fetched successfully
+//	GET    /organisations/{organisation_id}/groups/channels/no-group             Channels not in group fetched successfully
+//	GET    /organisations/{organisation_id}/groups/channels/user-no-group        Discoverable Channels for user fetched successfully
+//
+// Workspace routes (success: the bare JSON value):
+//
+//	GET /workspaces/{workspaceId}/channel-groups                   {"results":[…],"nextPageToken":…}
+//	GET /workspaces/{workspaceId}/channel-groups/{channelGroupId}  the channel group
+//
+// Extension routes, on unless [WithoutExtensions] is given:
+//
+//	PUT    /organisations/{organisation_id}                                      {"name"} → Organisation saved successfully
+//	PUT    /organisations/{organisation_id}/channels/{channel_id}                {"name","description","owner_id","archived","message_count","users"} → Channel saved successfully
+//	DELETE /organisations/{organisation_id}/channels/{channel_id}                Channel deleted successfully
+//	PUT    /organisations/{organisation_id}/channels/{channel_id}/users/{user_id}  Channel member added successfully
+//	DELETE /organisations/{organisation_id}/channels/{channel_id}/users/{user_id}  Channel member removed successfully
+//	PUT    /organisations/{organisation_id}/groups/order                         {"group_ids"} → Groups reordered successfully
+//	PUT    /organisations/{organisation_id}/groups/{group_id}/channels/order     {"channel_ids"} → Group channels reordered successfully
+//	PUT    /workspaces/{workspaceId}/channels/{channelId}/channel-group          {"platformId","platformGroupId","platformGroupName"} → 200, the channel group
+//	DELETE /workspaces/{workspaceId}/channels/{channelId}/channel-group          204
+//	DELETE /workspaces/{workspaceId}/channel-groups/{channelGroupId}             204
+//
+// The channel upsert replaces the channel's membership with "users" when
+// that field is present (an empty list removes every member) and leaves it
+// alone when it is absent or null.
+//
+// # Authentication and authorisation
+//
+// The host supplies an [Authenticator] that turns a request into a
+// [Principal] (a user and the organisations and workspaces it may act in);
+// package jwtauth provides one for bearer JWTs. An [Authoriser] then decides
+// whether the principal may act in the tenant named by the path;
+// [MemberAuthoriser], the default, allows exactly the tenants listed in the
+// principal. There is no open default: [New] fails without an
+// Authenticator unless [WithoutAuthentication] asks for an open API by name.
+// In that open mode the discoverable-channels route takes its user from the
+// required user_id query parameter.
+//
+// Each request is checked in this order: authentication (401), path
+// wildcards, which must be UUIDs in their 36-character form (400), the
+// tenant (403), query and body (400, 413, 415), then the store. Only
+// GET {prefix}/openapi.json needs no credentials; neither do the 404 and
+// 405 answers to paths and methods that match no route, as they reveal no
+// more than that public document.
+//
+// # Errors
+//
+// Organisation routes answer errors as
+//
+//	{"status":"error","status_code":400,"message":"name is required","errors":{"name":"name is required"}}
+//
+// where "errors" appears for invalid input and names the offending path
+// wildcard, query parameter, header (If-Match) or body field ("body" when the
+// body as a whole is wrong). Workspace routes answer
+//
+//	{"code":"invalid","message":"platformId must match ^[A-Za-z0-9-]+$"}
+//
+// with the offending name in the message. Unknown paths and methods under
+// the prefix answer in the shape of their family: the workspace shape under
+// {prefix}/workspaces, the organisation shape elsewhere.
+//
+//	status  code                    when
+//	400     invalid                 bad UUID, query parameter, JSON, unknown field, trailing data, failed validation
+//	401     unauthorized            no or bad credentials; WWW-Authenticate: Bearer (error="invalid_token" when a credential was sent)
+//	403     forbidden               authenticated, but not allowed in that organisation or workspace
+//	404     not_found               no such object, or it belongs to another tenant; unknown route
+//	405     method_not_allowed      known path, other method; the Allow header lists the methods
+//	409     conflict                duplicate group name, archived target group, channel in another group
+//	412     precondition_failed     If-Match does not match the group's ETag
+//	413     payload_too_large       body over 1 MiB ([MaxBodyBytes])
+//	415     unsupported_media_type  Content-Type other than application/json
+//	500     internal                anything else; logged with the request's method and path, never shown
+//
+// A panic in a handler is recovered, logged and answered with 500; the
+// server keeps serving.
+//
+// # Requests
+//
+// Bodies are one JSON object of at most 1 MiB. Unknown fields, trailing data
+// and values of the wrong type are rejected with 400 naming the field. A
+// request with no Content-Type is read as JSON; a Content-Type other than
+// application/json (parameters allowed, a charset only if UTF-8) is 415.
+// Routes that take no body ignore one.
+//
+// Query parameters are parsed strictly and may be given once: limit is an
+// integer from 1 to 1000 (default 1000); archived and include_archived are
+// true or false; include is only channels; cursor (pageToken on workspace
+// routes) must be one a previous page returned, and empty means the first
+// page; platformId must match ^[A-Za-z0-9-]+$. Unknown query parameters are
+// ignored. A list that was cut short adds "next_cursor" to the envelope, or
+// "nextPageToken" to the workspace body.
+//
+// # Optimistic concurrency
+//
+// Group get, create and update responses carry a strong ETag derived from
+// the group's version, such as "3". PATCH and DELETE of a group honour
+// If-Match: * matches any existing group; a list of entity tags matches when
+// one of its strong tags is the current one (412 otherwise, and at once when
+// no tag could be one of the API's, such as a weak tag); a header that is not
+// a valid entity-tag list is 400 naming If-Match. The store checks the
+// version atomically with the change.
+package httpapi

@@ -1,0 +1,188 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"reflect"
+	"strconv"
+	"strings"
+
+	"github.com/channelgrouping/grouping"
+)
+
+// MaxBodyBytes is the largest request body the API reads; a larger one is
+// answered with 413.
+const MaxBodyBytes = 1 << 20
+
+// encode writes v as the JSON response body with the given status. A value
+// that cannot be encoded becomes a 500.
+func encode[T any](w http.ResponseWriter, r *http.Request, logger *slog.Logger, status int, v T) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		writeError(w, r, logger, &grouping.Error{Code: grouping.Internal, Message: "encode response", Err: err})
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	b = append(b, '\n')
+	if _, err := w.Write(b); err != nil {
+		logger.DebugContext(r.Context(), "write response", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+}
+
+// validator is implemented by request bodies that check themselves after
+// decoding.
+type validator interface {
+	validate() error
+}
+
+// decode reads the request body as one JSON object into a T and, if T is a
+// validator, validates it. Its errors carry the status the client gets:
+// 415 for a Content-Type other than application/json, 413 for a body over
+// MaxBodyBytes, 400 naming the field for everything else (no body, bad
+// JSON, unknown fields, wrong types, trailing data, failed validation).
+func decode[T any](w http.ResponseWriter, r *http.Request) (T, error) {
+	var v T
+	if err := checkContentType(r.Header); err != nil {
+		return v, err
+	}
+	tooLarge := grouping.Errorf(codePayloadTooLarge, "Request body must not exceed %d bytes", MaxBodyBytes)
+	if r.ContentLength > MaxBodyBytes {
+		return v, tooLarge
+	}
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	if err != nil {
+		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+			return v, tooLarge
+		}
+		return v, grouping.InvalidField("body", "request body could not be read")
+	}
+	switch trimmed := bytes.TrimLeft(b, " \t\r\n"); {
+	case len(trimmed) == 0:
+		return v, grouping.InvalidField("body", "request body is required")
+	case trimmed[0] != '{':
+		return v, grouping.InvalidField("body", "request body must be a JSON object")
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&v); err != nil {
+		return v, jsonError(err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return v, grouping.InvalidField("body", "request body must hold a single JSON object and nothing after it")
+	}
+	if vd, ok := any(&v).(validator); ok {
+		if err := vd.validate(); err != nil {
+			return v, err
+		}
+	}
+	return v, nil
+}
+
+// checkContentType accepts a request without Content-Type (its body is read
+// as JSON) and application/json with any parameters, as long as a charset,
+// when given, is UTF-8. Anything else is 415.
+func checkContentType(h http.Header) error {
+	values := h.Values("Content-Type")
+	if len(values) == 0 {
+		return nil
+	}
+	unsupported := grouping.Errorf(codeUnsupportedMediaType, "Content-Type must be application/json")
+	if len(values) > 1 {
+		return unsupported
+	}
+	mt, params, err := mime.ParseMediaType(values[0])
+	if err != nil || mt != "application/json" {
+		return unsupported
+	}
+	if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
+		return unsupported
+	}
+	return nil
+}
+
+// jsonError turns an encoding/json error into an Invalid error naming the
+// offending field, or "body" when no single field is to blame.
+func jsonError(err error) error {
+	if e, ok := errors.AsType[*json.UnmarshalTypeError](err); ok {
+		if e.Field == "" {
+			return grouping.InvalidField("body", "request body must be a JSON object")
+		}
+		return grouping.InvalidField(e.Field, "%s must be %s", e.Field, describeType(e.Type))
+	}
+	if e, ok := errors.AsType[*json.SyntaxError](err); ok {
+		return grouping.InvalidField("body", "request body is not valid JSON (at byte %d)", e.Offset)
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return grouping.InvalidField("body", "request body is not valid JSON (it ends too early)")
+	}
+	// encoding/json reports unknown fields only as text.
+	if rest, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		if name, uerr := strconv.Unquote(rest); uerr == nil {
+			return grouping.InvalidField(name, "unknown field %q", name)
+		}
+	}
+	return grouping.InvalidField("body", "request body is not valid JSON")
+}
+
+// describeType names a Go type the way a JSON client thinks of it.
+func describeType(t reflect.Type) string {
+	if t == nil {
+		return "of another type"
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "a boolean"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "an integer in range"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Slice, reflect.Array:
+		return fmt.Sprintf("an array of %ss", strings.TrimPrefix(strings.TrimPrefix(describeType(t.Elem()), "a "), "an "))
+	case reflect.Pointer:
+		return describeType(t.Elem())
+	default:
+		return "a JSON object"
+	}
+}
+
+// envelope is the success body of the organisation routes.
+type envelope struct {
+	Status     string `json:"status"`
+	StatusCode int    `json:"status_code"`
+	Message    string `json:"message"`
+	Data       any    `json:"data,omitempty"`
+	NextCursor string `json:"next_cursor,omitempty"`
+}
+
+// nonNil returns items, or an empty slice for nil, so that a list is
+// written as [] and never as null whatever the store hands back.
+func nonNil[T any](items []T) []T {
+	if items == nil {
+		return []T{}
+	}
+	return items
+}
+
+// respond writes a 200 organisation envelope. data may be nil for messages
+// without data; next is the cursor of the next page of a list, if any.
+func respond(w http.ResponseWriter, r *http.Request, logger *slog.Logger, message string, data any, next string) {
+	encode(w, r, logger, http.StatusOK, envelope{
+		Status:     "success",
+		StatusCode: http.StatusOK,
+		Message:    message,
+		Data:       data,
+		NextCursor: next,
+	})
+}

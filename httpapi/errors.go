@@ -1,0 +1,92 @@
+package httpapi
+
+import (
+	"log/slog"
+	"net/http"
+
+	"github.com/channelgrouping/grouping"
+)
+
+// Codes of the errors that only the HTTP layer reports. Together with the
+// grouping codes they are the "code" values of workspace error bodies.
+const (
+	codeUnauthorized         grouping.Code = "unauthorized"
+	codeForbidden            grouping.Code = "forbidden"
+	codeMethodNotAllowed     grouping.Code = "method_not_allowed"
+	codePayloadTooLarge      grouping.Code = "payload_too_large"
+	codeUnsupportedMediaType grouping.Code = "unsupported_media_type"
+)
+
+// statusCode is the table from error code to HTTP status. Unknown codes are
+// internal errors.
+func statusCode(c grouping.Code) int {
+	switch c {
+	case grouping.Invalid:
+		return http.StatusBadRequest
+	case codeUnauthorized:
+		return http.StatusUnauthorized
+	case codeForbidden:
+		return http.StatusForbidden
+	case grouping.NotFound:
+		return http.StatusNotFound
+	case codeMethodNotAllowed:
+		return http.StatusMethodNotAllowed
+	case grouping.Conflict:
+		return http.StatusConflict
+	case grouping.PreconditionFailed:
+		return http.StatusPreconditionFailed
+	case codePayloadTooLarge:
+		return http.StatusRequestEntityTooLarge
+	case codeUnsupportedMediaType:
+		return http.StatusUnsupportedMediaType
+	default:
+		return http.StatusInternalServerError
+	}
+}
+
+// orgError is the error body of the organisation routes.
+type orgError struct {
+	Status     string            `json:"status"`
+	StatusCode int               `json:"status_code"`
+	Message    string            `json:"message"`
+	Errors     map[string]string `json:"errors,omitempty"`
+}
+
+// workspaceError is the error body of the workspace routes.
+type workspaceError struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// writeError writes every error response of the API, in the shape of the
+// request's route family. The status comes from the error's code
+// (statusCode); errors that are not *grouping.Error are internal. Internal
+// errors are logged with the request's method and path and answered with a
+// generic message, never with their detail. Headers that belong to the
+// error (WWW-Authenticate, Allow) are set by the caller beforehand.
+func writeError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err error) {
+	code := grouping.ErrorCode(err)
+	status := statusCode(code)
+	if status == http.StatusInternalServerError {
+		code = grouping.Internal
+		logger.ErrorContext(r.Context(), "internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	msg := grouping.ErrorMessage(err)
+	if code == grouping.Internal {
+		msg = "Internal server error"
+	}
+	var body any
+	switch requestFamily(r) {
+	case familyWorkspace:
+		body = workspaceError{Code: string(code), Message: msg}
+	default:
+		e := orgError{Status: "error", StatusCode: status, Message: msg}
+		if code == grouping.Invalid {
+			if field := grouping.ErrorField(err); field != "" {
+				e.Errors = map[string]string{field: msg}
+			}
+		}
+		body = e
+	}
+	encode(w, r, logger, status, body)
+}

@@ -1,0 +1,136 @@
+package httpapi
+
+import (
+	"log/slog"
+	"net/http"
+
+	"github.com/channelgrouping/grouping"
+	"github.com/google/uuid"
+)
+
+func handleChannelAssign(logger *slog.Logger, store grouping.Store) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := store.AssignChannel(r.Context(), pathID(r, "organisation_id"), pathID(r, "group_id"), pathID(r, "channel_id")); err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		respond(w, r, logger, "Group channel assigned successfully", nil, "")
+	})
+}
+
+func handleChannelRemove(logger *slog.Logger, store grouping.Store) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := store.RemoveChannel(r.Context(), pathID(r, "organisation_id"), pathID(r, "group_id"), pathID(r, "channel_id")); err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		respond(w, r, logger, "Group channel removed successfully", nil, "")
+	})
+}
+
+func handleChannelMove(logger *slog.Logger, store grouping.Store) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := store.MoveChannel(r.Context(), pathID(r, "organisation_id"), pathID(r, "group_id"), pathID(r, "channel_id")); err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		respond(w, r, logger, "Group channel moved successfully", nil, "")
+	})
+}
+
+func handleGroupChannels(logger *slog.Logger, store grouping.Store) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		opts, err := channelListOptions(r.URL.Query())
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		page, err := store.ListGroupChannels(r.Context(), pathID(r, "organisation_id"), pathID(r, "group_id"), opts)
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		respond(w, r, logger, "Group channels fetched successfully", nonNil(page.Items), page.NextCursor)
+	})
+}
+
+func handleUngroupedChannels(logger *slog.Logger, store grouping.Store) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		opts, err := channelListOptions(r.URL.Query())
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		page, err := store.ListUngroupedChannels(r.Context(), pathID(r, "organisation_id"), opts)
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		respond(w, r, logger, "Channels not in group fetched successfully", nonNil(page.Items), page.NextCursor)
+	})
+}
+
+// handleDiscoverableChannels lists the channels the calling user is not a
+// member of. The user is the authenticated principal's; in the open mode of
+// WithoutAuthentication, where there is none, it is the required user_id
+// query parameter.
+func handleDiscoverableChannels(logger *slog.Logger, store grouping.Store, open bool) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		userID := principal(r).UserID
+		if open {
+			s, ok, err := queryParam(q, "user_id")
+			switch {
+			case err != nil:
+			case !ok:
+				err = grouping.InvalidField("user_id", "user_id is required")
+			default:
+				userID, err = parseUUID("user_id", s)
+			}
+			if err != nil {
+				writeError(w, r, logger, err)
+				return
+			}
+		} else if userID == uuid.Nil {
+			writeError(w, r, logger, grouping.Errorf(codeForbidden, "Listing discoverable channels needs a signed-in user"))
+			return
+		}
+		opts, err := channelListOptions(q)
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		page, err := store.ListDiscoverableChannels(r.Context(), pathID(r, "organisation_id"), userID, opts)
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		respond(w, r, logger, "Discoverable Channels for user fetched successfully", nonNil(page.Items), page.NextCursor)
+	})
+}
+
+// groupChannelsOrderRequest is the body of PUT …/groups/{group_id}/channels/order.
+type groupChannelsOrderRequest struct {
+	ChannelIDs []string `json:"channel_ids"`
+	ids        []uuid.UUID
+}
+
+func (req *groupChannelsOrderRequest) validate() (err error) {
+	req.ids, err = parseUUIDList("channel_ids", req.ChannelIDs)
+	return err
+}
+
+func handleGroupChannelsReorder(logger *slog.Logger, store grouping.Store) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		req, err := decode[groupChannelsOrderRequest](w, r)
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		if err := store.ReorderGroupChannels(r.Context(), pathID(r, "organisation_id"), pathID(r, "group_id"), req.ids); err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		respond(w, r, logger, "Group channels reordered successfully", nil, "")
+	})
+}

@@ -1,0 +1,220 @@
+package httpapi
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"slices"
+
+	"github.com/channelgrouping/grouping"
+	"github.com/google/uuid"
+)
+
+// groupCreateRequest is the body of POST …/groups.
+type groupCreateRequest struct {
+	Name        string `json:"name"`
+	Description string `json:"description"`
+}
+
+func (req *groupCreateRequest) validate() error {
+	_, err := grouping.NewGroup{Name: req.Name, Description: req.Description}.Validate()
+	return err
+}
+
+// groupUpdateRequest is the body of PATCH …/groups/{group_id}. Absent and
+// null fields are left unchanged.
+type groupUpdateRequest struct {
+	Name        *string `json:"name"`
+	Description *string `json:"description"`
+	Archived    *bool   `json:"archived"`
+}
+
+func (req *groupUpdateRequest) update() grouping.GroupUpdate {
+	return grouping.GroupUpdate{Name: req.Name, Description: req.Description, Archived: req.Archived}
+}
+
+func (req *groupUpdateRequest) validate() error {
+	_, err := req.update().Validate()
+	if grouping.ErrorField(err) == "" && grouping.ErrorCode(err) == grouping.Invalid {
+		// The only field-less failure is an empty update.
+		return grouping.InvalidField("body", "%s", grouping.ErrorMessage(err))
+	}
+	return err
+}
+
+func handleGroupCreate(logger *slog.Logger, store grouping.Store) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		req, err := decode[groupCreateRequest](w, r)
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		g, err := store.CreateGroup(r.Context(), pathID(r, "organisation_id"), grouping.NewGroup{Name: req.Name, Description: req.Description})
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		w.Header().Set("ETag", etag(g.Version))
+		respond(w, r, logger, "Group created successfully", g, "")
+	})
+}
+
+func handleGroupList(logger *slog.Logger, store grouping.Store) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		var opts grouping.ListGroupsOptions
+		var err error
+		if opts.IncludeChannels, err = queryIncludeChannels(q); err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		if opts.Archived, err = queryBool(q, "archived"); err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		if opts.Limit, err = queryLimit(q); err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		if opts.Cursor, err = queryCursor(q, "cursor"); err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		page, err := store.ListGroups(r.Context(), pathID(r, "organisation_id"), opts)
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		respond(w, r, logger, "Groups fetched successfully", nonNil(page.Items), page.NextCursor)
+	})
+}
+
+func handleGroupGet(logger *slog.Logger, store grouping.Store) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		include, err := queryIncludeChannels(r.URL.Query())
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		g, err := store.GetGroup(r.Context(), pathID(r, "organisation_id"), pathID(r, "group_id"), grouping.GetGroupOptions{IncludeChannels: include})
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		w.Header().Set("ETag", etag(g.Version))
+		respond(w, r, logger, "Group fetched successfully", g, "")
+	})
+}
+
+func handleGroupUpdate(logger *slog.Logger, store grouping.Store) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		orgID, groupID := pathID(r, "organisation_id"), pathID(r, "group_id")
+		versions, err := ifMatch(r.Header)
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		req, err := decode[groupUpdateRequest](w, r)
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		u := req.update()
+		if u.IfVersion, err = matchVersion(r.Context(), store, orgID, groupID, versions); err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		g, err := store.UpdateGroup(r.Context(), orgID, groupID, u)
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		w.Header().Set("ETag", etag(g.Version))
+		respond(w, r, logger, "Group updated successfully", g, "")
+	})
+}
+
+func handleGroupDelete(logger *slog.Logger, store grouping.Store) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		orgID, groupID := pathID(r, "organisation_id"), pathID(r, "group_id")
+		versions, err := ifMatch(r.Header)
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		version, err := matchVersion(r.Context(), store, orgID, groupID, versions)
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		if err := store.DeleteGroup(r.Context(), orgID, groupID, version); err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		respond(w, r, logger, "Group deleted successfully", nil, "")
+	})
+}
+
+// matchVersion picks the version a group change is conditional on from the
+// candidates If-Match lists (see ifMatch): none means unconditional, one is
+// left to the store to check atomically, and from several the group's
+// current version is taken if it is among them. The store still checks that
+// version atomically, so a change in between is caught.
+func matchVersion(ctx context.Context, store grouping.Store, orgID, groupID uuid.UUID, versions []int64) (int64, error) {
+	switch len(versions) {
+	case 0:
+		return 0, nil
+	case 1:
+		return versions[0], nil
+	}
+	g, err := store.GetGroup(ctx, orgID, groupID, grouping.GetGroupOptions{})
+	if err != nil {
+		return 0, err
+	}
+	if !slices.Contains(versions, g.Version) {
+		return 0, grouping.Errorf(grouping.PreconditionFailed, "If-Match does not match the group's current ETag")
+	}
+	return g.Version, nil
+}
+
+// groupsOrderRequest is the body of PUT …/groups/order.
+type groupsOrderRequest struct {
+	GroupIDs []string `json:"group_ids"`
+	ids      []uuid.UUID
+}
+
+func (req *groupsOrderRequest) validate() (err error) {
+	req.ids, err = parseUUIDList("group_ids", req.GroupIDs)
+	return err
+}
+
+func handleGroupsReorder(logger *slog.Logger, store grouping.Store) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		req, err := decode[groupsOrderRequest](w, r)
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		if err := store.ReorderGroups(r.Context(), pathID(r, "organisation_id"), req.ids); err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		respond(w, r, logger, "Groups reordered successfully", nil, "")
+	})
+}
+
+// parseUUIDList parses a required list of UUIDs from a request body.
+func parseUUIDList(field string, ss []string) ([]uuid.UUID, error) {
+	if ss == nil {
+		return nil, grouping.InvalidField(field, "%s is required", field)
+	}
+	ids := make([]uuid.UUID, len(ss))
+	for i, s := range ss {
+		id, err := uuid.Parse(s)
+		if err != nil || len(s) != 36 {
+			return nil, grouping.InvalidField(field, "%s must hold only UUIDs", field)
+		}
+		ids[i] = id
+	}
+	return ids, nil
+}

@@ -1,0 +1,224 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strings"
+
+	"github.com/channelgrouping/grouping"
+	"github.com/google/uuid"
+)
+
+// family says which error shape a route answers in.
+type family int
+
+const (
+	// familyOrganisation: {"status":"error","status_code":N,"message":…}.
+	familyOrganisation family = iota
+	// familyWorkspace: {"code":…,"message":…}.
+	familyWorkspace
+)
+
+type ctxKey int
+
+const (
+	keyFamily ctxKey = iota
+	keyPrincipal
+	keyPathIDs
+)
+
+// route wraps the handler of one route in the checks every route runs, in
+// this order: recover and error shape, authentication (401), path wildcards
+// (400), authorisation in the tenant (403). The handler then checks query and
+// body and calls the store.
+func (a *API) route(path string, h http.Handler) http.Handler {
+	fam := familyOrganisation
+	kind := TenantOrganisation
+	if strings.HasPrefix(path, "/workspaces/") {
+		fam, kind = familyWorkspace, TenantWorkspace
+	}
+	params := wildcards(path)
+	if len(params) == 0 || (params[0] != "organisation_id" && params[0] != "workspaceId") {
+		panic("httpapi: route " + path + " does not start with its tenant")
+	}
+	return a.entry(fam, a.authenticated(a.scoped(kind, params, h)))
+}
+
+// wildcards returns the names of the {wildcards} of a path pattern in order.
+func wildcards(path string) []string {
+	var names []string
+	for seg := range strings.SplitSeq(path, "/") {
+		if strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}") {
+			names = append(names, strings.TrimSuffix(strings.Trim(seg, "{}"), "..."))
+		}
+	}
+	return names
+}
+
+// entry records the route's error shape and turns a panic in h into a
+// logged 500, so that the server keeps serving.
+func (a *API) entry(fam family, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r = r.WithContext(context.WithValue(r.Context(), keyFamily, fam))
+		rw := &trackingWriter{ResponseWriter: w}
+		defer func() {
+			v := recover()
+			if v == nil {
+				return
+			}
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			err := &grouping.Error{Code: grouping.Internal, Message: "handler panicked", Err: fmt.Errorf("%v\n%s", v, debug.Stack())}
+			if rw.wroteHeader {
+				// Too late for an error response; log it and let the
+				// server drop the connection.
+				a.logger.ErrorContext(r.Context(), "internal error after response started", "method", r.Method, "path", r.URL.Path, "err", err)
+				panic(http.ErrAbortHandler)
+			}
+			writeError(rw, r, a.logger, err)
+		}()
+		h.ServeHTTP(rw, r)
+	})
+}
+
+// authenticated runs the Authenticator and stores the Principal in the
+// request's context.
+func (a *API) authenticated(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, err := a.authn.Authenticate(r)
+		switch {
+		case errors.Is(err, ErrUnauthenticated):
+			challenge := "Bearer"
+			msg := "Authentication required"
+			if r.Header.Get("Authorization") != "" {
+				challenge = `Bearer error="invalid_token"`
+				msg = "Invalid or expired credentials"
+			}
+			w.Header().Set("WWW-Authenticate", challenge)
+			writeError(w, r, a.logger, &grouping.Error{Code: codeUnauthorized, Message: msg, Err: err})
+			return
+		case err != nil:
+			writeError(w, r, a.logger, &grouping.Error{Code: grouping.Internal, Message: "authenticate request", Err: err})
+			return
+		}
+		h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), keyPrincipal, p)))
+	})
+}
+
+// scoped parses the path's wildcards as UUIDs (400 naming the first bad
+// one), then asks the Authoriser whether the principal may act in the tenant
+// named by the first wildcard (403).
+func (a *API) scoped(kind TenantKind, params []string, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ids := make(pathIDs, len(params))
+		for _, name := range params {
+			id, err := parseUUID(name, r.PathValue(name))
+			if err != nil {
+				writeError(w, r, a.logger, err)
+				return
+			}
+			ids[name] = id
+		}
+		t := Tenant{Kind: kind, ID: ids[params[0]]}
+		if err := a.authz.Authorise(r, principal(r), t); err != nil {
+			if errors.Is(err, ErrForbidden) {
+				what := "organisation"
+				if kind == TenantWorkspace {
+					what = "workspace"
+				}
+				writeError(w, r, a.logger, &grouping.Error{Code: codeForbidden, Message: "You do not have access to this " + what, Err: err})
+				return
+			}
+			writeError(w, r, a.logger, &grouping.Error{Code: grouping.Internal, Message: "authorise request", Err: err})
+			return
+		}
+		h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), keyPathIDs, ids)))
+	})
+}
+
+// pathIDs holds a request's path wildcards, parsed.
+type pathIDs map[string]uuid.UUID
+
+// pathID returns the parsed path wildcard name. The route's wrapper has
+// checked it already; asking for a wildcard the route lacks is a bug.
+func pathID(r *http.Request, name string) uuid.UUID {
+	ids, _ := r.Context().Value(keyPathIDs).(pathIDs)
+	id, ok := ids[name]
+	if !ok {
+		panic("httpapi: route has no path wildcard " + name)
+	}
+	return id
+}
+
+// principal returns the request's authenticated Principal.
+func principal(r *http.Request) Principal {
+	p, _ := r.Context().Value(keyPrincipal).(Principal)
+	return p
+}
+
+// requestFamily returns the error shape of the request's route.
+func requestFamily(r *http.Request) family {
+	f, _ := r.Context().Value(keyFamily).(family)
+	return f
+}
+
+// parseUUID parses a UUID in its canonical 36-character form (either case).
+// Other forms uuid.Parse accepts, such as braces or urn:uuid:, are refused
+// so that an ID has one spelling.
+func parseUUID(field, s string) (uuid.UUID, error) {
+	if len(s) == 36 {
+		if id, err := uuid.Parse(s); err == nil {
+			return id, nil
+		}
+	}
+	return uuid.Nil, grouping.InvalidField(field, "%s must be a UUID", field)
+}
+
+// handleFallback answers requests under the prefix that match no route: 405
+// with an Allow header when the path exists with other methods, 404
+// otherwise.
+func handleFallback(logger *slog.Logger, probe *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var allow []string
+		for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+			pr := r.WithContext(r.Context())
+			pr.Method = m
+			if h, _ := probe.Handler(pr); h == (probeHit{}) {
+				allow = append(allow, m)
+				if m == http.MethodGet {
+					allow = append(allow, http.MethodHead)
+				}
+			}
+		}
+		if len(allow) == 0 {
+			writeError(w, r, logger, grouping.Errorf(grouping.NotFound, "Route not found"))
+			return
+		}
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		writeError(w, r, logger, grouping.Errorf(codeMethodNotAllowed, "Method not allowed; allowed: %s", strings.Join(allow, ", ")))
+	})
+}
+
+// trackingWriter remembers whether the response has started.
+type trackingWriter struct {
+	http.ResponseWriter
+	wroteHeader bool
+}
+
+func (t *trackingWriter) WriteHeader(status int) {
+	t.wroteHeader = true
+	t.ResponseWriter.WriteHeader(status)
+}
+
+func (t *trackingWriter) Write(b []byte) (int, error) {
+	t.wroteHeader = true
+	return t.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (t *trackingWriter) Unwrap() http.ResponseWriter { return t.ResponseWriter }

@@ -1,0 +1,63 @@
+package httpapi_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/channelgrouping/grouping"
+	"github.com/google/uuid"
+	"github.com/matryer/is"
+)
+
+// faultyStore panics or fails in some methods of a working store.
+type faultyStore struct {
+	grouping.Store
+}
+
+func (faultyStore) ListGroups(context.Context, uuid.UUID, grouping.ListGroupsOptions) (grouping.Page[grouping.Group], error) {
+	panic("store exploded")
+}
+
+func (faultyStore) GetChannelGroup(context.Context, uuid.UUID, uuid.UUID) (grouping.ChannelGroup, error) {
+	panic("store exploded")
+}
+
+func (faultyStore) ListUngroupedChannels(context.Context, uuid.UUID, grouping.ListChannelsOptions) (grouping.Page[grouping.Channel], error) {
+	return grouping.Page[grouping.Channel]{}, errors.New("disk on fire at /var/lib/secret.db")
+}
+
+// TestPanicRecovery checks that a panicking handler answers a logged 500
+// without detail, and that the server keeps serving.
+func TestPanicRecovery(t *testing.T) {
+	forEachStore(t, func(t *testing.T, store grouping.Store) {
+		is := is.New(t)
+		e := newEnv(t, faultyStore{store}, envConfig{})
+		e.withTokens()
+		a := e.fx.a
+		org := "/organisations/" + a.org.String()
+
+		res := e.do(t, request{method: "GET", path: org + "/groups", as: a.token})
+		m := orgErrorShape(t, res, http.StatusInternalServerError)
+		is.Equal(m["message"], "Internal server error")          // no detail
+		is.True(!strings.Contains(string(res.body), "exploded")) // the panic value stays inside
+		logs := e.logs.String()
+		is.True(strings.Contains(logs, "store exploded"))                                   // logged
+		is.True(strings.Contains(logs, "method=GET"))                                       // with the method
+		is.True(strings.Contains(logs, "path="+"/organisations/"+a.org.String()+"/groups")) // and the path
+
+		res = e.do(t, request{method: "GET", path: "/workspaces/" + a.ws.String() + "/channel-groups/" + a.chGroup.String(), as: a.token})
+		workspaceErrorShape(t, res, http.StatusInternalServerError, "internal") // workspace shape too
+
+		res = e.do(t, request{method: "GET", path: org + "/groups/" + a.groups[0].String(), as: a.token})
+		orgEnvelope(t, res, "Group fetched successfully") // the server keeps serving
+
+		res = e.do(t, request{method: "GET", path: org + "/groups/channels/no-group", as: a.token})
+		m = orgErrorShape(t, res, http.StatusInternalServerError)
+		is.Equal(m["message"], "Internal server error")            // an internal error without detail
+		is.True(!strings.Contains(string(res.body), "secret.db"))  // nothing of the cause
+		is.True(strings.Contains(e.logs.String(), "disk on fire")) // but the cause is logged
+	})
+}

@@ -1,0 +1,168 @@
+package httpapi
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/channelgrouping/grouping"
+)
+
+// maxCursorLength bounds cursors and page tokens; real ones are far
+// shorter, so a longer one is refused before it reaches the store.
+const maxCursorLength = 512
+
+// queryParam returns the single value of the query parameter name and
+// whether it is present. A parameter given more than once is invalid.
+func queryParam(q url.Values, name string) (string, bool, error) {
+	vs, ok := q[name]
+	switch {
+	case !ok:
+		return "", false, nil
+	case len(vs) > 1:
+		return "", false, grouping.InvalidField(name, "%s must be given at most once", name)
+	}
+	return vs[0], true, nil
+}
+
+// queryLimit reads the page size: absent means the default, otherwise an
+// integer from 1 to grouping.MaxLimit.
+func queryLimit(q url.Values) (int, error) {
+	s, ok, err := queryParam(q, "limit")
+	if err != nil || !ok {
+		return 0, err
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 || n > grouping.MaxLimit || strings.HasPrefix(s, "+") {
+		return 0, grouping.InvalidField("limit", "limit must be an integer from 1 to %d", grouping.MaxLimit)
+	}
+	return n, nil
+}
+
+// queryCursor reads an opaque page cursor under the given parameter name.
+// Empty or absent means the first page; the store checks the rest.
+func queryCursor(q url.Values, name string) (string, error) {
+	s, _, err := queryParam(q, name)
+	if err != nil {
+		return "", err
+	}
+	if len(s) > maxCursorLength {
+		return "", grouping.InvalidField(name, "%s is not valid for this list", name)
+	}
+	return s, nil
+}
+
+// queryBool reads a parameter that must be exactly true or false; nil means
+// absent.
+func queryBool(q url.Values, name string) (*bool, error) {
+	s, ok, err := queryParam(q, name)
+	if err != nil || !ok {
+		return nil, err
+	}
+	switch s {
+	case "true":
+		b := true
+		return &b, nil
+	case "false":
+		b := false
+		return &b, nil
+	}
+	return nil, grouping.InvalidField(name, "%s must be true or false", name)
+}
+
+// queryIncludeChannels reads include, whose only value is channels.
+func queryIncludeChannels(q url.Values) (bool, error) {
+	s, ok, err := queryParam(q, "include")
+	if err != nil || !ok {
+		return false, err
+	}
+	if s != "channels" {
+		return false, grouping.InvalidField("include", "include must be channels")
+	}
+	return true, nil
+}
+
+// channelListOptions reads the query of the three channel lists:
+// include_archived, limit and cursor.
+func channelListOptions(q url.Values) (grouping.ListChannelsOptions, error) {
+	var opts grouping.ListChannelsOptions
+	archived, err := queryBool(q, "include_archived")
+	if err != nil {
+		return opts, err
+	}
+	opts.IncludeArchived = archived != nil && *archived
+	if opts.Limit, err = queryLimit(q); err != nil {
+		return opts, err
+	}
+	opts.Cursor, err = queryCursor(q, "cursor")
+	return opts, err
+}
+
+// ifMatch reads the If-Match header of a group change and returns the
+// version the change is conditional on (0 when unconditional).
+//
+// Rules: no header or * means unconditional (the group must still exist).
+// Otherwise the header must be a list of entity tags (RFC 9110); a
+// malformed one is 400. Only strong tags of the form "N" (N a positive
+// integer) can match, as those are the ETags the API issues. When none of
+// the tags can match, the answer is 412 straight away; with one candidate
+// the store checks it atomically; with several, the group is read and the
+// change is made conditional on its current version if that is listed.
+func ifMatch(h http.Header) (versions []int64, err error) {
+	values := h.Values("If-Match")
+	if len(values) == 0 {
+		return nil, nil
+	}
+	raw := strings.TrimSpace(strings.Join(values, ","))
+	if raw == "*" {
+		return nil, nil
+	}
+	bad := grouping.InvalidField("If-Match", "If-Match must be * or a list of entity tags such as \"3\"")
+	rest := raw
+	for {
+		rest = strings.TrimLeft(rest, " \t")
+		weak := strings.HasPrefix(rest, "W/")
+		if weak {
+			rest = rest[2:]
+		}
+		if !strings.HasPrefix(rest, `"`) {
+			return nil, bad
+		}
+		end := strings.IndexByte(rest[1:], '"')
+		if end < 0 {
+			return nil, bad
+		}
+		opaque := rest[1 : 1+end]
+		for i := 0; i < len(opaque); i++ {
+			if c := opaque[i]; c < 0x21 || c == 0x7f {
+				return nil, bad
+			}
+		}
+		rest = strings.TrimLeft(rest[2+end:], " \t")
+		if !weak {
+			if v, err := strconv.ParseInt(opaque, 10, 64); err == nil && v > 0 && opaque[0] != '+' {
+				versions = append(versions, v)
+			}
+		}
+		if rest == "" {
+			break
+		}
+		if rest[0] != ',' {
+			return nil, bad
+		}
+		rest = rest[1:]
+		if strings.TrimLeft(rest, " \t") == "" {
+			return nil, bad
+		}
+	}
+	if len(versions) == 0 {
+		return nil, grouping.Errorf(grouping.PreconditionFailed, "If-Match does not match the group's current ETag")
+	}
+	return versions, nil
+}
+
+// etag is the strong entity tag of a group version.
+func etag(version int64) string {
+	return `"` + strconv.FormatInt(version, 10) + `"`
+}
