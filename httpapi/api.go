@@ -130,7 +130,7 @@ func New(store grouping.Store, opts ...Option) (*API, error) {
 	if store == nil {
 		return nil, errors.New("httpapi: nil Store")
 	}
-	o := options{authz: MemberAuthoriser}
+	o := options{authz: MemberAuthoriser{}}
 	for _, opt := range opts {
 		if opt == nil {
 			continue

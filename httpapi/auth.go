@@ -70,7 +70,11 @@ func (f AuthoriserFunc) Authorise(r *http.Request, p Principal, t Tenant) error 
 
 // MemberAuthoriser is the default Authoriser: a principal may act in exactly
 // the organisations and workspaces listed in it.
-var MemberAuthoriser Authoriser = AuthoriserFunc(func(_ *http.Request, p Principal, t Tenant) error {
+type MemberAuthoriser struct{}
+
+// Authorise allows t when it is listed in p and returns ErrForbidden
+// otherwise.
+func (MemberAuthoriser) Authorise(_ *http.Request, p Principal, t Tenant) error {
 	var list []uuid.UUID
 	switch t.Kind {
 	case TenantOrganisation:
@@ -82,4 +86,4 @@ var MemberAuthoriser Authoriser = AuthoriserFunc(func(_ *http.Request, p Princip
 		return nil
 	}
 	return ErrForbidden
-})
+}

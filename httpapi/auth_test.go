@@ -18,7 +18,7 @@ func TestCustomAuthoriser(t *testing.T) {
 		if r.Method != http.MethodGet {
 			return errors.New("policy: read only: " + httpapi.ErrForbidden.Error())
 		}
-		return httpapi.MemberAuthoriser.Authorise(r, p, tn)
+		return httpapi.MemberAuthoriser{}.Authorise(r, p, tn)
 	})
 	e := newEnv(t, memstore.New(), envConfig{options: []httpapi.Option{httpapi.WithAuthoriser(readOnly)}})
 	e.withTokens()

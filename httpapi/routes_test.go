@@ -28,7 +28,7 @@ func TestNew(t *testing.T) {
 	_, err = httpapi.New(store, httpapi.WithoutAuthentication(), httpapi.WithAuthenticator(auth))
 	is.True(err != nil) // open mode and an authenticator contradict each other
 
-	_, err = httpapi.New(store, httpapi.WithoutAuthentication(), httpapi.WithAuthoriser(httpapi.MemberAuthoriser))
+	_, err = httpapi.New(store, httpapi.WithoutAuthentication(), httpapi.WithAuthoriser(httpapi.MemberAuthoriser{}))
 	is.True(err != nil) // open mode and an authoriser contradict each other
 
 	for _, p := range []string{"api", "/a//b", "/a/../b", "/{x}", "/a b"} {
