@@ -78,6 +78,37 @@ func BenchmarkListGroups(b *testing.B) {
 	}
 }
 
+// BenchmarkListGroupsWithChannels compares the store's one-round-trip load of
+// a page of groups with their channels against the N+1 pattern it avoids:
+// listing the groups, then each group's channels separately.
+func BenchmarkListGroupsWithChannels(b *testing.B) {
+	o := newBenchOrg(b, 50, 3000)
+	ctx := context.Background()
+	b.Run("load=batched", func(b *testing.B) {
+		for b.Loop() {
+			page, err := o.store.ListGroups(ctx, o.org, grouping.ListGroupsOptions{IncludeChannels: true})
+			if err != nil || len(page.Items) != 50 || len(page.Items[0].Channels) == 0 {
+				b.Fatal(len(page.Items), err)
+			}
+		}
+	})
+	b.Run("load=per-group", func(b *testing.B) {
+		for b.Loop() {
+			page, err := o.store.ListGroups(ctx, o.org, grouping.ListGroupsOptions{})
+			if err != nil || len(page.Items) != 50 {
+				b.Fatal(len(page.Items), err)
+			}
+			for i := range page.Items {
+				chans, err := o.store.ListGroupChannels(ctx, o.org, page.Items[i].ID, grouping.ListChannelsOptions{})
+				if err != nil || len(chans.Items) == 0 {
+					b.Fatal(len(chans.Items), err)
+				}
+				page.Items[i].Channels = chans.Items
+			}
+		}
+	})
+}
+
 // BenchmarkListUngroupedChannels reads the first page and a page deep into
 // the 6,667 ungrouped channels of an organisation with 10,000.
 func BenchmarkListUngroupedChannels(b *testing.B) {
