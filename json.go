@@ -27,12 +27,6 @@ func wireTimePtr(t *time.Time) *wireTime {
 	return &w
 }
 
-// FormatTime formats t as the wire shows it: UTC with millisecond precision,
-// such as 2024-12-21T12:10:47.492Z.
-func FormatTime(t time.Time) string {
-	return t.UTC().Format(wireTimeLayout)
-}
-
 // MarshalJSON writes times with exactly millisecond precision.
 func (o Organisation) MarshalJSON() ([]byte, error) {
 	type plain Organisation
