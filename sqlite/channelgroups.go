@@ -22,16 +22,7 @@ func (s *Store) AttachChannel(ctx context.Context, workspaceID, channelID uuid.U
 	if err := storeutil.CheckIDs(storeutil.WorkspaceID(workspaceID), storeutil.WSChannelID(channelID)); err != nil {
 		return grouping.ChannelGroup{}, err
 	}
-	tx, err := s.beginWrite(ctx)
-	if err != nil {
-		return grouping.ChannelGroup{}, err
-	}
-	defer tx.Rollback()
-	cg, err := attachChannel(ctx, tx, workspaceID, channelID, a)
-	if err != nil {
-		return grouping.ChannelGroup{}, err
-	}
-	return cg, tx.commit()
+	return inTx(ctx, s.beginWrite, uuid.Nil, func(tx *tx) (grouping.ChannelGroup, error) { return attachChannel(ctx, tx, workspaceID, channelID, a) })
 }
 
 func attachChannel(ctx context.Context, tx *tx, workspaceID, channelID uuid.UUID, a grouping.ChannelGroupAttach) (grouping.ChannelGroup, error) {
@@ -112,15 +103,7 @@ func (s *Store) DetachChannel(ctx context.Context, workspaceID, channelID uuid.U
 	if err := storeutil.CheckIDs(storeutil.WorkspaceID(workspaceID), storeutil.WSChannelID(channelID)); err != nil {
 		return err
 	}
-	tx, err := s.beginWrite(ctx)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if err := detachChannel(ctx, tx, workspaceID, channelID); err != nil {
-		return err
-	}
-	return tx.commit()
+	return s.write(ctx, uuid.Nil, func(tx *tx) error { return detachChannel(ctx, tx, workspaceID, channelID) })
 }
 
 func detachChannel(ctx context.Context, tx *tx, workspaceID, channelID uuid.UUID) error {
@@ -140,16 +123,9 @@ func (s *Store) GetChannelGroup(ctx context.Context, workspaceID, channelGroupID
 	if err := storeutil.CheckIDs(storeutil.WorkspaceID(workspaceID), storeutil.ChannelGroupID(channelGroupID)); err != nil {
 		return grouping.ChannelGroup{}, err
 	}
-	tx, err := s.beginRead(ctx)
-	if err != nil {
-		return grouping.ChannelGroup{}, err
-	}
-	defer tx.Rollback()
-	cg, err := getChannelGroup(ctx, tx, workspaceID, channelGroupID)
-	if err != nil {
-		return grouping.ChannelGroup{}, err
-	}
-	return cg, tx.commit()
+	return inTx(ctx, s.beginRead, uuid.Nil, func(tx *tx) (grouping.ChannelGroup, error) {
+		return getChannelGroup(ctx, tx, workspaceID, channelGroupID)
+	})
 }
 
 func getChannelGroup(ctx context.Context, tx *tx, workspaceID, channelGroupID uuid.UUID) (grouping.ChannelGroup, error) {
@@ -182,16 +158,9 @@ func (s *Store) ListChannelGroups(ctx context.Context, workspaceID uuid.UUID, op
 	if err != nil {
 		return grouping.Page[grouping.ChannelGroup]{}, err
 	}
-	tx, err := s.beginRead(ctx)
-	if err != nil {
-		return grouping.Page[grouping.ChannelGroup]{}, err
-	}
-	defer tx.Rollback()
-	page, err := listChannelGroups(ctx, tx, p, workspaceID, opts.PlatformID)
-	if err != nil {
-		return grouping.Page[grouping.ChannelGroup]{}, err
-	}
-	return page, tx.commit()
+	return inTx(ctx, s.beginRead, uuid.Nil, func(tx *tx) (grouping.Page[grouping.ChannelGroup], error) {
+		return listChannelGroups(ctx, tx, p, workspaceID, opts.PlatformID)
+	})
 }
 
 func listChannelGroups(ctx context.Context, tx *tx, p pager, workspaceID uuid.UUID, platformID string) (grouping.Page[grouping.ChannelGroup], error) {
@@ -261,15 +230,7 @@ func (s *Store) DeleteChannelGroup(ctx context.Context, workspaceID, channelGrou
 	if err := storeutil.CheckIDs(storeutil.WorkspaceID(workspaceID), storeutil.ChannelGroupID(channelGroupID)); err != nil {
 		return err
 	}
-	tx, err := s.beginWrite(ctx)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if err := deleteChannelGroup(ctx, tx, workspaceID, channelGroupID); err != nil {
-		return err
-	}
-	return tx.commit()
+	return s.write(ctx, uuid.Nil, func(tx *tx) error { return deleteChannelGroup(ctx, tx, workspaceID, channelGroupID) })
 }
 
 func deleteChannelGroup(ctx context.Context, tx *tx, workspaceID, channelGroupID uuid.UUID) error {

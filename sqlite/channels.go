@@ -16,22 +16,12 @@ func (s *Store) UpsertChannel(ctx context.Context, up grouping.ChannelUpsert) (g
 	if err != nil {
 		return grouping.Channel{}, err
 	}
-	tx, err := s.beginWrite(ctx)
-	if err != nil {
-		return grouping.Channel{}, err
-	}
-	defer tx.Rollback()
-	if err := checkOrganisation(ctx, tx, up.OrganisationID); err != nil {
-		return grouping.Channel{}, err
-	}
-	if err := upsertChannel(ctx, tx, up); err != nil {
-		return grouping.Channel{}, err
-	}
-	ch, err := findChannelWithUsers(ctx, tx, up.OrganisationID, up.ID)
-	if err != nil {
-		return grouping.Channel{}, err
-	}
-	return ch, tx.commit()
+	return inTx(ctx, s.beginWrite, up.OrganisationID, func(tx *tx) (grouping.Channel, error) {
+		if err := upsertChannel(ctx, tx, up); err != nil {
+			return grouping.Channel{}, err
+		}
+		return findChannelWithUsers(ctx, tx, up.OrganisationID, up.ID)
+	})
 }
 
 // upsertChannel writes the channel and, when up.Users is set, its members.
@@ -92,19 +82,7 @@ func (s *Store) GetChannel(ctx context.Context, orgID, channelID uuid.UUID) (gro
 	if err := storeutil.CheckIDs(storeutil.OrgID(orgID), storeutil.ChannelID(channelID)); err != nil {
 		return grouping.Channel{}, err
 	}
-	tx, err := s.beginRead(ctx)
-	if err != nil {
-		return grouping.Channel{}, err
-	}
-	defer tx.Rollback()
-	if err := checkOrganisation(ctx, tx, orgID); err != nil {
-		return grouping.Channel{}, err
-	}
-	ch, err := findChannelWithUsers(ctx, tx, orgID, channelID)
-	if err != nil {
-		return grouping.Channel{}, err
-	}
-	return ch, tx.commit()
+	return inTx(ctx, s.beginRead, orgID, func(tx *tx) (grouping.Channel, error) { return findChannelWithUsers(ctx, tx, orgID, channelID) })
 }
 
 // findChannel returns a live channel of the organisation, or NotFound.
@@ -149,18 +127,7 @@ func (s *Store) DeleteChannel(ctx context.Context, orgID, channelID uuid.UUID) e
 	if err := storeutil.CheckIDs(storeutil.OrgID(orgID), storeutil.ChannelID(channelID)); err != nil {
 		return err
 	}
-	tx, err := s.beginWrite(ctx)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if err := checkOrganisation(ctx, tx, orgID); err != nil {
-		return err
-	}
-	if err := deleteChannel(ctx, tx, orgID, channelID); err != nil {
-		return err
-	}
-	return tx.commit()
+	return s.write(ctx, orgID, func(tx *tx) error { return deleteChannel(ctx, tx, orgID, channelID) })
 }
 
 func deleteChannel(ctx context.Context, tx *tx, orgID, channelID uuid.UUID) error {
@@ -176,18 +143,7 @@ func (s *Store) AddChannelMember(ctx context.Context, orgID, channelID, userID u
 	if err := storeutil.CheckIDs(storeutil.OrgID(orgID), storeutil.ChannelID(channelID), storeutil.UserID(userID)); err != nil {
 		return err
 	}
-	tx, err := s.beginWrite(ctx)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if err := checkOrganisation(ctx, tx, orgID); err != nil {
-		return err
-	}
-	if err := addChannelMember(ctx, tx, orgID, channelID, userID); err != nil {
-		return err
-	}
-	return tx.commit()
+	return s.write(ctx, orgID, func(tx *tx) error { return addChannelMember(ctx, tx, orgID, channelID, userID) })
 }
 
 func addChannelMember(ctx context.Context, tx *tx, orgID, channelID, userID uuid.UUID) error {
@@ -203,18 +159,7 @@ func (s *Store) RemoveChannelMember(ctx context.Context, orgID, channelID, userI
 	if err := storeutil.CheckIDs(storeutil.OrgID(orgID), storeutil.ChannelID(channelID), storeutil.UserID(userID)); err != nil {
 		return err
 	}
-	tx, err := s.beginWrite(ctx)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if err := checkOrganisation(ctx, tx, orgID); err != nil {
-		return err
-	}
-	if err := removeChannelMember(ctx, tx, orgID, channelID, userID); err != nil {
-		return err
-	}
-	return tx.commit()
+	return s.write(ctx, orgID, func(tx *tx) error { return removeChannelMember(ctx, tx, orgID, channelID, userID) })
 }
 
 func removeChannelMember(ctx context.Context, tx *tx, orgID, channelID, userID uuid.UUID) error {
@@ -238,20 +183,10 @@ func (s *Store) ListUngroupedChannels(ctx context.Context, orgID uuid.UUID, opts
 	if err != nil {
 		return grouping.Page[grouping.Channel]{}, err
 	}
-	tx, err := s.beginRead(ctx)
-	if err != nil {
-		return grouping.Page[grouping.Channel]{}, err
-	}
-	defer tx.Rollback()
-	if err := checkOrganisation(ctx, tx, orgID); err != nil {
-		return grouping.Page[grouping.Channel]{}, err
-	}
-	page, err := listChannels(ctx, tx, p, sqlListUngroupedChannels, byCreation,
-		sql.Named("org", orgID), sql.Named("archived", opts.IncludeArchived))
-	if err != nil {
-		return grouping.Page[grouping.Channel]{}, err
-	}
-	return page, tx.commit()
+	return inTx(ctx, s.beginRead, orgID, func(tx *tx) (grouping.Page[grouping.Channel], error) {
+		return listChannels(ctx, tx, p, sqlListUngroupedChannels, byCreation,
+			sql.Named("org", orgID), sql.Named("archived", opts.IncludeArchived))
+	})
 }
 
 // ListDiscoverableChannels lists the organisation's channels of which userID
@@ -264,20 +199,10 @@ func (s *Store) ListDiscoverableChannels(ctx context.Context, orgID, userID uuid
 	if err != nil {
 		return grouping.Page[grouping.Channel]{}, err
 	}
-	tx, err := s.beginRead(ctx)
-	if err != nil {
-		return grouping.Page[grouping.Channel]{}, err
-	}
-	defer tx.Rollback()
-	if err := checkOrganisation(ctx, tx, orgID); err != nil {
-		return grouping.Page[grouping.Channel]{}, err
-	}
-	page, err := listChannels(ctx, tx, p, sqlListDiscoverableChannels, byCreation,
-		sql.Named("org", orgID), sql.Named("user", userID), sql.Named("archived", opts.IncludeArchived))
-	if err != nil {
-		return grouping.Page[grouping.Channel]{}, err
-	}
-	return page, tx.commit()
+	return inTx(ctx, s.beginRead, orgID, func(tx *tx) (grouping.Page[grouping.Channel], error) {
+		return listChannels(ctx, tx, p, sqlListDiscoverableChannels, byCreation,
+			sql.Named("org", orgID), sql.Named("user", userID), sql.Named("archived", opts.IncludeArchived))
+	})
 }
 
 // channelKey returns the sort key of a channel in a list; pos is its

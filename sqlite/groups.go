@@ -19,19 +19,7 @@ func (s *Store) CreateGroup(ctx context.Context, orgID uuid.UUID, ng grouping.Ne
 	if err != nil {
 		return grouping.Group{}, err
 	}
-	tx, err := s.beginWrite(ctx)
-	if err != nil {
-		return grouping.Group{}, err
-	}
-	defer tx.Rollback()
-	if err := checkOrganisation(ctx, tx, orgID); err != nil {
-		return grouping.Group{}, err
-	}
-	g, err := createGroup(ctx, tx, orgID, ng)
-	if err != nil {
-		return grouping.Group{}, err
-	}
-	return g, tx.commit()
+	return inTx(ctx, s.beginWrite, orgID, func(tx *tx) (grouping.Group, error) { return createGroup(ctx, tx, orgID, ng) })
 }
 
 func createGroup(ctx context.Context, tx *tx, orgID uuid.UUID, ng grouping.NewGroup) (grouping.Group, error) {
@@ -104,26 +92,15 @@ func (s *Store) GetGroup(ctx context.Context, orgID, groupID uuid.UUID, opts gro
 	if err := storeutil.CheckIDs(storeutil.OrgID(orgID), storeutil.GroupID(groupID)); err != nil {
 		return grouping.Group{}, err
 	}
-	tx, err := s.beginRead(ctx)
-	if err != nil {
-		return grouping.Group{}, err
-	}
-	defer tx.Rollback()
-	if err := checkOrganisation(ctx, tx, orgID); err != nil {
-		return grouping.Group{}, err
-	}
-	g, err := findGroup(ctx, tx, orgID, groupID)
-	if err != nil {
-		return grouping.Group{}, err
-	}
-	if opts.IncludeChannels {
-		groups := []grouping.Group{g}
-		if err := fillGroupChannels(ctx, tx, groups); err != nil {
-			return grouping.Group{}, err
+	return inTx(ctx, s.beginRead, orgID, func(tx *tx) (grouping.Group, error) {
+		g, err := findGroup(ctx, tx, orgID, groupID)
+		if err != nil || !opts.IncludeChannels {
+			return g, err
 		}
-		g = groups[0]
-	}
-	return g, tx.commit()
+		groups := []grouping.Group{g}
+		err = fillGroupChannels(ctx, tx, groups)
+		return groups[0], err
+	})
 }
 
 // ListGroups lists the organisation's live groups by position, then creation
@@ -136,19 +113,7 @@ func (s *Store) ListGroups(ctx context.Context, orgID uuid.UUID, opts grouping.L
 	if err != nil {
 		return grouping.Page[grouping.Group]{}, err
 	}
-	tx, err := s.beginRead(ctx)
-	if err != nil {
-		return grouping.Page[grouping.Group]{}, err
-	}
-	defer tx.Rollback()
-	if err := checkOrganisation(ctx, tx, orgID); err != nil {
-		return grouping.Page[grouping.Group]{}, err
-	}
-	page, err := listGroups(ctx, tx, p, orgID, opts)
-	if err != nil {
-		return grouping.Page[grouping.Group]{}, err
-	}
-	return page, tx.commit()
+	return inTx(ctx, s.beginRead, orgID, func(tx *tx) (grouping.Page[grouping.Group], error) { return listGroups(ctx, tx, p, orgID, opts) })
 }
 
 func listGroups(ctx context.Context, tx *tx, p pager, orgID uuid.UUID, opts grouping.ListGroupsOptions) (grouping.Page[grouping.Group], error) {
@@ -226,19 +191,7 @@ func (s *Store) UpdateGroup(ctx context.Context, orgID, groupID uuid.UUID, u gro
 	if err != nil {
 		return grouping.Group{}, err
 	}
-	tx, err := s.beginWrite(ctx)
-	if err != nil {
-		return grouping.Group{}, err
-	}
-	defer tx.Rollback()
-	if err := checkOrganisation(ctx, tx, orgID); err != nil {
-		return grouping.Group{}, err
-	}
-	g, err := updateGroup(ctx, tx, orgID, groupID, u)
-	if err != nil {
-		return grouping.Group{}, err
-	}
-	return g, tx.commit()
+	return inTx(ctx, s.beginWrite, orgID, func(tx *tx) (grouping.Group, error) { return updateGroup(ctx, tx, orgID, groupID, u) })
 }
 
 func updateGroup(ctx context.Context, tx *tx, orgID, groupID uuid.UUID, u grouping.GroupUpdate) (grouping.Group, error) {
@@ -282,18 +235,7 @@ func (s *Store) DeleteGroup(ctx context.Context, orgID, groupID uuid.UUID, ifVer
 	if err := grouping.ValidateVersion(ifVersion); err != nil {
 		return err
 	}
-	tx, err := s.beginWrite(ctx)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if err := checkOrganisation(ctx, tx, orgID); err != nil {
-		return err
-	}
-	if err := deleteGroup(ctx, tx, orgID, groupID, ifVersion); err != nil {
-		return err
-	}
-	return tx.commit()
+	return s.write(ctx, orgID, func(tx *tx) error { return deleteGroup(ctx, tx, orgID, groupID, ifVersion) })
 }
 
 func deleteGroup(ctx context.Context, tx *tx, orgID, groupID uuid.UUID, ifVersion int64) error {
@@ -318,18 +260,7 @@ func (s *Store) ReorderGroups(ctx context.Context, orgID uuid.UUID, groupIDs []u
 	if err := storeutil.CheckIDs(storeutil.OrgID(orgID)); err != nil {
 		return err
 	}
-	tx, err := s.beginWrite(ctx)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if err := checkOrganisation(ctx, tx, orgID); err != nil {
-		return err
-	}
-	if err := reorderGroups(ctx, tx, orgID, groupIDs); err != nil {
-		return err
-	}
-	return tx.commit()
+	return s.write(ctx, orgID, func(tx *tx) error { return reorderGroups(ctx, tx, orgID, groupIDs) })
 }
 
 func reorderGroups(ctx context.Context, tx *tx, orgID uuid.UUID, groupIDs []uuid.UUID) error {
@@ -358,18 +289,7 @@ func (s *Store) AssignChannel(ctx context.Context, orgID, groupID, channelID uui
 	if err := storeutil.CheckIDs(storeutil.OrgID(orgID), storeutil.GroupID(groupID), storeutil.ChannelID(channelID)); err != nil {
 		return err
 	}
-	tx, err := s.beginWrite(ctx)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if err := checkOrganisation(ctx, tx, orgID); err != nil {
-		return err
-	}
-	if err := putChannel(ctx, tx, orgID, groupID, channelID, false); err != nil {
-		return err
-	}
-	return tx.commit()
+	return s.write(ctx, orgID, func(tx *tx) error { return putChannel(ctx, tx, orgID, groupID, channelID, false) })
 }
 
 // MoveChannel puts a channel at the end of the group, from whichever group
@@ -378,18 +298,7 @@ func (s *Store) MoveChannel(ctx context.Context, orgID, groupID, channelID uuid.
 	if err := storeutil.CheckIDs(storeutil.OrgID(orgID), storeutil.GroupID(groupID), storeutil.ChannelID(channelID)); err != nil {
 		return err
 	}
-	tx, err := s.beginWrite(ctx)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if err := checkOrganisation(ctx, tx, orgID); err != nil {
-		return err
-	}
-	if err := putChannel(ctx, tx, orgID, groupID, channelID, true); err != nil {
-		return err
-	}
-	return tx.commit()
+	return s.write(ctx, orgID, func(tx *tx) error { return putChannel(ctx, tx, orgID, groupID, channelID, true) })
 }
 
 // putChannel assigns (move false) or moves (move true) a channel to the end
@@ -425,18 +334,7 @@ func (s *Store) RemoveChannel(ctx context.Context, orgID, groupID, channelID uui
 	if err := storeutil.CheckIDs(storeutil.OrgID(orgID), storeutil.GroupID(groupID), storeutil.ChannelID(channelID)); err != nil {
 		return err
 	}
-	tx, err := s.beginWrite(ctx)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if err := checkOrganisation(ctx, tx, orgID); err != nil {
-		return err
-	}
-	if err := removeChannel(ctx, tx, orgID, groupID, channelID); err != nil {
-		return err
-	}
-	return tx.commit()
+	return s.write(ctx, orgID, func(tx *tx) error { return removeChannel(ctx, tx, orgID, groupID, channelID) })
 }
 
 func removeChannel(ctx context.Context, tx *tx, orgID, groupID, channelID uuid.UUID) error {
@@ -459,18 +357,7 @@ func (s *Store) ReorderGroupChannels(ctx context.Context, orgID, groupID uuid.UU
 	if err := storeutil.CheckIDs(storeutil.OrgID(orgID), storeutil.GroupID(groupID)); err != nil {
 		return err
 	}
-	tx, err := s.beginWrite(ctx)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if err := checkOrganisation(ctx, tx, orgID); err != nil {
-		return err
-	}
-	if err := reorderGroupChannels(ctx, tx, orgID, groupID, channelIDs); err != nil {
-		return err
-	}
-	return tx.commit()
+	return s.write(ctx, orgID, func(tx *tx) error { return reorderGroupChannels(ctx, tx, orgID, groupID, channelIDs) })
 }
 
 func reorderGroupChannels(ctx context.Context, tx *tx, orgID, groupID uuid.UUID, channelIDs []uuid.UUID) error {
@@ -505,23 +392,13 @@ func (s *Store) ListGroupChannels(ctx context.Context, orgID, groupID uuid.UUID,
 	if err != nil {
 		return grouping.Page[grouping.Channel]{}, err
 	}
-	tx, err := s.beginRead(ctx)
-	if err != nil {
-		return grouping.Page[grouping.Channel]{}, err
-	}
-	defer tx.Rollback()
-	if err := checkOrganisation(ctx, tx, orgID); err != nil {
-		return grouping.Page[grouping.Channel]{}, err
-	}
-	if _, err := findGroup(ctx, tx, orgID, groupID); err != nil {
-		return grouping.Page[grouping.Channel]{}, err
-	}
-	page, err := listChannels(ctx, tx, p, sqlListGroupChannels, byGroupPosition,
-		sql.Named("group", groupID), sql.Named("archived", opts.IncludeArchived))
-	if err != nil {
-		return grouping.Page[grouping.Channel]{}, err
-	}
-	return page, tx.commit()
+	return inTx(ctx, s.beginRead, orgID, func(tx *tx) (grouping.Page[grouping.Channel], error) {
+		if _, err := findGroup(ctx, tx, orgID, groupID); err != nil {
+			return grouping.Page[grouping.Channel]{}, err
+		}
+		return listChannels(ctx, tx, p, sqlListGroupChannels, byGroupPosition,
+			sql.Named("group", groupID), sql.Named("archived", opts.IncludeArchived))
+	})
 }
 
 // The names of the reorder inputs in Invalid errors.

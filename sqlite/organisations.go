@@ -16,16 +16,7 @@ func (s *Store) UpsertOrganisation(ctx context.Context, org grouping.Organisatio
 	if err != nil {
 		return grouping.Organisation{}, err
 	}
-	tx, err := s.beginWrite(ctx)
-	if err != nil {
-		return grouping.Organisation{}, err
-	}
-	defer tx.Rollback()
-	org, err = upsertOrganisation(ctx, tx, org)
-	if err != nil {
-		return grouping.Organisation{}, err
-	}
-	return org, tx.commit()
+	return inTx(ctx, s.beginWrite, uuid.Nil, func(tx *tx) (grouping.Organisation, error) { return upsertOrganisation(ctx, tx, org) })
 }
 
 func upsertOrganisation(ctx context.Context, tx *tx, org grouping.Organisation) (grouping.Organisation, error) {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/channelgrouping/grouping"
+	"github.com/google/uuid"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 )
@@ -212,6 +213,36 @@ func (s *Store) beginRead(ctx context.Context) (*tx, error) {
 		return nil, internal("begin read transaction", err)
 	}
 	return &tx{Tx: t, now: s.now(), stmts: s.readerStmts}, nil
+}
+
+// inTx runs fn in a transaction started by begin (beginWrite or beginRead)
+// and commits it when fn succeeds; otherwise the transaction is rolled back
+// and nothing it did remains. Unless orgID is uuid.Nil, the organisation must
+// exist first (NotFound otherwise): every organisation-scoped call checks
+// it before anything else, in the same transaction.
+func inTx[T any](ctx context.Context, begin func(context.Context) (*tx, error), orgID uuid.UUID, fn func(*tx) (T, error)) (T, error) {
+	var zero T
+	t, err := begin(ctx)
+	if err != nil {
+		return zero, err
+	}
+	defer t.Rollback()
+	if orgID != uuid.Nil {
+		if err := checkOrganisation(ctx, t, orgID); err != nil {
+			return zero, err
+		}
+	}
+	v, err := fn(t)
+	if err != nil {
+		return zero, err
+	}
+	return v, t.commit()
+}
+
+// write runs fn in a write transaction, as inTx does.
+func (s *Store) write(ctx context.Context, orgID uuid.UUID, fn func(*tx) error) error {
+	_, err := inTx(ctx, s.beginWrite, orgID, func(t *tx) (struct{}, error) { return struct{}{}, fn(t) })
+	return err
 }
 
 // commit commits t.
