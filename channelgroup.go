@@ -32,6 +32,7 @@ type ChannelGroupAttach struct {
 	// characters, no control characters.
 	PlatformGroupID string
 	// PlatformGroupName is the account's display name: at most 255
-	// characters, no control characters. It replaces the stored name.
+	// characters, no control characters. It replaces the stored name; an
+	// empty name leaves the stored one as it is.
 	PlatformGroupName string
 }

@@ -183,8 +183,9 @@ type Store interface {
 
 	// AttachChannel puts the channel into the workspace's channel group for
 	// the platform account in a, creating that channel group if needed,
-	// refreshing its name, and taking the channel out of any other channel
-	// group of the workspace. It returns the channel group.
+	// refreshing its name (unless a gives none), and taking the channel out
+	// of any other channel group of the workspace. It returns the channel
+	// group.
 	AttachChannel(ctx context.Context, workspaceID, channelID uuid.UUID, a ChannelGroupAttach) (ChannelGroup, error)
 
 	// DetachChannel takes the channel out of its channel group; the channel

@@ -167,7 +167,7 @@ func (a ChannelGroupAttach) Validate() (ChannelGroupAttach, error) {
 	if err := ValidatePlatformID(a.PlatformID); err != nil {
 		return ChannelGroupAttach{}, err
 	}
-	if a.PlatformGroupID == "" {
+	if strings.TrimSpace(a.PlatformGroupID) == "" {
 		return ChannelGroupAttach{}, InvalidField("platformGroupId", "platformGroupId is required")
 	}
 	if err := ValidateText("platformGroupId", a.PlatformGroupID, MaxPlatformGroupIDLength); err != nil {

@@ -635,7 +635,7 @@ func (s *Store) AttachChannel(_ context.Context, workspaceID, channelID uuid.UUI
 		s.accounts[acct] = cg
 		s.channelGroups[cg.ID] = cg
 	}
-	if cg.PlatformGroupName != a.PlatformGroupName {
+	if a.PlatformGroupName != "" && cg.PlatformGroupName != a.PlatformGroupName {
 		cg.PlatformGroupName, cg.UpdatedAt = a.PlatformGroupName, now
 	}
 	ak := attachKey{workspaceID, channelID}

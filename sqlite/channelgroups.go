@@ -47,6 +47,9 @@ func attachChannel(ctx context.Context, tx *tx, workspaceID, channelID uuid.UUID
 	case err != nil:
 		return grouping.ChannelGroup{}, internal("find channel group", err)
 	}
+	if a.PlatformGroupName == "" {
+		a.PlatformGroupName = cg.PlatformGroupName // no name given: keep the stored one
+	}
 	changed := cg.PlatformGroupName != a.PlatformGroupName
 
 	var current uuid.UUID

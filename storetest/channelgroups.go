@@ -19,6 +19,7 @@ func channelGroupTests() tree {
 			leaf("AppendsInAttachOrder", testAttachAppends),
 			leaf("SameAccountIsIdempotent", testAttachIdempotent),
 			leaf("RefreshesName", testAttachRefreshesName),
+			leaf("WithoutNameKeepsName", testAttachKeepsName),
 			leaf("OtherAccountMovesChannel", testAttachMoves),
 			leaf("AccountIsPlatformAndGroupID", testAttachAccountKey),
 			leaf("InvalidInputStoresNothing", testAttachInvalid),
@@ -126,6 +127,19 @@ func testAttachRefreshesName(t *testing.T, s grouping.Store) {
 	is.Equal(mustGetChannelGroup(t, s, ws, first.ID).PlatformGroupName, "Newer name") // stored
 }
 
+func testAttachKeepsName(t *testing.T, s grouping.Store) {
+	is := is.New(t)
+	ws := uuid.New()
+	c1, c2 := uuid.New(), uuid.New()
+	first := mustAttach(t, s, ws, c1, "whatsapp", "acct", "Acme EU")
+	got := mustAttach(t, s, ws, c2, "whatsapp", "acct", "")
+	is.Equal(got.ID, first.ID)                                                     // same account, same channel group
+	is.Equal(got.PlatformGroupName, "Acme EU")                                     // no name given: the stored one stays
+	is.Equal(mustGetChannelGroup(t, s, ws, first.ID).PlatformGroupName, "Acme EU") // and is still stored
+	fresh := mustAttach(t, s, ws, uuid.New(), "whatsapp", "other", "")
+	is.Equal(fresh.PlatformGroupName, "") // a new account may start without a name
+}
+
 func testAttachMoves(t *testing.T, s grouping.Store) {
 	is := is.New(t)
 	ws := uuid.New()
@@ -180,6 +194,7 @@ func testAttachInvalid(t *testing.T, s grouping.Store) {
 		{"NonASCIIPlatformID", attach("wäa", "acct", "n"), "platformId"},
 		{"LongPlatformID", attach(strings.Repeat("a", 256), "acct", "n"), "platformId"},
 		{"EmptyPlatformGroupID", attach("whatsapp", "", "n"), "platformGroupId"},
+		{"BlankPlatformGroupID", attach("whatsapp", "   ", "n"), "platformGroupId"},
 		{"LongPlatformGroupID", attach("whatsapp", strings.Repeat("é", 256), "n"), "platformGroupId"},
 		{"ControlPlatformGroupID", attach("whatsapp", "ac\x00ct", "n"), "platformGroupId"},
 		{"NewlinePlatformGroupID", attach("whatsapp", "ac\nct", "n"), "platformGroupId"},
