@@ -227,6 +227,11 @@ func TestEndToEnd(t *testing.T) {
 	is.NoErr(err)
 	resp.Body.Close()
 	is.Equal(resp.StatusCode, 200) // process up
+	resp, err = http.Get(srv.base + "/nope")
+	is.NoErr(err)
+	resp.Body.Close()
+	is.Equal(resp.StatusCode, 404)                                // unknown paths are not found
+	is.Equal(resp.Header.Get("Content-Type"), "application/json") // in JSON, like the API's errors
 	resp, err = http.Get(srv.base + o + "/groups")
 	is.NoErr(err)
 	resp.Body.Close()

@@ -102,6 +102,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	api.Register(mux)
 	mux.Handle("GET /healthz", handleHealthz())
 	mux.Handle("GET /readyz", handleReadyz(store, log))
+	mux.Handle("/", handleNotFound())
 
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
@@ -151,6 +152,16 @@ func handleHealthz() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		io.WriteString(w, `{"status":"ok"}`+"\n")
+	})
+}
+
+// handleNotFound answers every path that is neither the API's nor a health
+// check in the API's JSON error shape, so that clients never see a text body.
+func handleNotFound() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusNotFound)
+		io.WriteString(w, `{"status":"error","status_code":404,"message":"Route not found"}`+"\n")
 	})
 }
 
