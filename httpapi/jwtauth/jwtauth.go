@@ -220,6 +220,7 @@ var (
 	errNoCredentials = errors.New("no Authorization header")
 	errNoToken       = errors.New("empty bearer token")
 	errManyHeaders   = errors.New("more than one Authorization header")
+	errCritical      = errors.New("critical header parameters are not supported")
 	errNotBearer     = errors.New("not a Bearer token")
 	errTooLong       = errors.New("token too long")
 	errBadSubject    = errors.New("sub is not a user UUID")
@@ -249,6 +250,11 @@ func (a *Authenticator) Authenticate(r *http.Request) (httpapi.Principal, error)
 	t, err := a.parser.ParseWithClaims(token, &c, a.keyFor)
 	if err != nil {
 		return httpapi.Principal{}, a.refusal(t, err)
+	}
+	// A token may name header parameters its reader must understand (RFC
+	// 7515, section 4.1.11); this reader understands none beyond the basics.
+	if _, ok := t.Header["crit"]; ok {
+		return httpapi.Principal{}, refuse(errCritical.Error(), errCritical)
 	}
 	return principal(c)
 }

@@ -165,6 +165,10 @@ func TestAuthenticateRejects(t *testing.T) {
 	is.New(t).NoErr(err) // the public key encodes
 	none := mint(t, jwt.SigningMethodNone, jwt.UnsafeAllowNoneSignatureType, valid())
 	bearer := func(c jwt.MapClaims) string { return "Bearer " + mint(t, jwt.SigningMethodHS256, secret, c) }
+	critical := jwt.NewWithClaims(jwt.SigningMethodHS256, valid())
+	critical.Header["crit"] = []string{"exp"}
+	criticalToken, err := critical.SignedString(secret)
+	is.New(t).NoErr(err) // the token with a crit header is signed
 
 	for _, tc := range []struct {
 		name    string
@@ -194,6 +198,7 @@ func TestAuthenticateRejects(t *testing.T) {
 		{"ES256 to RS256", rs, []string{"Bearer " + mint(t, jwt.SigningMethodES256, ecKey(), valid())}, jwt.ErrTokenSignatureInvalid},
 		{"RS256 to ES256", es, []string{"Bearer " + mint(t, jwt.SigningMethodRS256, rsaKey(), valid())}, jwt.ErrTokenSignatureInvalid},
 		{"PS256 to RS256", rs, []string{"Bearer " + mint(t, jwt.SigningMethodPS256, rsaKey(), valid())}, jwt.ErrTokenSignatureInvalid},
+		{"critical header", hs, []string{"Bearer " + criticalToken}, errCritical},
 		{"unknown alg", hs, []string{"Bearer " + unsigned(`{"alg":"XYZ","typ":"JWT"}`, valid())}, jwt.ErrTokenUnverifiable},
 		{"expired", hs, []string{bearer(valid("exp", now.Add(-time.Second).Unix()))}, jwt.ErrTokenExpired},
 		{"expired beyond the leeway", lenient, []string{bearer(valid("exp", now.Add(-time.Minute).Unix()))}, jwt.ErrTokenExpired},
