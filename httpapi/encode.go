@@ -12,6 +12,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/channelgrouping/grouping"
 )
@@ -70,6 +71,12 @@ func decode[T any](w http.ResponseWriter, r *http.Request) (T, error) {
 		return v, grouping.InvalidField("body", "request body is required")
 	case trimmed[0] != '{':
 		return v, grouping.InvalidField("body", "request body must be a JSON object")
+	case !utf8.Valid(b):
+		// encoding/json would silently replace the bad bytes.
+		return v, grouping.InvalidField("body", "request body must be valid UTF-8")
+	}
+	if err := checkKeys(b, fieldNames(reflect.TypeFor[T]())); err != nil {
+		return v, err
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
@@ -85,6 +92,53 @@ func decode[T any](w http.ResponseWriter, r *http.Request) (T, error) {
 		}
 	}
 	return v, nil
+}
+
+// checkKeys rejects what encoding/json would let through: object keys that
+// match a field only when case is ignored, and keys given twice (of which
+// encoding/json would silently keep the last). Syntax errors are left to
+// the decoding that follows, which reports them with their position.
+func checkKeys(b []byte, fields map[string]bool) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if _, err := dec.Token(); err != nil {
+		return nil
+	}
+	seen := make(map[string]bool, len(fields))
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil
+		}
+		key, _ := tok.(string)
+		switch {
+		case !fields[key]:
+			return grouping.InvalidField(key, "unknown field %q", key)
+		case seen[key]:
+			return grouping.InvalidField(key, "field %q is given more than once", key)
+		}
+		seen[key] = true
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return nil
+		}
+	}
+	return nil
+}
+
+// fieldNames returns the JSON names of the fields of struct type t.
+func fieldNames(t reflect.Type) map[string]bool {
+	names := make(map[string]bool, t.NumField())
+	for f := range t.Fields() {
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		switch {
+		case name == "-" || !f.IsExported():
+			continue
+		case name == "":
+			name = f.Name
+		}
+		names[name] = true
+	}
+	return names
 }
 
 // checkContentType accepts a request without Content-Type (its body is read
