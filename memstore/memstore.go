@@ -330,7 +330,7 @@ func (s *Store) ListGroups(_ context.Context, orgID uuid.UUID, opts grouping.Lis
 	if err := storeutil.CheckIDs(storeutil.OrgID(orgID)); err != nil {
 		return grouping.Page[grouping.Group]{}, err
 	}
-	p, err := storeutil.NewPaging(storeutil.ListGroups, opts.Limit, opts.Cursor)
+	p, err := storeutil.NewPaging(storeutil.GroupsScope(orgID, opts.Archived), opts.Limit, opts.Cursor)
 	if err != nil {
 		return grouping.Page[grouping.Group]{}, err
 	}
@@ -346,7 +346,7 @@ func (s *Store) ListGroups(_ context.Context, orgID uuid.UUID, opts grouping.Lis
 			gs = append(gs, g)
 		}
 	}
-	return paginate(storeutil.ListGroups, p, gs, (*group).key, func(g *group) grouping.Group {
+	return paginate(p, gs, (*group).key, func(g *group) grouping.Group {
 		return g.out(opts.IncludeChannels)
 	}), nil
 }
@@ -551,7 +551,7 @@ func (s *Store) ListGroupChannels(_ context.Context, orgID, groupID uuid.UUID, o
 	if err := storeutil.CheckIDs(storeutil.OrgID(orgID), storeutil.GroupID(groupID)); err != nil {
 		return grouping.Page[grouping.Channel]{}, err
 	}
-	p, err := storeutil.NewPaging(storeutil.ListGroupChannels, opts.Limit, opts.Cursor)
+	p, err := storeutil.NewPaging(storeutil.GroupChannelsScope(orgID, groupID, opts.IncludeArchived), opts.Limit, opts.Cursor)
 	if err != nil {
 		return grouping.Page[grouping.Channel]{}, err
 	}
@@ -567,12 +567,12 @@ func (s *Store) ListGroupChannels(_ context.Context, orgID, groupID uuid.UUID, o
 			cs = append(cs, c)
 		}
 	}
-	return paginate(storeutil.ListGroupChannels, p, cs, (*channel).groupKey, channelInList), nil
+	return paginate(p, cs, (*channel).groupKey, channelInList), nil
 }
 
 // ListUngroupedChannels implements grouping.Store.
 func (s *Store) ListUngroupedChannels(_ context.Context, orgID uuid.UUID, opts grouping.ListChannelsOptions) (grouping.Page[grouping.Channel], error) {
-	return s.listChannels(orgID, storeutil.ListUngrouped, opts, func(c *channel) bool {
+	return s.listChannels(orgID, storeutil.UngroupedScope(orgID, opts.IncludeArchived), opts, func(c *channel) bool {
 		return c.group == nil
 	})
 }
@@ -582,7 +582,7 @@ func (s *Store) ListDiscoverableChannels(_ context.Context, orgID, userID uuid.U
 	if err := storeutil.CheckIDs(storeutil.UserID(userID)); err != nil {
 		return grouping.Page[grouping.Channel]{}, err
 	}
-	return s.listChannels(orgID, storeutil.ListDiscoverable, opts, func(c *channel) bool {
+	return s.listChannels(orgID, storeutil.DiscoverableScope(orgID, userID, opts.IncludeArchived), opts, func(c *channel) bool {
 		_, member := c.members[userID]
 		return !member
 	})
@@ -590,11 +590,11 @@ func (s *Store) ListDiscoverableChannels(_ context.Context, orgID, userID uuid.U
 
 // listChannels lists an organisation's live channels that keep passes, by
 // creation time and ID.
-func (s *Store) listChannels(orgID uuid.UUID, l storeutil.List, opts grouping.ListChannelsOptions, keep func(*channel) bool) (grouping.Page[grouping.Channel], error) {
+func (s *Store) listChannels(orgID uuid.UUID, scope storeutil.Scope, opts grouping.ListChannelsOptions, keep func(*channel) bool) (grouping.Page[grouping.Channel], error) {
 	if err := storeutil.CheckIDs(storeutil.OrgID(orgID)); err != nil {
 		return grouping.Page[grouping.Channel]{}, err
 	}
-	p, err := storeutil.NewPaging(l, opts.Limit, opts.Cursor)
+	p, err := storeutil.NewPaging(scope, opts.Limit, opts.Cursor)
 	if err != nil {
 		return grouping.Page[grouping.Channel]{}, err
 	}
@@ -610,7 +610,7 @@ func (s *Store) listChannels(orgID uuid.UUID, l storeutil.List, opts grouping.Li
 			cs = append(cs, c)
 		}
 	}
-	return paginate(l, p, cs, (*channel).createdKey, channelInList), nil
+	return paginate(p, cs, (*channel).createdKey, channelInList), nil
 }
 
 // AttachChannel implements grouping.Store.
@@ -699,7 +699,7 @@ func (s *Store) ListChannelGroups(_ context.Context, workspaceID uuid.UUID, opts
 			return grouping.Page[grouping.ChannelGroup]{}, err
 		}
 	}
-	p, err := storeutil.NewPaging(storeutil.ListChannelGroups, opts.Limit, opts.Cursor)
+	p, err := storeutil.NewPaging(storeutil.ChannelGroupsScope(workspaceID, opts.PlatformID), opts.Limit, opts.Cursor)
 	if err != nil {
 		return grouping.Page[grouping.ChannelGroup]{}, err
 	}
@@ -711,7 +711,7 @@ func (s *Store) ListChannelGroups(_ context.Context, workspaceID uuid.UUID, opts
 			cgs = append(cgs, cg)
 		}
 	}
-	return paginate(storeutil.ListChannelGroups, p, cgs, (*channelGroup).key, (*channelGroup).out), nil
+	return paginate(p, cgs, (*channelGroup).key, (*channelGroup).out), nil
 }
 
 // DeleteChannelGroup implements grouping.Store.
@@ -735,7 +735,7 @@ func (s *Store) DeleteChannelGroup(_ context.Context, workspaceID, channelGroupI
 
 // paginate sorts items by key and returns the page p asks for, converted
 // with out.
-func paginate[T, V any](l storeutil.List, p storeutil.Paging, items []T, key func(T) storeutil.Key, out func(T) V) grouping.Page[V] {
+func paginate[T, V any](p storeutil.Paging, items []T, key func(T) storeutil.Key, out func(T) V) grouping.Page[V] {
 	slices.SortFunc(items, func(a, b T) int {
 		ka, kb := key(a), key(b)
 		switch {
@@ -758,7 +758,7 @@ func paginate[T, V any](l storeutil.List, p storeutil.Paging, items []T, key fun
 	page := grouping.Page[V]{Items: make([]V, 0, min(len(items), p.Limit))}
 	for i, it := range items {
 		if i == p.Limit {
-			page.NextCursor = storeutil.Encode(l, key(items[i-1]))
+			page.NextCursor = p.Next(key(items[i-1]))
 			break
 		}
 		page.Items = append(page.Items, out(it))

@@ -157,7 +157,7 @@ func (s *Store) ListChannelGroups(ctx context.Context, workspaceID uuid.UUID, op
 			return grouping.Page[grouping.ChannelGroup]{}, err
 		}
 	}
-	p, err := newPager(storeutil.ListChannelGroups, opts.Limit, opts.Cursor)
+	p, err := newPager(storeutil.ChannelGroupsScope(workspaceID, opts.PlatformID), opts.Limit, opts.Cursor)
 	if err != nil {
 		return grouping.Page[grouping.ChannelGroup]{}, err
 	}
@@ -180,7 +180,7 @@ func listChannelGroups(ctx context.Context, tx *tx, p pager, workspaceID uuid.UU
 	for rows.Next() {
 		if len(page.Items) == p.Limit {
 			last := page.Items[len(page.Items)-1]
-			page.NextCursor = p.next(storeutil.Key{Time: last.CreatedAt.UnixMilli(), ID: last.ID})
+			page.NextCursor = p.Next(storeutil.Key{Time: last.CreatedAt.UnixMilli(), ID: last.ID})
 			break
 		}
 		cg, err := scanChannelGroup(rows)

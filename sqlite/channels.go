@@ -179,7 +179,7 @@ func (s *Store) ListUngroupedChannels(ctx context.Context, orgID uuid.UUID, opts
 	if err := storeutil.CheckIDs(storeutil.OrgID(orgID)); err != nil {
 		return grouping.Page[grouping.Channel]{}, err
 	}
-	p, err := newPager(storeutil.ListUngrouped, opts.Limit, opts.Cursor)
+	p, err := newPager(storeutil.UngroupedScope(orgID, opts.IncludeArchived), opts.Limit, opts.Cursor)
 	if err != nil {
 		return grouping.Page[grouping.Channel]{}, err
 	}
@@ -195,7 +195,7 @@ func (s *Store) ListDiscoverableChannels(ctx context.Context, orgID, userID uuid
 	if err := storeutil.CheckIDs(storeutil.UserID(userID), storeutil.OrgID(orgID)); err != nil {
 		return grouping.Page[grouping.Channel]{}, err
 	}
-	p, err := newPager(storeutil.ListDiscoverable, opts.Limit, opts.Cursor)
+	p, err := newPager(storeutil.DiscoverableScope(orgID, userID, opts.IncludeArchived), opts.Limit, opts.Cursor)
 	if err != nil {
 		return grouping.Page[grouping.Channel]{}, err
 	}
@@ -230,7 +230,7 @@ func listChannels(ctx context.Context, tx *tx, p pager, query *statement, key ch
 	var last storeutil.Key
 	for rows.Next() {
 		if len(items) == p.Limit {
-			return grouping.Page[grouping.Channel]{Items: items, NextCursor: p.next(last)}, nil
+			return grouping.Page[grouping.Channel]{Items: items, NextCursor: p.Next(last)}, nil
 		}
 		ch, pos, err := scanChannel(rows)
 		if err != nil {

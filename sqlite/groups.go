@@ -109,7 +109,7 @@ func (s *Store) ListGroups(ctx context.Context, orgID uuid.UUID, opts grouping.L
 	if err := storeutil.CheckIDs(storeutil.OrgID(orgID)); err != nil {
 		return grouping.Page[grouping.Group]{}, err
 	}
-	p, err := newPager(storeutil.ListGroups, opts.Limit, opts.Cursor)
+	p, err := newPager(storeutil.GroupsScope(orgID, opts.Archived), opts.Limit, opts.Cursor)
 	if err != nil {
 		return grouping.Page[grouping.Group]{}, err
 	}
@@ -131,7 +131,7 @@ func listGroups(ctx context.Context, tx *tx, p pager, orgID uuid.UUID, opts grou
 	for rows.Next() {
 		if len(page.Items) == p.Limit {
 			last := page.Items[len(page.Items)-1]
-			page.NextCursor = p.next(storeutil.Key{Pos: int64(last.Position), Time: last.CreatedAt.UnixMilli(), ID: last.ID})
+			page.NextCursor = p.Next(storeutil.Key{Pos: int64(last.Position), Time: last.CreatedAt.UnixMilli(), ID: last.ID})
 			break
 		}
 		g, err := scanGroup(rows)
@@ -388,7 +388,7 @@ func (s *Store) ListGroupChannels(ctx context.Context, orgID, groupID uuid.UUID,
 	if err := storeutil.CheckIDs(storeutil.OrgID(orgID), storeutil.GroupID(groupID)); err != nil {
 		return grouping.Page[grouping.Channel]{}, err
 	}
-	p, err := newPager(storeutil.ListGroupChannels, opts.Limit, opts.Cursor)
+	p, err := newPager(storeutil.GroupChannelsScope(orgID, groupID, opts.IncludeArchived), opts.Limit, opts.Cursor)
 	if err != nil {
 		return grouping.Page[grouping.Channel]{}, err
 	}

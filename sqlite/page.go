@@ -11,16 +11,15 @@ import (
 // pager holds the validated paging input of one list call.
 type pager struct {
 	storeutil.Paging
-	list storeutil.List
 }
 
-// newPager validates a list's limit and cursor.
-func newPager(list storeutil.List, limit int, cursor string) (pager, error) {
-	p, err := storeutil.NewPaging(list, limit, cursor)
+// newPager validates a list's limit and cursor for the query of scope s.
+func newPager(s storeutil.Scope, limit int, cursor string) (pager, error) {
+	p, err := storeutil.NewPaging(s, limit, cursor)
 	if err != nil {
 		return pager{}, err
 	}
-	return pager{Paging: p, list: list}, nil
+	return pager{Paging: p}, nil
 }
 
 // args returns the named arguments :pos, :time, :id and :limit of the list
@@ -37,11 +36,6 @@ func (p pager) args() []any {
 		sql.Named("id", id),
 		sql.Named("limit", p.Limit+1), // one more row says whether a next page exists
 	}
-}
-
-// next returns the cursor of the page after the one ending at last.
-func (p pager) next(last storeutil.Key) string {
-	return storeutil.Encode(p.list, last)
 }
 
 // idArray returns ids as a JSON array of strings, for json_each.

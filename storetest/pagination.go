@@ -227,11 +227,36 @@ func paginationTests() tree {
 			leaf("CursorOfAnotherList", func(t *testing.T, s grouping.Store) {
 				testForeignCursor(t, l.fill(t, s, 3), foreign.fill(t, s, 3))
 			}),
+			leaf("CursorOfAnotherTenant", func(t *testing.T, s grouping.Store) {
+				testForeignCursor(t, l.fill(t, s, 3), l.fill(t, s, 3)) // the same list of another organisation or workspace
+			}),
 			leaf("CursorSurvivesRemoval", func(t *testing.T, s grouping.Store) { testCursorRemoval(t, l.fill(t, s, pageItems)) }),
 		)
 		children = append(children, branch(l.name, leaves...))
 	}
+	children = append(children, leaf("CursorOfOtherFilters", testCursorFilters))
 	return branch("Pagination", children...)
+}
+
+// testCursorFilters checks that a cursor is bound to the filters of the list
+// that made it: with other filters the same position means something else.
+func testCursorFilters(t *testing.T, s grouping.Store) {
+	is := is.New(t)
+	org := mustOrg(t, s)
+	g := mustGroup(t, s, org.ID, "Live")
+	mustGroup(t, s, org.ID, "Also live")
+	page, err := s.ListGroups(t.Context(), org.ID, grouping.ListGroupsOptions{Archived: ptr(false), Limit: 1})
+	is.NoErr(err)                  // first page of the unarchived groups
+	is.True(page.NextCursor != "") // there is a next page
+	_, err = s.ListGroups(t.Context(), org.ID, grouping.ListGroupsOptions{Limit: 1, Cursor: page.NextCursor})
+	wantInvalid(t, err, "cursor")
+	c1, c2 := mustChannel(t, s, org.ID), mustChannel(t, s, org.ID)
+	mustAssign(t, s, org.ID, g.ID, c1, c2)
+	chans, err := s.ListGroupChannels(t.Context(), org.ID, g.ID, grouping.ListChannelsOptions{Limit: 1})
+	is.NoErr(err)                   // first page of the group's channels
+	is.True(chans.NextCursor != "") // there is a next page
+	_, err = s.ListGroupChannels(t.Context(), org.ID, g.ID, grouping.ListChannelsOptions{Limit: 1, IncludeArchived: true, Cursor: chans.NextCursor})
+	wantInvalid(t, err, "cursor")
 }
 
 // walk reads the whole list in pages of limit items and checks the shape
