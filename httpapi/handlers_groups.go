@@ -37,7 +37,7 @@ func (req *groupUpdateRequest) validate() error {
 	_, err := req.update().Validate()
 	if grouping.ErrorField(err) == "" && grouping.ErrorCode(err) == grouping.Invalid {
 		// The only field-less failure is an empty update.
-		return grouping.InvalidField("body", "%s", grouping.ErrorMessage(err))
+		return grouping.InvalidField("body", "at least one of name, description or archived is required (null counts as absent)")
 	}
 	return err
 }
