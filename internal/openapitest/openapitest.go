@@ -22,9 +22,21 @@
 // the organisation one (OrgNotFound and OrgMethodNotAllowed) for every other
 // path.
 //
-// Operations are found and headers checked with kin-openapi. Bodies are
-// checked with the JSON Schema 2020-12 validator that kin-openapi uses for
-// OpenAPI 3.1, against schemas compiled once, when the Validator is made.
+// A request is routed as http.ServeMux routes it: on its escaped path,
+// segment by segment, each segment unescaped on its own, so that an encoded
+// slash (%2F) stays inside its segment. Fixed segments are preferred to path
+// parameters, and a trailing slash makes another path. A path parameter
+// matches neither an empty segment nor one that is only an encoded slash,
+// which http.ServeMux takes for a trailing slash: so
+// /organisations/{organisation_id}/groups matches neither
+// /organisations//groups, /organisations/%2F/groups nor
+// /organisations/x/groups/, and all three are unknown routes. Path templates
+// whose segments mix fixed text and a parameter, such as /files/{name}.json,
+// are refused by [New].
+//
+// Headers are checked with kin-openapi. Bodies are checked with the JSON
+// Schema 2020-12 validator that kin-openapi uses for OpenAPI 3.1, against
+// schemas compiled once, when the Validator is made.
 package openapitest
 
 import (
@@ -37,12 +49,12 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
-	"github.com/getkin/kin-openapi/routers/legacy"
 	"github.com/google/uuid"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
@@ -54,12 +66,29 @@ var ErrUnknownRoute = errors.New("openapitest: no operation for this method and 
 // Validator checks responses against one OpenAPI document. It is safe for
 // concurrent use: nothing in it changes after [New].
 type Validator struct {
-	doc     *openapi3.T
-	router  routers.Router
-	options *openapi3filter.Options
+	doc *openapi3.T
+	// templates holds the document's paths, sorted by path.
+	templates []template
+	options   *openapi3filter.Options
 	// bodies holds the compiled schema of every documented response body.
 	bodies map[*openapi3.MediaType]*jsonschema.Schema
-	prefix string
+	// prefix holds the unescaped segments of the prefix.
+	prefix []string
+}
+
+// A template is one path of the document, split into segments.
+type template struct {
+	path       string
+	item       *openapi3.PathItem
+	operations map[string]*openapi3.Operation
+	segments   []segment
+}
+
+// A segment of a template is fixed text, or a path parameter that matches
+// any segment but an empty one and one that unescapes to "/".
+type segment struct {
+	text  string // the fixed text, or the parameter's name
+	param bool
 }
 
 // An Option configures a [Validator].
@@ -70,14 +99,12 @@ type Option func(*Validator)
 // document's paths are relative to it. A request outside the prefix is an
 // unknown route.
 func WithPrefix(prefix string) Option {
-	return func(v *Validator) { v.prefix = strings.TrimSuffix(prefix, "/") }
-}
-
-// methods are the methods tried to tell an unknown path from a known path
-// with another method.
-var methods = []string{
-	http.MethodGet, http.MethodPut, http.MethodPost, http.MethodDelete,
-	http.MethodPatch, http.MethodHead, http.MethodOptions, http.MethodTrace,
+	return func(v *Validator) {
+		v.prefix = nil
+		if p := strings.Trim(prefix, "/"); p != "" {
+			v.prefix = strings.Split(p, "/")
+		}
+	}
 }
 
 // New loads and validates doc, an OpenAPI 3.1 document in JSON, and returns
@@ -98,17 +125,17 @@ func New(doc []byte, opts ...Option) (*Validator, error) {
 	// Paths are matched relative to the prefix, so the document's server
 	// URLs play no part.
 	t.Servers = nil
-	router, err := legacy.NewRouter(t)
+	templates, err := parseTemplates(t)
 	if err != nil {
-		return nil, fmt.Errorf("openapitest: routing the document: %w", err)
+		return nil, err
 	}
 	bodies, err := compileBodies(t, doc)
 	if err != nil {
 		return nil, err
 	}
 	v := &Validator{
-		doc:    t,
-		router: router,
+		doc:       t,
+		templates: templates,
 		options: &openapi3filter.Options{
 			IncludeResponseStatus: true,
 			// Bodies are checked against the schemas compiled here.
@@ -123,6 +150,63 @@ func New(doc []byte, opts ...Option) (*Validator, error) {
 		opt(v)
 	}
 	return v, nil
+}
+
+// parseTemplates splits every path of t into segments.
+func parseTemplates(t *openapi3.T) ([]template, error) {
+	var templates []template
+	for path, item := range t.Paths.Map() {
+		rest, ok := strings.CutPrefix(path, "/")
+		if !ok {
+			return nil, fmt.Errorf("openapitest: path %q does not start with a slash", path)
+		}
+		tmpl := template{path: path, item: item, operations: item.Operations()}
+		for _, text := range strings.Split(rest, "/") {
+			name, isParam := strings.CutPrefix(text, "{")
+			name, closed := strings.CutSuffix(name, "}")
+			switch {
+			case isParam && closed && name != "" && !strings.ContainsAny(name, "{}"):
+				tmpl.segments = append(tmpl.segments, segment{text: name, param: true})
+			case strings.ContainsAny(text, "{}"):
+				return nil, fmt.Errorf("openapitest: path %q: segment %q mixes fixed text and a parameter, which is not supported", path, text)
+			default:
+				tmpl.segments = append(tmpl.segments, segment{text: text})
+			}
+		}
+		templates = append(templates, tmpl)
+	}
+	slices.SortFunc(templates, func(a, b template) int { return strings.Compare(a.path, b.path) })
+	return templates, nil
+}
+
+// match reports whether the unescaped segments of a path match t, and
+// returns the values of its path parameters.
+func (t *template) match(segments []string) (map[string]string, bool) {
+	if len(segments) != len(t.segments) {
+		return nil, false
+	}
+	params := make(map[string]string)
+	for i, s := range t.segments {
+		switch {
+		case s.param && segments[i] != "" && segments[i] != "/":
+			params[s.text] = segments[i]
+		case s.param || s.text != segments[i]:
+			return nil, false
+		}
+	}
+	return params, true
+}
+
+// moreSpecific reports whether t, matching the same path as u, is to be
+// preferred: at the first segment where one has fixed text and the other a
+// parameter, t has the fixed text.
+func (t *template) moreSpecific(u *template) bool {
+	for i, s := range t.segments {
+		if s.param != u.segments[i].param {
+			return !s.param
+		}
+	}
+	return false
 }
 
 // compileBodies compiles the schema of every response body of t, whose JSON
@@ -210,56 +294,111 @@ func checkUUID(s string) error {
 // request. It returns nil when the response conforms, and otherwise an error
 // saying why.
 func (v *Validator) Check(req *http.Request, status int, header http.Header, body []byte) error {
-	path, ok := strings.CutPrefix(req.URL.Path, v.prefix)
-	if ok && path == "" {
-		path = "/"
-	}
-	if !ok || !strings.HasPrefix(path, "/") {
-		return fmt.Errorf("%w: %s %s is outside the prefix %q", ErrUnknownRoute, req.Method, req.URL.Path, v.prefix)
+	shown := req.URL.EscapedPath()
+	segments, err := v.segments(shown)
+	if err != nil {
+		return fmt.Errorf("%w: %s %s %v", ErrUnknownRoute, req.Method, shown, err)
 	}
 	method := req.Method
 	if method == http.MethodHead {
 		// A HEAD request is answered as GET is, without a body.
 		if len(body) != 0 {
-			return fmt.Errorf("openapitest: %s %s: a response to HEAD must have no body", req.Method, req.URL.Path)
+			return fmt.Errorf("openapitest: %s %s: a response to HEAD must have no body", req.Method, shown)
 		}
 		method = http.MethodGet
 	}
-	route, params, err := v.find(method, path)
-	if err != nil {
-		return v.checkUnknown(req, path, status, header, body)
+	route, params := v.find(method, segments)
+	if route == nil {
+		return v.checkUnknown(req, segments, status, header, body)
 	}
 	response := route.Operation.Responses.Status(status)
 	if response == nil || response.Value == nil {
-		return fmt.Errorf("openapitest: %s %s: status %d is not documented for operation %s", req.Method, req.URL.Path, status, route.Operation.OperationID)
+		return fmt.Errorf("openapitest: %s %s: status %d is not documented for operation %s", req.Method, shown, status, route.Operation.OperationID)
 	}
 	if req.Method == http.MethodHead {
 		return nil
 	}
 	if err := v.validate(route, params, status, header, body); err != nil {
-		return fmt.Errorf("openapitest: %s %s (operation %s, status %d): %w", req.Method, req.URL.Path, route.Operation.OperationID, status, err)
+		return fmt.Errorf("openapitest: %s %s (operation %s, status %d): %w", req.Method, shown, route.Operation.OperationID, status, err)
 	}
 	return nil
 }
 
-// find returns the operation for method and path, relative to the prefix.
-func (v *Validator) find(method, path string) (*routers.Route, map[string]string, error) {
-	r := &http.Request{Method: method, URL: &url.URL{Path: path}, Header: http.Header{}}
-	return v.router.FindRoute(r)
+// segments returns the unescaped segments of escapedPath below the prefix;
+// the prefix itself, with or without a trailing slash, is the path "/".
+func (v *Validator) segments(escapedPath string) ([]string, error) {
+	if escapedPath == "" {
+		escapedPath = "/"
+	}
+	rest, ok := strings.CutPrefix(escapedPath, "/")
+	if !ok {
+		return nil, errors.New("is not an absolute path")
+	}
+	segments := strings.Split(rest, "/")
+	for i, s := range segments {
+		u, err := url.PathUnescape(s)
+		if err != nil {
+			return nil, fmt.Errorf("has a badly escaped segment: %w", err)
+		}
+		segments[i] = u
+	}
+	n := len(v.prefix)
+	if len(segments) < n || !slices.Equal(segments[:n], v.prefix) {
+		return nil, fmt.Errorf("is outside the prefix /%s", strings.Join(v.prefix, "/"))
+	}
+	segments = segments[n:]
+	if len(segments) == 0 {
+		segments = []string{""}
+	}
+	return segments, nil
+}
+
+// find returns the operation for method and the unescaped segments of a
+// path relative to the prefix, and the values of its path parameters; it
+// returns nil when no operation matches.
+func (v *Validator) find(method string, segments []string) (*routers.Route, map[string]string) {
+	var best *template
+	var bestParams map[string]string
+	for i := range v.templates {
+		t := &v.templates[i]
+		if t.operations[method] == nil {
+			continue
+		}
+		if params, ok := t.match(segments); ok && (best == nil || t.moreSpecific(best)) {
+			best, bestParams = t, params
+		}
+	}
+	if best == nil {
+		return nil, nil
+	}
+	route := &routers.Route{
+		Spec:      v.doc,
+		Path:      best.path,
+		PathItem:  best.item,
+		Method:    method,
+		Operation: best.operations[method],
+	}
+	return route, bestParams
+}
+
+// known reports whether the unescaped segments of a path relative to the
+// prefix match a path of the document with at least one operation.
+func (v *Validator) known(segments []string) bool {
+	for i := range v.templates {
+		if _, ok := v.templates[i].match(segments); ok && len(v.templates[i].operations) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // checkUnknown checks the answer to a request that matches no operation: it
 // must be one of the error responses the document promises for those.
-func (v *Validator) checkUnknown(req *http.Request, path string, status int, header http.Header, body []byte) error {
-	knownPath := false
-	for _, m := range methods {
-		if _, _, err := v.find(m, path); err == nil {
-			knownPath = true
-			break
-		}
-	}
+func (v *Validator) checkUnknown(req *http.Request, segments []string, status int, header http.Header, body []byte) error {
+	shown := req.URL.EscapedPath()
+	knownPath := v.known(segments)
 	family := "Org"
-	if path == "/workspaces" || strings.HasPrefix(path, "/workspaces/") {
+	if segments[0] == "workspaces" {
 		family = "Workspace"
 	}
 	var name string
@@ -269,26 +408,26 @@ func (v *Validator) checkUnknown(req *http.Request, path string, status int, hea
 	case knownPath && status == http.StatusMethodNotAllowed:
 		name = family + "MethodNotAllowed"
 	default:
-		return fmt.Errorf("%w: %s %s answered %d", ErrUnknownRoute, req.Method, req.URL.Path, status)
+		return fmt.Errorf("%w: %s %s answered %d", ErrUnknownRoute, req.Method, shown, status)
 	}
 	var response *openapi3.ResponseRef
 	if v.doc.Components != nil {
 		response = v.doc.Components.Responses[name]
 	}
 	if response == nil {
-		return fmt.Errorf("%w: %s %s answered %d, and the document has no %s response", ErrUnknownRoute, req.Method, req.URL.Path, status, name)
+		return fmt.Errorf("%w: %s %s answered %d, and the document has no %s response", ErrUnknownRoute, req.Method, shown, status, name)
 	}
 	if req.Method == http.MethodHead {
 		return nil
 	}
 	route := &routers.Route{
 		Spec:      v.doc,
-		Path:      path,
+		Path:      shown,
 		Method:    req.Method,
 		Operation: &openapi3.Operation{Responses: openapi3.NewResponses(openapi3.WithStatus(status, response))},
 	}
 	if err := v.validate(route, nil, status, header, body); err != nil {
-		return fmt.Errorf("openapitest: %s %s (no operation, response %s): %w", req.Method, req.URL.Path, name, err)
+		return fmt.Errorf("openapitest: %s %s (no operation, response %s): %w", req.Method, shown, name, err)
 	}
 	return nil
 }

@@ -179,12 +179,12 @@ func TestCheckAccepts(t *testing.T) {
 		{"group channels", "GET", oneGroup + "/channels", 200, jsonHeader(), success("Group channels fetched successfully", []any{channel(), archivedChannel})},
 		{"ungrouped channels", "GET", groups + "/channels/no-group", 200, jsonHeader(), success("Channels not in group fetched successfully", []any{with(channel(), "group_id", nil)})},
 		{"discoverable channels", "GET", groups + "/channels/user-no-group", 200, jsonHeader(), success("Discoverable Channels for user fetched successfully", []any{})},
-		{"groups reordered", "PUT", groups + "/order", 200, jsonHeader(), success("Groups reordered", nil)},
-		{"group channels reordered", "PUT", oneGroup + "/channels/order", 200, jsonHeader(), success("Channels reordered", nil)},
-		{"organisation upserted", "PUT", "/organisations/" + orgID, 200, jsonHeader(), success("Organisation saved", map[string]any{"id": orgID, "name": "Acme", "created_at": stamp})},
-		{"channel upserted", "PUT", "/organisations/" + orgID + "/channels/" + channelID, 200, jsonHeader(), success("Channel saved", archivedChannel)},
-		{"channel deleted", "DELETE", "/organisations/" + orgID + "/channels/" + channelID, 200, jsonHeader(), success("Channel deleted", nil)},
-		{"member added", "PUT", "/organisations/" + orgID + "/channels/" + channelID + "/users/" + userID, 200, jsonHeader(), success("Member added", nil)},
+		{"groups reordered", "PUT", groups + "/order", 200, jsonHeader(), success("Groups reordered successfully", nil)},
+		{"group channels reordered", "PUT", oneGroup + "/channels/order", 200, jsonHeader(), success("Group channels reordered successfully", nil)},
+		{"organisation upserted", "PUT", "/organisations/" + orgID, 200, jsonHeader(), success("Organisation saved successfully", map[string]any{"id": orgID, "name": "Acme", "created_at": stamp})},
+		{"channel upserted", "PUT", "/organisations/" + orgID + "/channels/" + channelID, 200, jsonHeader(), success("Channel saved successfully", archivedChannel)},
+		{"channel deleted", "DELETE", "/organisations/" + orgID + "/channels/" + channelID, 200, jsonHeader(), success("Channel deleted successfully", nil)},
+		{"member added", "PUT", "/organisations/" + orgID + "/channels/" + channelID + "/users/" + userID, 200, jsonHeader(), success("Channel member added successfully", nil)},
 		{"validation error", "POST", groups, 400, jsonHeader(), with(orgError(400, "invalid input"), "errors", map[string]any{"name": "name is required"})},
 		{"unauthenticated", "GET", groups, 401, jsonHeader("WWW-Authenticate", "Bearer"), orgError(401, "unauthenticated")},
 		{"not found", "GET", oneGroup, 404, jsonHeader(), orgError(404, "Group not found")},
@@ -339,6 +339,7 @@ func TestNewRejectsBadDocuments(t *testing.T) {
 		{"missing info", `{"openapi":"3.1.0","paths":{}}`},
 		{"OpenAPI 3.0", `{"openapi":"3.0.3","info":{"title":"t","version":"1"},"paths":{}}`},
 		{"dangling reference", `{"openapi":"3.1.0","info":{"title":"t","version":"1"},"paths":{"/a":{"get":{"responses":{"200":{"$ref":"#/components/responses/Nope"}}}}}}`},
+		{"fixed text and a parameter in one segment", `{"openapi":"3.1.0","info":{"title":"t","version":"1"},"paths":{"/files/{name}.json":{"get":{"parameters":[{"name":"name","in":"path","required":true,"schema":{"type":"string"}}],"responses":{"204":{"description":"ok"}}}}}}`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			is := is.New(t)
@@ -346,4 +347,85 @@ func TestNewRejectsBadDocuments(t *testing.T) {
 			is.True(err != nil) // the document is refused
 		})
 	}
+}
+
+// TestCheckPathSegments checks that requests are routed segment by segment
+// on the escaped path, as http.ServeMux routes them: an encoded slash stays
+// inside its segment, a path parameter is neither empty nor a lone encoded
+// slash, and a trailing slash makes another path.
+func TestCheckPathSegments(t *testing.T) {
+	v := newValidator(t)
+	wsNotFound := map[string]any{"code": "not_found", "message": "not found"}
+	for _, e := range []exchange{
+		{"encoded slash in a parameter", "GET", groups + "/a%2Fb", 400, jsonHeader(), with(orgError(400, "invalid group_id"), "errors", map[string]any{"group_id": "not a UUID"})},
+		{"encoded slashes in a parameter, workspace", "DELETE", workspace + "/channel-groups/%2F%2F", 400, jsonHeader(), map[string]any{"code": "invalid", "message": "channelGroupId is not a UUID"}},
+		{"encoded slash for a parameter answered 404", "DELETE", workspace + "/channel-groups/%2F", 404, jsonHeader(), wsNotFound},
+		{"encoded slash for a parameter mid-path answered 404", "PUT", "/organisations/" + orgID + "/channels/%2f/users/" + userID, 404, jsonHeader(), orgError(404, "not found")},
+		{"encoded slash in the last segment", "GET", groups + "%2F", 404, jsonHeader(), orgError(404, "not found")},
+		{"encoded slash joining two segments", "GET", groups + "/channels%2Fno-group", 400, jsonHeader(), with(orgError(400, "invalid group_id"), "errors", map[string]any{"group_id": "not a UUID"})},
+		{"encoded letters in a fixed segment", "GET", "/organisations/" + orgID + "/%67roups", 200, jsonHeader(), success("Groups fetched successfully", []any{})},
+		{"missing parameter answered 405", "DELETE", groups, 405, jsonHeader(), orgError(405, "method not allowed")},
+		{"trailing slash answered 404", "POST", workspace + "/channel-groups/", 404, jsonHeader(), wsNotFound},
+		{"trailing slash after a parameter answered 404", "GET", oneGroup + "/", 404, jsonHeader(), orgError(404, "not found")},
+		{"empty parameter answered 404", "GET", "/organisations//groups", 404, jsonHeader(), orgError(404, "not found")},
+		{"empty last parameter answered 404", "GET", groups + "/", 404, jsonHeader(), orgError(404, "not found")},
+	} {
+		t.Run(e.name, func(t *testing.T) {
+			is := is.New(t)
+			is.NoErr(e.check(v)) // the response conforms to the route the server would pick
+		})
+	}
+	for _, e := range []exchange{
+		{"encoded slash in the last segment", "GET", groups + "%2F", 200, jsonHeader(), success("Groups fetched successfully", []any{})},
+		{"encoded slash joining two segments", "GET", groups + "%2Fchannels/no-group", 200, jsonHeader(), success("Channels not in group fetched successfully", []any{})},
+		{"encoded slash in the tenant", "GET", "/organisations/" + orgID + "%2Fgroups", 200, jsonHeader(), success("Groups fetched successfully", []any{})},
+		{"encoded slash for a parameter", "DELETE", workspace + "/channel-groups/%2F", 400, jsonHeader(), map[string]any{"code": "invalid", "message": "channelGroupId is not a UUID"}},
+		{"encoded slash for a parameter mid-path", "PUT", "/organisations/" + orgID + "/channels/%2F/users/" + userID, 200, jsonHeader(), success("Channel member added successfully", nil)},
+		{"missing parameter", "DELETE", groups, 200, jsonHeader(), success("Group deleted successfully", nil)},
+		{"empty parameter", "GET", "/organisations//groups", 200, jsonHeader(), success("Groups fetched successfully", []any{})},
+		{"trailing slash", "GET", groups + "/", 200, jsonHeader(), success("Groups fetched successfully", []any{})},
+		{"trailing slash answered 405", "POST", workspace + "/channel-groups/", 405, jsonHeader(), map[string]any{"code": "method_not_allowed", "message": "method not allowed"}},
+		{"trailing slash after a parameter", "GET", oneGroup + "/", 200, jsonHeader("ETag", `"2"`), success("Group fetched successfully", group())},
+		{"double slash", "GET", "/organisations/" + orgID + "//groups", 200, jsonHeader(), success("Groups fetched successfully", []any{})},
+	} {
+		t.Run("unknown: "+e.name, func(t *testing.T) {
+			is := is.New(t)
+			err := e.check(v)
+			is.True(errors.Is(err, openapitest.ErrUnknownRoute)) // the path matches no operation
+			t.Log(err)
+		})
+	}
+}
+
+func TestCheckPrefixSegments(t *testing.T) {
+	v := newValidator(t, openapitest.WithPrefix("/api/v1"))
+	fetched := success("Groups fetched successfully", []any{})
+	is := is.New(t)
+	is.NoErr(exchange{"", "GET", "/api/v1" + groups, 200, jsonHeader(), fetched}.check(v))                                          // the prefix is cut off
+	is.NoErr(exchange{"", "GET", "/%61pi/v1" + groups, 200, jsonHeader(), fetched}.check(v))                                        // an encoded letter is the letter
+	is.True(errors.Is(exchange{"", "GET", "/api%2Fv1" + groups, 200, jsonHeader(), fetched}.check(v), openapitest.ErrUnknownRoute)) // an encoded slash is not the prefix's slash
+	is.True(errors.Is(exchange{"", "GET", "/api/v1/" + groups, 200, jsonHeader(), fetched}.check(v), openapitest.ErrUnknownRoute))  // nor is an empty segment after it
+	is.True(errors.Is(exchange{"", "GET", "/api//v1" + groups, 200, jsonHeader(), fetched}.check(v), openapitest.ErrUnknownRoute))  // or inside it
+}
+
+func TestCheckPrefersFixedSegments(t *testing.T) {
+	is := is.New(t)
+	// GET /a/b answers 204, GET /a/{x} 200, /c/{x}/d 204 and /c/d/{x} 200.
+	v, err := openapitest.New([]byte(`{"openapi":"3.1.0","info":{"title":"t","version":"1"},"paths":{
+		"/a/{x}":{"get":{"parameters":[{"name":"x","in":"path","required":true,"schema":{"type":"string"}}],"responses":{"200":{"description":"x"}}}},
+		"/a/b":{"get":{"responses":{"204":{"description":"b"}}},"put":{"responses":{"204":{"description":"b"}}}},
+		"/c/{x}/d":{"get":{"parameters":[{"name":"x","in":"path","required":true,"schema":{"type":"string"}}],"responses":{"204":{"description":"xd"}}}},
+		"/c/d/{x}":{"get":{"parameters":[{"name":"x","in":"path","required":true,"schema":{"type":"string"}}],"responses":{"200":{"description":"dx"}}}}}}`))
+	is.NoErr(err) // the document loads
+	get := func(path string, status int) error {
+		return v.Check(httptest.NewRequest("GET", path, nil), status, nil, nil)
+	}
+	is.NoErr(get("/a/b", 204))       // the fixed segment wins
+	is.True(get("/a/b", 200) != nil) // over the parameter
+	is.NoErr(get("/a/c", 200))       // which takes every other segment
+	is.NoErr(get("/a/%62", 204))     // an escaped letter is the letter
+	is.NoErr(get("/c/d/d", 200))     // the first segment that differs decides
+	put := func(path string) error { return v.Check(httptest.NewRequest("PUT", path, nil), 204, nil, nil) }
+	is.NoErr(put("/a/b"))                                        // routes are found per method
+	is.True(errors.Is(put("/a/c"), openapitest.ErrUnknownRoute)) // and the parameter path has no PUT
 }
