@@ -115,7 +115,7 @@ func BenchmarkListUngroupedChannels(b *testing.B) {
 	o := newBenchOrg(b, 50, 10000)
 	ctx := context.Background()
 	deep := ""
-	for range 5 { // the cursor of page 6 of 100
+	for range 5 { // the cursor after the first 5,000 channels
 		page, err := o.store.ListUngroupedChannels(ctx, o.org, grouping.ListChannelsOptions{Limit: 1000, Cursor: deep})
 		if err != nil {
 			b.Fatal(err)
