@@ -166,6 +166,7 @@ func New(store grouping.Store, opts ...Option) (*API, error) {
 		a.probe.Handle(method+" "+a.prefix+pattern, probeHit{})
 	})
 	a.probe.Handle("GET "+a.prefix+"/openapi.json", probeHit{})
+	a.shadowLiterals(func(pattern string) { a.probe.Handle(pattern, http.NotFoundHandler()) })
 	a.mux = http.NewServeMux()
 	a.Register(a.mux)
 	return a, nil
@@ -187,6 +188,7 @@ func (a *API) Register(mux *http.ServeMux) {
 	// Unknown routes and wrong methods are answered without credentials:
 	// they tell no more than the OpenAPI document, which is public.
 	org := a.entry(familyOrganisation, handleFallback(a.logger, a.probe))
+	a.shadowLiterals(func(pattern string) { mux.Handle(pattern, org) })
 	ws := a.entry(familyWorkspace, handleFallback(a.logger, a.probe))
 	mux.Handle(a.prefix+"/openapi.json", org)
 	mux.Handle(a.prefix+"/organisations", org)
@@ -196,6 +198,25 @@ func (a *API) Register(mux *http.ServeMux) {
 	if a.prefix != "" {
 		mux.Handle(a.prefix, org)
 		mux.Handle(a.prefix+"/", org)
+	}
+}
+
+// shadowLiterals calls handle with the patterns that keep a literal path
+// segment from being read as a wildcard. The reorder paths end in "order"
+// where other routes have {group_id} or {channel_id}: without these
+// patterns, GET …/groups/order would reach the group route and fail with
+// "group_id must be a UUID" instead of answering 405.
+func (a *API) shadowLiterals(handle func(pattern string)) {
+	if !a.extensions {
+		return
+	}
+	for _, path := range []string{
+		"/organisations/{organisation_id}/groups/order",
+		"/organisations/{organisation_id}/groups/{group_id}/channels/order",
+	} {
+		for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPatch, http.MethodDelete} {
+			handle(m + " " + a.prefix + path)
+		}
 	}
 }
 

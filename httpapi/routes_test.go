@@ -367,9 +367,14 @@ func TestUnknownRoutes(t *testing.T) {
 	workspaceErrorShape(t, res, http.StatusMethodNotAllowed, "method_not_allowed") // wrong method, workspace shape
 	is.Equal(res.header.Get("Allow"), "GET, HEAD")                                 // the methods the path has
 
-	res = e.do(t, request{method: "POST", path: org + "/groups/order", as: a.token})
-	orgErrorShape(t, res, http.StatusMethodNotAllowed)                 // the order path with a method it lacks
-	is.Equal(res.header.Get("Allow"), "GET, HEAD, PUT, PATCH, DELETE") // order, or a group ID
+	for _, m := range []string{"GET", "POST", "PATCH", "DELETE"} {
+		res = e.do(t, request{method: m, path: org + "/groups/order", as: a.token})
+		orgErrorShape(t, res, http.StatusMethodNotAllowed) // the order path with a method it lacks, not a bad group ID
+		is.Equal(res.header.Get("Allow"), "PUT")           // "order" is a literal segment, not a group ID
+		res = e.do(t, request{method: m, path: org + "/groups/" + e.fx.a.groups[0].String() + "/channels/order", as: a.token})
+		orgErrorShape(t, res, http.StatusMethodNotAllowed) // likewise for a group's channel order
+		is.Equal(res.header.Get("Allow"), "PUT")
+	}
 
 	res = e.do(t, request{method: "GET", path: "/nowhere"})
 	orgErrorShape(t, res, http.StatusNotFound) // the surface is public: no credentials needed to learn a route is missing
