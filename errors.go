@@ -127,7 +127,7 @@ func InvalidField(field, format string, args ...any) *Error {
 
 // WrapInternal wraps err as an [Internal] error with a short description of
 // the operation that failed. It returns nil for a nil err and err itself if it
-// already is an *Error.
+// already is an *Error. Context errors stay reachable with errors.Is.
 func WrapInternal(op string, err error) error {
 	if err == nil {
 		return nil

@@ -194,6 +194,7 @@ type GroupUpdate struct {
 const (
 	MaxNameLength            = 255
 	MaxDescriptionLength     = 2048
+	MaxPlatformIDLength      = 255
 	MaxPlatformGroupIDLength = 255
 )
 

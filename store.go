@@ -80,7 +80,10 @@ func ValidateLimit(limit int) (int, error) {
 // in the package documentation. Every error they return is an *[Error]; the
 // codes each method can return are listed in its comment ([Invalid] and
 // [Internal] are possible everywhere and not repeated). A method that returns
-// an error has changed nothing.
+// an error has changed nothing. A call whose context is already done fails
+// with an [Internal] error that wraps the context's error, so that
+// errors.Is(err, context.Canceled) tells a caller that gave up from a
+// broken store.
 type Store interface {
 	// UpsertOrganisation creates the organisation or renames it. The returned
 	// organisation carries its creation time.

@@ -149,8 +149,8 @@ func (c ChannelUpsert) Validate() (ChannelUpsert, error) {
 		seen := make(map[uuid.UUID]bool, len(c.Users))
 		users := make([]uuid.UUID, 0, len(c.Users))
 		for _, u := range c.Users {
-			if err := ValidateID("users", u); err != nil {
-				return ChannelUpsert{}, err
+			if u == uuid.Nil {
+				return ChannelUpsert{}, InvalidField("users", "users must not contain the nil UUID")
 			}
 			if !seen[u] {
 				seen[u] = true
@@ -179,6 +179,9 @@ func (a ChannelGroupAttach) Validate() (ChannelGroupAttach, error) {
 	if err := ValidateText("platformGroupName", a.PlatformGroupName, MaxNameLength); err != nil {
 		return ChannelGroupAttach{}, err
 	}
+	if strings.ContainsAny(a.PlatformGroupName, "\t\n\r") {
+		return ChannelGroupAttach{}, InvalidField("platformGroupName", "platformGroupName must not contain control characters")
+	}
 	return a, nil
 }
 
@@ -188,8 +191,8 @@ func ValidatePlatformID(id string) error {
 	if id == "" {
 		return InvalidField("platformId", "platformId is required")
 	}
-	if len(id) > MaxPlatformGroupIDLength {
-		return InvalidField("platformId", "platformId must be at most %d characters", MaxPlatformGroupIDLength)
+	if len(id) > MaxPlatformIDLength {
+		return InvalidField("platformId", "platformId must be at most %d characters", MaxPlatformIDLength)
 	}
 	for i := 0; i < len(id); i++ {
 		c := id[i]

@@ -103,6 +103,7 @@
 //	413     payload_too_large       body over 1 MiB ([MaxBodyBytes])
 //	415     unsupported_media_type  Content-Type other than application/json
 //	500     internal                anything else; logged with the request's method and path, never shown
+//	503     unavailable             the request was cancelled or its deadline passed before the store answered
 //
 // A panic in a handler is recovered, logged and answered with 500; the
 // server keeps serving.

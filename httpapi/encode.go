@@ -10,7 +10,6 @@ import (
 	"mime"
 	"net/http"
 	"reflect"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -178,12 +177,7 @@ func jsonError(err error) error {
 	if errors.Is(err, io.ErrUnexpectedEOF) {
 		return grouping.InvalidField("body", "request body is not valid JSON (it ends too early)")
 	}
-	// encoding/json reports unknown fields only as text.
-	if rest, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-		if name, uerr := strconv.Unquote(rest); uerr == nil {
-			return grouping.InvalidField(name, "unknown field %q", name)
-		}
-	}
+	// Unknown fields were reported by checkKeys before decoding.
 	return grouping.InvalidField("body", "request body is not valid JSON")
 }
 

@@ -1,6 +1,8 @@
 package httpapi
 
 import (
+	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 
@@ -15,6 +17,7 @@ const (
 	codeMethodNotAllowed     grouping.Code = "method_not_allowed"
 	codePayloadTooLarge      grouping.Code = "payload_too_large"
 	codeUnsupportedMediaType grouping.Code = "unsupported_media_type"
+	codeUnavailable          grouping.Code = "unavailable"
 )
 
 // statusCode is the table from error code to HTTP status. Unknown codes are
@@ -39,6 +42,8 @@ func statusCode(c grouping.Code) int {
 		return http.StatusRequestEntityTooLarge
 	case codeUnsupportedMediaType:
 		return http.StatusUnsupportedMediaType
+	case codeUnavailable:
+		return http.StatusServiceUnavailable
 	default:
 		return http.StatusInternalServerError
 	}
@@ -66,14 +71,17 @@ type workspaceError struct {
 // error (WWW-Authenticate, Allow) are set by the caller beforehand.
 func writeError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err error) {
 	code := grouping.ErrorCode(err)
+	msg := grouping.ErrorMessage(err)
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		// The client went away or a deadline passed: not a fault of the
+		// service, so no error log, and a status that says to try again.
+		code, msg = codeUnavailable, "The request was cancelled or timed out"
+		logger.InfoContext(r.Context(), "request abandoned", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
 	status := statusCode(code)
 	if status == http.StatusInternalServerError {
-		code = grouping.Internal
+		code, msg = grouping.Internal, "Internal server error"
 		logger.ErrorContext(r.Context(), "internal error", "method", r.Method, "path", r.URL.Path, "err", err)
-	}
-	msg := grouping.ErrorMessage(err)
-	if code == grouping.Internal {
-		msg = "Internal server error"
 	}
 	var body any
 	switch requestFamily(r) {

@@ -61,3 +61,40 @@ func TestPanicRecovery(t *testing.T) {
 		is.True(strings.Contains(e.logs.String(), "disk on fire")) // but the cause is logged
 	})
 }
+
+// abandoningStore runs some calls of a working store with a context that
+// is already cancelled, as happens when a client hangs up mid-request.
+type abandoningStore struct {
+	grouping.Store
+}
+
+func (s abandoningStore) ListGroups(ctx context.Context, org uuid.UUID, opts grouping.ListGroupsOptions) (grouping.Page[grouping.Group], error) {
+	ctx, cancel := context.WithCancel(ctx)
+	cancel()
+	return s.Store.ListGroups(ctx, org, opts)
+}
+
+func (s abandoningStore) ListChannelGroups(ctx context.Context, ws uuid.UUID, opts grouping.ListChannelGroupsOptions) (grouping.Page[grouping.ChannelGroup], error) {
+	ctx, cancel := context.WithTimeout(ctx, -1)
+	defer cancel()
+	return s.Store.ListChannelGroups(ctx, ws, opts)
+}
+
+// TestAbandonedRequest checks that a store call cut short by its context is
+// a 503, not a 500, and is not logged as an error.
+func TestAbandonedRequest(t *testing.T) {
+	forEachStore(t, func(t *testing.T, store grouping.Store) {
+		is := is.New(t)
+		e := newEnv(t, abandoningStore{store}, envConfig{})
+		e.withTokens()
+		a := e.fx.a
+
+		res := e.do(t, request{method: "GET", path: "/organisations/" + a.org.String() + "/groups", as: a.token})
+		m := orgErrorShape(t, res, http.StatusServiceUnavailable)        // cancelled: try again
+		is.Equal(m["message"], "The request was cancelled or timed out") // says why
+		res = e.do(t, request{method: "GET", path: "/workspaces/" + a.ws.String() + "/channel-groups", as: a.token})
+		workspaceErrorShape(t, res, http.StatusServiceUnavailable, "unavailable") // timed out, workspace shape
+		is.True(!strings.Contains(e.logs.String(), "level=ERROR"))                // not a fault of the service
+		is.True(strings.Contains(e.logs.String(), "request abandoned"))           // but still logged
+	})
+}

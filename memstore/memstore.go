@@ -65,6 +65,12 @@ func (s *Store) Close() error { return nil }
 
 func (s *Store) now() time.Time { return grouping.Timestamp(s.clock()) }
 
+// live fails when ctx is done, so that a caller that gave up changes nothing,
+// as with any other store.
+func live(ctx context.Context) error {
+	return grouping.WrapInternal("memstore", ctx.Err())
+}
+
 type organisation struct {
 	grouping.Organisation
 	groups   map[uuid.UUID]*group // including deleted groups
@@ -100,7 +106,10 @@ type accountKey struct {
 }
 
 // UpsertOrganisation implements grouping.Store.
-func (s *Store) UpsertOrganisation(_ context.Context, in grouping.Organisation) (grouping.Organisation, error) {
+func (s *Store) UpsertOrganisation(ctx context.Context, in grouping.Organisation) (grouping.Organisation, error) {
+	if err := live(ctx); err != nil {
+		return grouping.Organisation{}, err
+	}
 	in, err := in.Validate()
 	if err != nil {
 		return grouping.Organisation{}, err
@@ -170,7 +179,10 @@ func (s *Store) orgGroup(orgID, groupID uuid.UUID) (*organisation, *group, error
 }
 
 // UpsertChannel implements grouping.Store.
-func (s *Store) UpsertChannel(_ context.Context, in grouping.ChannelUpsert) (grouping.Channel, error) {
+func (s *Store) UpsertChannel(ctx context.Context, in grouping.ChannelUpsert) (grouping.Channel, error) {
+	if err := live(ctx); err != nil {
+		return grouping.Channel{}, err
+	}
 	in, err := in.Validate()
 	if err != nil {
 		return grouping.Channel{}, err
@@ -208,7 +220,10 @@ func (s *Store) UpsertChannel(_ context.Context, in grouping.ChannelUpsert) (gro
 }
 
 // GetChannel implements grouping.Store.
-func (s *Store) GetChannel(_ context.Context, orgID, channelID uuid.UUID) (grouping.Channel, error) {
+func (s *Store) GetChannel(ctx context.Context, orgID, channelID uuid.UUID) (grouping.Channel, error) {
+	if err := live(ctx); err != nil {
+		return grouping.Channel{}, err
+	}
 	if err := storeutil.CheckIDs(storeutil.OrgID(orgID), storeutil.ChannelID(channelID)); err != nil {
 		return grouping.Channel{}, err
 	}
@@ -222,7 +237,10 @@ func (s *Store) GetChannel(_ context.Context, orgID, channelID uuid.UUID) (group
 }
 
 // DeleteChannel implements grouping.Store.
-func (s *Store) DeleteChannel(_ context.Context, orgID, channelID uuid.UUID) error {
+func (s *Store) DeleteChannel(ctx context.Context, orgID, channelID uuid.UUID) error {
+	if err := live(ctx); err != nil {
+		return err
+	}
 	if err := storeutil.CheckIDs(storeutil.OrgID(orgID), storeutil.ChannelID(channelID)); err != nil {
 		return err
 	}
@@ -239,7 +257,10 @@ func (s *Store) DeleteChannel(_ context.Context, orgID, channelID uuid.UUID) err
 }
 
 // AddChannelMember implements grouping.Store.
-func (s *Store) AddChannelMember(_ context.Context, orgID, channelID, userID uuid.UUID) error {
+func (s *Store) AddChannelMember(ctx context.Context, orgID, channelID, userID uuid.UUID) error {
+	if err := live(ctx); err != nil {
+		return err
+	}
 	if err := storeutil.CheckIDs(storeutil.OrgID(orgID), storeutil.ChannelID(channelID), storeutil.UserID(userID)); err != nil {
 		return err
 	}
@@ -254,7 +275,10 @@ func (s *Store) AddChannelMember(_ context.Context, orgID, channelID, userID uui
 }
 
 // RemoveChannelMember implements grouping.Store.
-func (s *Store) RemoveChannelMember(_ context.Context, orgID, channelID, userID uuid.UUID) error {
+func (s *Store) RemoveChannelMember(ctx context.Context, orgID, channelID, userID uuid.UUID) error {
+	if err := live(ctx); err != nil {
+		return err
+	}
 	if err := storeutil.CheckIDs(storeutil.OrgID(orgID), storeutil.ChannelID(channelID), storeutil.UserID(userID)); err != nil {
 		return err
 	}
@@ -272,7 +296,10 @@ func (s *Store) RemoveChannelMember(_ context.Context, orgID, channelID, userID 
 }
 
 // CreateGroup implements grouping.Store.
-func (s *Store) CreateGroup(_ context.Context, orgID uuid.UUID, in grouping.NewGroup) (grouping.Group, error) {
+func (s *Store) CreateGroup(ctx context.Context, orgID uuid.UUID, in grouping.NewGroup) (grouping.Group, error) {
+	if err := live(ctx); err != nil {
+		return grouping.Group{}, err
+	}
 	if err := storeutil.CheckIDs(storeutil.OrgID(orgID)); err != nil {
 		return grouping.Group{}, err
 	}
@@ -312,7 +339,10 @@ func (o *organisation) checkName(key, name string, self uuid.UUID) error {
 }
 
 // GetGroup implements grouping.Store.
-func (s *Store) GetGroup(_ context.Context, orgID, groupID uuid.UUID, opts grouping.GetGroupOptions) (grouping.Group, error) {
+func (s *Store) GetGroup(ctx context.Context, orgID, groupID uuid.UUID, opts grouping.GetGroupOptions) (grouping.Group, error) {
+	if err := live(ctx); err != nil {
+		return grouping.Group{}, err
+	}
 	if err := storeutil.CheckIDs(storeutil.OrgID(orgID), storeutil.GroupID(groupID)); err != nil {
 		return grouping.Group{}, err
 	}
@@ -326,7 +356,10 @@ func (s *Store) GetGroup(_ context.Context, orgID, groupID uuid.UUID, opts group
 }
 
 // ListGroups implements grouping.Store.
-func (s *Store) ListGroups(_ context.Context, orgID uuid.UUID, opts grouping.ListGroupsOptions) (grouping.Page[grouping.Group], error) {
+func (s *Store) ListGroups(ctx context.Context, orgID uuid.UUID, opts grouping.ListGroupsOptions) (grouping.Page[grouping.Group], error) {
+	if err := live(ctx); err != nil {
+		return grouping.Page[grouping.Group]{}, err
+	}
 	if err := storeutil.CheckIDs(storeutil.OrgID(orgID)); err != nil {
 		return grouping.Page[grouping.Group]{}, err
 	}
@@ -352,7 +385,10 @@ func (s *Store) ListGroups(_ context.Context, orgID uuid.UUID, opts grouping.Lis
 }
 
 // UpdateGroup implements grouping.Store.
-func (s *Store) UpdateGroup(_ context.Context, orgID, groupID uuid.UUID, u grouping.GroupUpdate) (grouping.Group, error) {
+func (s *Store) UpdateGroup(ctx context.Context, orgID, groupID uuid.UUID, u grouping.GroupUpdate) (grouping.Group, error) {
+	if err := live(ctx); err != nil {
+		return grouping.Group{}, err
+	}
 	if err := storeutil.CheckIDs(storeutil.OrgID(orgID), storeutil.GroupID(groupID)); err != nil {
 		return grouping.Group{}, err
 	}
@@ -388,7 +424,10 @@ func (s *Store) UpdateGroup(_ context.Context, orgID, groupID uuid.UUID, u group
 }
 
 // DeleteGroup implements grouping.Store.
-func (s *Store) DeleteGroup(_ context.Context, orgID, groupID uuid.UUID, ifVersion int64) error {
+func (s *Store) DeleteGroup(ctx context.Context, orgID, groupID uuid.UUID, ifVersion int64) error {
+	if err := live(ctx); err != nil {
+		return err
+	}
 	if err := storeutil.CheckIDs(storeutil.OrgID(orgID), storeutil.GroupID(groupID)); err != nil {
 		return err
 	}
@@ -414,7 +453,10 @@ func (s *Store) DeleteGroup(_ context.Context, orgID, groupID uuid.UUID, ifVersi
 }
 
 // ReorderGroups implements grouping.Store.
-func (s *Store) ReorderGroups(_ context.Context, orgID uuid.UUID, groupIDs []uuid.UUID) error {
+func (s *Store) ReorderGroups(ctx context.Context, orgID uuid.UUID, groupIDs []uuid.UUID) error {
+	if err := live(ctx); err != nil {
+		return err
+	}
 	if err := storeutil.CheckIDs(storeutil.OrgID(orgID)); err != nil {
 		return err
 	}
@@ -455,7 +497,10 @@ func (s *Store) groupChannel(orgID, groupID, channelID uuid.UUID) (*group, *chan
 }
 
 // AssignChannel implements grouping.Store.
-func (s *Store) AssignChannel(_ context.Context, orgID, groupID, channelID uuid.UUID) error {
+func (s *Store) AssignChannel(ctx context.Context, orgID, groupID, channelID uuid.UUID) error {
+	if err := live(ctx); err != nil {
+		return err
+	}
 	if err := storeutil.CheckIDs(storeutil.OrgID(orgID), storeutil.GroupID(groupID), storeutil.ChannelID(channelID)); err != nil {
 		return err
 	}
@@ -478,7 +523,10 @@ func (s *Store) AssignChannel(_ context.Context, orgID, groupID, channelID uuid.
 }
 
 // RemoveChannel implements grouping.Store.
-func (s *Store) RemoveChannel(_ context.Context, orgID, groupID, channelID uuid.UUID) error {
+func (s *Store) RemoveChannel(ctx context.Context, orgID, groupID, channelID uuid.UUID) error {
+	if err := live(ctx); err != nil {
+		return err
+	}
 	if err := storeutil.CheckIDs(storeutil.OrgID(orgID), storeutil.GroupID(groupID), storeutil.ChannelID(channelID)); err != nil {
 		return err
 	}
@@ -496,7 +544,10 @@ func (s *Store) RemoveChannel(_ context.Context, orgID, groupID, channelID uuid.
 }
 
 // MoveChannel implements grouping.Store.
-func (s *Store) MoveChannel(_ context.Context, orgID, groupID, channelID uuid.UUID) error {
+func (s *Store) MoveChannel(ctx context.Context, orgID, groupID, channelID uuid.UUID) error {
+	if err := live(ctx); err != nil {
+		return err
+	}
 	if err := storeutil.CheckIDs(storeutil.OrgID(orgID), storeutil.GroupID(groupID), storeutil.ChannelID(channelID)); err != nil {
 		return err
 	}
@@ -518,7 +569,10 @@ func (s *Store) MoveChannel(_ context.Context, orgID, groupID, channelID uuid.UU
 }
 
 // ReorderGroupChannels implements grouping.Store.
-func (s *Store) ReorderGroupChannels(_ context.Context, orgID, groupID uuid.UUID, channelIDs []uuid.UUID) error {
+func (s *Store) ReorderGroupChannels(ctx context.Context, orgID, groupID uuid.UUID, channelIDs []uuid.UUID) error {
+	if err := live(ctx); err != nil {
+		return err
+	}
 	if err := storeutil.CheckIDs(storeutil.OrgID(orgID), storeutil.GroupID(groupID)); err != nil {
 		return err
 	}
@@ -547,7 +601,10 @@ func (s *Store) ReorderGroupChannels(_ context.Context, orgID, groupID uuid.UUID
 }
 
 // ListGroupChannels implements grouping.Store.
-func (s *Store) ListGroupChannels(_ context.Context, orgID, groupID uuid.UUID, opts grouping.ListChannelsOptions) (grouping.Page[grouping.Channel], error) {
+func (s *Store) ListGroupChannels(ctx context.Context, orgID, groupID uuid.UUID, opts grouping.ListChannelsOptions) (grouping.Page[grouping.Channel], error) {
+	if err := live(ctx); err != nil {
+		return grouping.Page[grouping.Channel]{}, err
+	}
 	if err := storeutil.CheckIDs(storeutil.OrgID(orgID), storeutil.GroupID(groupID)); err != nil {
 		return grouping.Page[grouping.Channel]{}, err
 	}
@@ -571,14 +628,20 @@ func (s *Store) ListGroupChannels(_ context.Context, orgID, groupID uuid.UUID, o
 }
 
 // ListUngroupedChannels implements grouping.Store.
-func (s *Store) ListUngroupedChannels(_ context.Context, orgID uuid.UUID, opts grouping.ListChannelsOptions) (grouping.Page[grouping.Channel], error) {
+func (s *Store) ListUngroupedChannels(ctx context.Context, orgID uuid.UUID, opts grouping.ListChannelsOptions) (grouping.Page[grouping.Channel], error) {
+	if err := live(ctx); err != nil {
+		return grouping.Page[grouping.Channel]{}, err
+	}
 	return s.listChannels(orgID, storeutil.UngroupedScope(orgID, opts.IncludeArchived), opts, func(c *channel) bool {
 		return c.group == nil
 	})
 }
 
 // ListDiscoverableChannels implements grouping.Store.
-func (s *Store) ListDiscoverableChannels(_ context.Context, orgID, userID uuid.UUID, opts grouping.ListChannelsOptions) (grouping.Page[grouping.Channel], error) {
+func (s *Store) ListDiscoverableChannels(ctx context.Context, orgID, userID uuid.UUID, opts grouping.ListChannelsOptions) (grouping.Page[grouping.Channel], error) {
+	if err := live(ctx); err != nil {
+		return grouping.Page[grouping.Channel]{}, err
+	}
 	if err := storeutil.CheckIDs(storeutil.UserID(userID)); err != nil {
 		return grouping.Page[grouping.Channel]{}, err
 	}
@@ -614,7 +677,10 @@ func (s *Store) listChannels(orgID uuid.UUID, scope storeutil.Scope, opts groupi
 }
 
 // AttachChannel implements grouping.Store.
-func (s *Store) AttachChannel(_ context.Context, workspaceID, channelID uuid.UUID, a grouping.ChannelGroupAttach) (grouping.ChannelGroup, error) {
+func (s *Store) AttachChannel(ctx context.Context, workspaceID, channelID uuid.UUID, a grouping.ChannelGroupAttach) (grouping.ChannelGroup, error) {
+	if err := live(ctx); err != nil {
+		return grouping.ChannelGroup{}, err
+	}
 	a, err := a.Validate()
 	if err != nil {
 		return grouping.ChannelGroup{}, err
@@ -651,7 +717,10 @@ func (s *Store) AttachChannel(_ context.Context, workspaceID, channelID uuid.UUI
 }
 
 // DetachChannel implements grouping.Store.
-func (s *Store) DetachChannel(_ context.Context, workspaceID, channelID uuid.UUID) error {
+func (s *Store) DetachChannel(ctx context.Context, workspaceID, channelID uuid.UUID) error {
+	if err := live(ctx); err != nil {
+		return err
+	}
 	if err := storeutil.CheckIDs(storeutil.WorkspaceID(workspaceID), storeutil.WSChannelID(channelID)); err != nil {
 		return err
 	}
@@ -668,7 +737,10 @@ func (s *Store) DetachChannel(_ context.Context, workspaceID, channelID uuid.UUI
 }
 
 // GetChannelGroup implements grouping.Store.
-func (s *Store) GetChannelGroup(_ context.Context, workspaceID, channelGroupID uuid.UUID) (grouping.ChannelGroup, error) {
+func (s *Store) GetChannelGroup(ctx context.Context, workspaceID, channelGroupID uuid.UUID) (grouping.ChannelGroup, error) {
+	if err := live(ctx); err != nil {
+		return grouping.ChannelGroup{}, err
+	}
 	if err := storeutil.CheckIDs(storeutil.WorkspaceID(workspaceID), storeutil.ChannelGroupID(channelGroupID)); err != nil {
 		return grouping.ChannelGroup{}, err
 	}
@@ -690,7 +762,10 @@ func (s *Store) channelGroup(workspaceID, id uuid.UUID) (*channelGroup, error) {
 }
 
 // ListChannelGroups implements grouping.Store.
-func (s *Store) ListChannelGroups(_ context.Context, workspaceID uuid.UUID, opts grouping.ListChannelGroupsOptions) (grouping.Page[grouping.ChannelGroup], error) {
+func (s *Store) ListChannelGroups(ctx context.Context, workspaceID uuid.UUID, opts grouping.ListChannelGroupsOptions) (grouping.Page[grouping.ChannelGroup], error) {
+	if err := live(ctx); err != nil {
+		return grouping.Page[grouping.ChannelGroup]{}, err
+	}
 	if err := storeutil.CheckIDs(storeutil.WorkspaceID(workspaceID)); err != nil {
 		return grouping.Page[grouping.ChannelGroup]{}, err
 	}
@@ -715,7 +790,10 @@ func (s *Store) ListChannelGroups(_ context.Context, workspaceID uuid.UUID, opts
 }
 
 // DeleteChannelGroup implements grouping.Store.
-func (s *Store) DeleteChannelGroup(_ context.Context, workspaceID, channelGroupID uuid.UUID) error {
+func (s *Store) DeleteChannelGroup(ctx context.Context, workspaceID, channelGroupID uuid.UUID) error {
+	if err := live(ctx); err != nil {
+		return err
+	}
 	if err := storeutil.CheckIDs(storeutil.WorkspaceID(workspaceID), storeutil.ChannelGroupID(channelGroupID)); err != nil {
 		return err
 	}

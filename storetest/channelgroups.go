@@ -200,6 +200,7 @@ func testAttachInvalid(t *testing.T, s grouping.Store) {
 		{"NewlinePlatformGroupID", attach("whatsapp", "ac\nct", "n"), "platformGroupId"},
 		{"LongPlatformGroupName", attach("whatsapp", "acct", strings.Repeat("n", 256)), "platformGroupName"},
 		{"ControlPlatformGroupName", attach("whatsapp", "acct", "a\x01b"), "platformGroupName"},
+		{"NewlinePlatformGroupName", attach("whatsapp", "acct", "a\nb"), "platformGroupName"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

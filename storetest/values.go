@@ -1,6 +1,8 @@
 package storetest
 
 import (
+	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -27,7 +29,31 @@ func valueTests() tree {
 			leaf("ChannelGroupChannelIDs", testCopyChannelGroupIDs),
 			leaf("InputSlices", testCopyInputSlices),
 		),
+		leaf("CancelledContext", testCancelledContext),
 	)
+}
+
+// testCancelledContext checks that a caller that has given up gets an error
+// that says so and changes nothing.
+func testCancelledContext(t *testing.T, s grouping.Store) {
+	is := is.New(t)
+	org := mustOrg(t, s)
+	g := mustGroup(t, s, org.ID, "Sales")
+	ch := mustChannel(t, s, org.ID)
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	calls := map[string]error{
+		"CreateGroup":   discard(s.CreateGroup(ctx, org.ID, grouping.NewGroup{Name: "Support"})),
+		"AssignChannel": s.AssignChannel(ctx, org.ID, g.ID, ch.ID),
+		"AttachChannel": discard(s.AttachChannel(ctx, uuid.New(), ch.ID, attach("whatsapp", "acct", "Acme"))),
+		"ListGroups":    discard(s.ListGroups(ctx, org.ID, grouping.ListGroupsOptions{})),
+	}
+	for name, err := range calls {
+		t.Logf("%s: %v", name, err)
+		is.True(errors.Is(err, context.Canceled)) // the error says the caller gave up
+	}
+	is.Equal(groupIDs(listGroups(t, s, org.ID, grouping.ListGroupsOptions{})), []uuid.UUID{g.ID}) // no group created
+	is.Equal(mustGetChannel(t, s, org.ID, ch.ID).GroupID, (*uuid.UUID)(nil))                      // nothing assigned
 }
 
 // odd is a time in a zone other than UTC with sub-millisecond digits.
