@@ -232,6 +232,14 @@ func TestEndToEnd(t *testing.T) {
 	resp.Body.Close()
 	is.Equal(resp.StatusCode, 404)                                // unknown paths are not found
 	is.Equal(resp.Header.Get("Content-Type"), "application/json") // in JSON, like the API's errors
+	noRedirects := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for _, p := range []string{"/organisations//groups", "/organisations/x/../groups", "/workspaces/./x"} {
+		resp, err = noRedirects.Get(srv.base + p)
+		is.NoErr(err)
+		resp.Body.Close()
+		is.Equal(resp.StatusCode, 404)                                // unclean paths are not redirected
+		is.Equal(resp.Header.Get("Content-Type"), "application/json") // and answer in JSON
+	}
 	resp, err = http.Get(srv.base + o + "/groups")
 	is.NoErr(err)
 	resp.Body.Close()
