@@ -65,10 +65,13 @@ func (s *Store) Close() error { return nil }
 
 func (s *Store) now() time.Time { return grouping.Timestamp(s.clock()) }
 
-// live fails when ctx is done, so that a caller that gave up changes nothing,
-// as with any other store.
-func live(ctx context.Context) error {
-	return grouping.WrapInternal("memstore", ctx.Err())
+// live fails when ctx is done, so that a caller that gave up changes nothing
+// as with any other store, and when one of ids is the nil UUID.
+func live(ctx context.Context, ids ...storeutil.NamedID) error {
+	if err := ctx.Err(); err != nil {
+		return grouping.WrapInternal("memstore", err)
+	}
+	return storeutil.CheckIDs(ids...)
 }
 
 type organisation struct {
@@ -221,10 +224,7 @@ func (s *Store) UpsertChannel(ctx context.Context, in grouping.ChannelUpsert) (g
 
 // GetChannel implements grouping.Store.
 func (s *Store) GetChannel(ctx context.Context, orgID, channelID uuid.UUID) (grouping.Channel, error) {
-	if err := live(ctx); err != nil {
-		return grouping.Channel{}, err
-	}
-	if err := storeutil.CheckIDs(storeutil.OrgID(orgID), storeutil.ChannelID(channelID)); err != nil {
+	if err := live(ctx, storeutil.OrgID(orgID), storeutil.ChannelID(channelID)); err != nil {
 		return grouping.Channel{}, err
 	}
 	s.mu.RLock()
@@ -238,10 +238,7 @@ func (s *Store) GetChannel(ctx context.Context, orgID, channelID uuid.UUID) (gro
 
 // DeleteChannel implements grouping.Store.
 func (s *Store) DeleteChannel(ctx context.Context, orgID, channelID uuid.UUID) error {
-	if err := live(ctx); err != nil {
-		return err
-	}
-	if err := storeutil.CheckIDs(storeutil.OrgID(orgID), storeutil.ChannelID(channelID)); err != nil {
+	if err := live(ctx, storeutil.OrgID(orgID), storeutil.ChannelID(channelID)); err != nil {
 		return err
 	}
 	s.mu.Lock()
@@ -258,10 +255,7 @@ func (s *Store) DeleteChannel(ctx context.Context, orgID, channelID uuid.UUID) e
 
 // AddChannelMember implements grouping.Store.
 func (s *Store) AddChannelMember(ctx context.Context, orgID, channelID, userID uuid.UUID) error {
-	if err := live(ctx); err != nil {
-		return err
-	}
-	if err := storeutil.CheckIDs(storeutil.OrgID(orgID), storeutil.ChannelID(channelID), storeutil.UserID(userID)); err != nil {
+	if err := live(ctx, storeutil.OrgID(orgID), storeutil.ChannelID(channelID), storeutil.UserID(userID)); err != nil {
 		return err
 	}
 	s.mu.Lock()
@@ -276,10 +270,7 @@ func (s *Store) AddChannelMember(ctx context.Context, orgID, channelID, userID u
 
 // RemoveChannelMember implements grouping.Store.
 func (s *Store) RemoveChannelMember(ctx context.Context, orgID, channelID, userID uuid.UUID) error {
-	if err := live(ctx); err != nil {
-		return err
-	}
-	if err := storeutil.CheckIDs(storeutil.OrgID(orgID), storeutil.ChannelID(channelID), storeutil.UserID(userID)); err != nil {
+	if err := live(ctx, storeutil.OrgID(orgID), storeutil.ChannelID(channelID), storeutil.UserID(userID)); err != nil {
 		return err
 	}
 	s.mu.Lock()
@@ -297,10 +288,7 @@ func (s *Store) RemoveChannelMember(ctx context.Context, orgID, channelID, userI
 
 // CreateGroup implements grouping.Store.
 func (s *Store) CreateGroup(ctx context.Context, orgID uuid.UUID, in grouping.NewGroup) (grouping.Group, error) {
-	if err := live(ctx); err != nil {
-		return grouping.Group{}, err
-	}
-	if err := storeutil.CheckIDs(storeutil.OrgID(orgID)); err != nil {
+	if err := live(ctx, storeutil.OrgID(orgID)); err != nil {
 		return grouping.Group{}, err
 	}
 	in, err := in.Validate()
@@ -340,10 +328,7 @@ func (o *organisation) checkName(key, name string, self uuid.UUID) error {
 
 // GetGroup implements grouping.Store.
 func (s *Store) GetGroup(ctx context.Context, orgID, groupID uuid.UUID, opts grouping.GetGroupOptions) (grouping.Group, error) {
-	if err := live(ctx); err != nil {
-		return grouping.Group{}, err
-	}
-	if err := storeutil.CheckIDs(storeutil.OrgID(orgID), storeutil.GroupID(groupID)); err != nil {
+	if err := live(ctx, storeutil.OrgID(orgID), storeutil.GroupID(groupID)); err != nil {
 		return grouping.Group{}, err
 	}
 	s.mu.RLock()
@@ -357,10 +342,7 @@ func (s *Store) GetGroup(ctx context.Context, orgID, groupID uuid.UUID, opts gro
 
 // ListGroups implements grouping.Store.
 func (s *Store) ListGroups(ctx context.Context, orgID uuid.UUID, opts grouping.ListGroupsOptions) (grouping.Page[grouping.Group], error) {
-	if err := live(ctx); err != nil {
-		return grouping.Page[grouping.Group]{}, err
-	}
-	if err := storeutil.CheckIDs(storeutil.OrgID(orgID)); err != nil {
+	if err := live(ctx, storeutil.OrgID(orgID)); err != nil {
 		return grouping.Page[grouping.Group]{}, err
 	}
 	p, err := storeutil.NewPaging(storeutil.GroupsScope(orgID, opts.Archived), opts.Limit, opts.Cursor)
@@ -386,10 +368,7 @@ func (s *Store) ListGroups(ctx context.Context, orgID uuid.UUID, opts grouping.L
 
 // UpdateGroup implements grouping.Store.
 func (s *Store) UpdateGroup(ctx context.Context, orgID, groupID uuid.UUID, u grouping.GroupUpdate) (grouping.Group, error) {
-	if err := live(ctx); err != nil {
-		return grouping.Group{}, err
-	}
-	if err := storeutil.CheckIDs(storeutil.OrgID(orgID), storeutil.GroupID(groupID)); err != nil {
+	if err := live(ctx, storeutil.OrgID(orgID), storeutil.GroupID(groupID)); err != nil {
 		return grouping.Group{}, err
 	}
 	u, err := u.Validate()
@@ -425,10 +404,7 @@ func (s *Store) UpdateGroup(ctx context.Context, orgID, groupID uuid.UUID, u gro
 
 // DeleteGroup implements grouping.Store.
 func (s *Store) DeleteGroup(ctx context.Context, orgID, groupID uuid.UUID, ifVersion int64) error {
-	if err := live(ctx); err != nil {
-		return err
-	}
-	if err := storeutil.CheckIDs(storeutil.OrgID(orgID), storeutil.GroupID(groupID)); err != nil {
+	if err := live(ctx, storeutil.OrgID(orgID), storeutil.GroupID(groupID)); err != nil {
 		return err
 	}
 	if err := grouping.ValidateVersion(ifVersion); err != nil {
@@ -454,10 +430,7 @@ func (s *Store) DeleteGroup(ctx context.Context, orgID, groupID uuid.UUID, ifVer
 
 // ReorderGroups implements grouping.Store.
 func (s *Store) ReorderGroups(ctx context.Context, orgID uuid.UUID, groupIDs []uuid.UUID) error {
-	if err := live(ctx); err != nil {
-		return err
-	}
-	if err := storeutil.CheckIDs(storeutil.OrgID(orgID)); err != nil {
+	if err := live(ctx, storeutil.OrgID(orgID)); err != nil {
 		return err
 	}
 	s.mu.Lock()
@@ -498,36 +471,17 @@ func (s *Store) groupChannel(orgID, groupID, channelID uuid.UUID) (*group, *chan
 
 // AssignChannel implements grouping.Store.
 func (s *Store) AssignChannel(ctx context.Context, orgID, groupID, channelID uuid.UUID) error {
-	if err := live(ctx); err != nil {
-		return err
-	}
-	if err := storeutil.CheckIDs(storeutil.OrgID(orgID), storeutil.GroupID(groupID), storeutil.ChannelID(channelID)); err != nil {
+	if err := live(ctx, storeutil.OrgID(orgID), storeutil.GroupID(groupID), storeutil.ChannelID(channelID)); err != nil {
 		return err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	g, c, err := s.groupChannel(orgID, groupID, channelID)
-	if err != nil {
-		return err
-	}
-	switch {
-	case c.group == g:
-		return nil
-	case g.Archived:
-		return storeutil.ErrGroupArchived
-	case c.group != nil:
-		return storeutil.InOtherGroup(c.group.Name)
-	}
-	g.add(c)
-	return nil
+	return s.put(orgID, groupID, channelID, false)
 }
 
 // RemoveChannel implements grouping.Store.
 func (s *Store) RemoveChannel(ctx context.Context, orgID, groupID, channelID uuid.UUID) error {
-	if err := live(ctx); err != nil {
-		return err
-	}
-	if err := storeutil.CheckIDs(storeutil.OrgID(orgID), storeutil.GroupID(groupID), storeutil.ChannelID(channelID)); err != nil {
+	if err := live(ctx, storeutil.OrgID(orgID), storeutil.GroupID(groupID), storeutil.ChannelID(channelID)); err != nil {
 		return err
 	}
 	s.mu.Lock()
@@ -545,14 +499,17 @@ func (s *Store) RemoveChannel(ctx context.Context, orgID, groupID, channelID uui
 
 // MoveChannel implements grouping.Store.
 func (s *Store) MoveChannel(ctx context.Context, orgID, groupID, channelID uuid.UUID) error {
-	if err := live(ctx); err != nil {
-		return err
-	}
-	if err := storeutil.CheckIDs(storeutil.OrgID(orgID), storeutil.GroupID(groupID), storeutil.ChannelID(channelID)); err != nil {
+	if err := live(ctx, storeutil.OrgID(orgID), storeutil.GroupID(groupID), storeutil.ChannelID(channelID)); err != nil {
 		return err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.put(orgID, groupID, channelID, true)
+}
+
+// put assigns (move false) or moves (move true) a channel to the end of a
+// group. A channel already in the group stays where it is.
+func (s *Store) put(orgID, groupID, channelID uuid.UUID, move bool) error {
 	g, c, err := s.groupChannel(orgID, groupID, channelID)
 	if err != nil {
 		return err
@@ -562,6 +519,8 @@ func (s *Store) MoveChannel(ctx context.Context, orgID, groupID, channelID uuid.
 		return nil
 	case g.Archived:
 		return storeutil.ErrGroupArchived
+	case c.group != nil && !move:
+		return storeutil.InOtherGroup(c.group.Name)
 	}
 	c.leaveGroup()
 	g.add(c)
@@ -570,10 +529,7 @@ func (s *Store) MoveChannel(ctx context.Context, orgID, groupID, channelID uuid.
 
 // ReorderGroupChannels implements grouping.Store.
 func (s *Store) ReorderGroupChannels(ctx context.Context, orgID, groupID uuid.UUID, channelIDs []uuid.UUID) error {
-	if err := live(ctx); err != nil {
-		return err
-	}
-	if err := storeutil.CheckIDs(storeutil.OrgID(orgID), storeutil.GroupID(groupID)); err != nil {
+	if err := live(ctx, storeutil.OrgID(orgID), storeutil.GroupID(groupID)); err != nil {
 		return err
 	}
 	s.mu.Lock()
@@ -602,10 +558,7 @@ func (s *Store) ReorderGroupChannels(ctx context.Context, orgID, groupID uuid.UU
 
 // ListGroupChannels implements grouping.Store.
 func (s *Store) ListGroupChannels(ctx context.Context, orgID, groupID uuid.UUID, opts grouping.ListChannelsOptions) (grouping.Page[grouping.Channel], error) {
-	if err := live(ctx); err != nil {
-		return grouping.Page[grouping.Channel]{}, err
-	}
-	if err := storeutil.CheckIDs(storeutil.OrgID(orgID), storeutil.GroupID(groupID)); err != nil {
+	if err := live(ctx, storeutil.OrgID(orgID), storeutil.GroupID(groupID)); err != nil {
 		return grouping.Page[grouping.Channel]{}, err
 	}
 	p, err := storeutil.NewPaging(storeutil.GroupChannelsScope(orgID, groupID, opts.IncludeArchived), opts.Limit, opts.Cursor)
@@ -639,10 +592,7 @@ func (s *Store) ListUngroupedChannels(ctx context.Context, orgID uuid.UUID, opts
 
 // ListDiscoverableChannels implements grouping.Store.
 func (s *Store) ListDiscoverableChannels(ctx context.Context, orgID, userID uuid.UUID, opts grouping.ListChannelsOptions) (grouping.Page[grouping.Channel], error) {
-	if err := live(ctx); err != nil {
-		return grouping.Page[grouping.Channel]{}, err
-	}
-	if err := storeutil.CheckIDs(storeutil.UserID(userID)); err != nil {
+	if err := live(ctx, storeutil.UserID(userID)); err != nil {
 		return grouping.Page[grouping.Channel]{}, err
 	}
 	return s.listChannels(orgID, storeutil.DiscoverableScope(orgID, userID, opts.IncludeArchived), opts, func(c *channel) bool {
@@ -718,10 +668,7 @@ func (s *Store) AttachChannel(ctx context.Context, workspaceID, channelID uuid.U
 
 // DetachChannel implements grouping.Store.
 func (s *Store) DetachChannel(ctx context.Context, workspaceID, channelID uuid.UUID) error {
-	if err := live(ctx); err != nil {
-		return err
-	}
-	if err := storeutil.CheckIDs(storeutil.WorkspaceID(workspaceID), storeutil.WSChannelID(channelID)); err != nil {
+	if err := live(ctx, storeutil.WorkspaceID(workspaceID), storeutil.WSChannelID(channelID)); err != nil {
 		return err
 	}
 	s.mu.Lock()
@@ -738,10 +685,7 @@ func (s *Store) DetachChannel(ctx context.Context, workspaceID, channelID uuid.U
 
 // GetChannelGroup implements grouping.Store.
 func (s *Store) GetChannelGroup(ctx context.Context, workspaceID, channelGroupID uuid.UUID) (grouping.ChannelGroup, error) {
-	if err := live(ctx); err != nil {
-		return grouping.ChannelGroup{}, err
-	}
-	if err := storeutil.CheckIDs(storeutil.WorkspaceID(workspaceID), storeutil.ChannelGroupID(channelGroupID)); err != nil {
+	if err := live(ctx, storeutil.WorkspaceID(workspaceID), storeutil.ChannelGroupID(channelGroupID)); err != nil {
 		return grouping.ChannelGroup{}, err
 	}
 	s.mu.RLock()
@@ -763,10 +707,7 @@ func (s *Store) channelGroup(workspaceID, id uuid.UUID) (*channelGroup, error) {
 
 // ListChannelGroups implements grouping.Store.
 func (s *Store) ListChannelGroups(ctx context.Context, workspaceID uuid.UUID, opts grouping.ListChannelGroupsOptions) (grouping.Page[grouping.ChannelGroup], error) {
-	if err := live(ctx); err != nil {
-		return grouping.Page[grouping.ChannelGroup]{}, err
-	}
-	if err := storeutil.CheckIDs(storeutil.WorkspaceID(workspaceID)); err != nil {
+	if err := live(ctx, storeutil.WorkspaceID(workspaceID)); err != nil {
 		return grouping.Page[grouping.ChannelGroup]{}, err
 	}
 	if opts.PlatformID != "" {
@@ -791,10 +732,7 @@ func (s *Store) ListChannelGroups(ctx context.Context, workspaceID uuid.UUID, op
 
 // DeleteChannelGroup implements grouping.Store.
 func (s *Store) DeleteChannelGroup(ctx context.Context, workspaceID, channelGroupID uuid.UUID) error {
-	if err := live(ctx); err != nil {
-		return err
-	}
-	if err := storeutil.CheckIDs(storeutil.WorkspaceID(workspaceID), storeutil.ChannelGroupID(channelGroupID)); err != nil {
+	if err := live(ctx, storeutil.WorkspaceID(workspaceID), storeutil.ChannelGroupID(channelGroupID)); err != nil {
 		return err
 	}
 	s.mu.Lock()
