@@ -1,0 +1,179 @@
+// Package engine applies the rules of grouping once, on top of any
+// [driver.Driver]. Its [Store] implements [grouping.Store]: every check,
+// decision and error of that interface is made here, and a driver only reads
+// facts and writes changes. The stores of this module (sqlite, memstore) are
+// an engine over a driver of their own; a store written elsewhere is built
+// the same way, from public packages only (see package driver, "Writing a
+// store").
+//
+// # What the engine does for every call
+//
+//  1. It fails at once when the store is closed or the context is done
+//     (Internal, wrapping the context's error).
+//  2. It checks the IDs (the nil UUID is Invalid) and validates the input
+//     with the grouping package's Validate methods.
+//  3. Reads go straight to the driver's [driver.Reader] methods. A missing
+//     object is looked up no further than needed: a found group or channel
+//     proves its organisation exists, so the organisation is only checked
+//     when a lookup or a list comes back empty.
+//  4. Writes run in one [driver.Driver.Write] transaction: one fact read,
+//     the decision, then the writes. The clock is read once per attempt, so
+//     every time a call writes is the same. A transaction that fails with
+//     [driver.ErrRetry] runs again, after a jittered pause that doubles from
+//     1 ms up to 50 ms, at most [MaxAttempts] times in all.
+//  5. Lists validate the limit, decode the cursor (bound to the list, its
+//     tenant, scoping IDs and filters), ask the driver for a page and encode
+//     the cursor of the next one.
+package engine
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"sync/atomic"
+	"time"
+
+	"github.com/channelgrouping/grouping"
+	"github.com/channelgrouping/grouping/driver"
+	"github.com/google/uuid"
+)
+
+// MaxAttempts is how many times a write transaction runs at most when its
+// driver keeps reporting [driver.ErrRetry].
+const MaxAttempts = 10
+
+// Store is a [grouping.Store] over a driver. It is safe for concurrent use
+// when its driver is.
+type Store struct {
+	d      driver.Driver
+	clock  grouping.Clock
+	closed atomic.Bool
+}
+
+var _ grouping.Store = (*Store)(nil)
+
+// Option configures [New].
+type Option func(*Store)
+
+// WithClock makes the store read the current time from clock instead of
+// time.Now. Times are normalised with [grouping.Timestamp]. A nil clock is
+// ignored.
+func WithClock(clock grouping.Clock) Option {
+	return func(s *Store) {
+		if clock != nil {
+			s.clock = clock
+		}
+	}
+}
+
+// New returns a Store that keeps its data with d. The Store owns d: its
+// Close closes d.
+func New(d driver.Driver, opts ...Option) *Store {
+	s := &Store{d: d, clock: time.Now}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
+
+// errClosed is the error of every call on a closed store.
+var errClosed = &grouping.Error{Code: grouping.Internal, Message: "store is closed"}
+
+// Close closes the driver. Calls made afterwards fail with an Internal
+// error; a second Close returns nil.
+func (s *Store) Close() error {
+	if s.closed.Swap(true) {
+		return nil
+	}
+	return s.d.Close()
+}
+
+// now returns the current time as stores keep it.
+func (s *Store) now() time.Time { return grouping.Timestamp(s.clock()) }
+
+// begin fails when the store is closed or ctx is done, and when one of ids
+// is the nil UUID.
+func (s *Store) begin(ctx context.Context, ids ...namedID) error {
+	if s.closed.Load() {
+		return errClosed
+	}
+	if err := ctx.Err(); err != nil {
+		return grouping.WrapInternal("engine", err)
+	}
+	for _, n := range ids {
+		if err := grouping.ValidateID(n.field, n.id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// namedID is an ID argument with the wire name errors give it.
+type namedID struct {
+	field string
+	id    uuid.UUID
+}
+
+func orgID(id uuid.UUID) namedID          { return namedID{"organisation_id", id} }
+func groupID(id uuid.UUID) namedID        { return namedID{"group_id", id} }
+func channelID(id uuid.UUID) namedID      { return namedID{"channel_id", id} }
+func userID(id uuid.UUID) namedID         { return namedID{"user_id", id} }
+func workspaceID(id uuid.UUID) namedID    { return namedID{"workspaceId", id} }
+func wsChannelID(id uuid.UUID) namedID    { return namedID{"channelId", id} }
+func channelGroupID(id uuid.UUID) namedID { return namedID{"channelGroupId", id} }
+
+// write runs fn in a driver transaction, again after a pause while the
+// driver reports ErrRetry, and returns what fn returned in the run that
+// committed. fn is given the time of its attempt.
+func write[T any](ctx context.Context, s *Store, fn func(tx driver.Tx, now time.Time) (T, error)) (T, error) {
+	var v T
+	delay := time.Millisecond
+	for attempt := 1; ; attempt++ {
+		err := s.d.Write(ctx, func(tx driver.Tx) error {
+			var err error
+			v, err = fn(tx, s.now())
+			return err
+		})
+		if err == nil {
+			return v, nil
+		}
+		var zero T
+		if !errors.Is(err, driver.ErrRetry) || attempt == MaxAttempts {
+			return zero, internal("write", err)
+		}
+		pause := delay/2 + rand.N(delay/2+1)
+		select {
+		case <-ctx.Done():
+			return zero, internal("write", ctx.Err())
+		case <-time.After(pause):
+		}
+		delay = min(2*delay, 50*time.Millisecond)
+	}
+}
+
+// do is write for calls that return nothing but an error.
+func do(ctx context.Context, s *Store, fn func(tx driver.Tx, now time.Time) error) error {
+	_, err := write(ctx, s, func(tx driver.Tx, now time.Time) (struct{}, error) {
+		return struct{}{}, fn(tx, now)
+	})
+	return err
+}
+
+// internal passes *grouping.Error values on and wraps any other error as
+// Internal, naming the operation.
+func internal(op string, err error) error {
+	return grouping.WrapInternal("engine: "+op, err)
+}
+
+// orgMissing returns the organisation's NotFound error when it does not
+// exist, and notFound otherwise.
+func (s *Store) orgMissing(ctx context.Context, r driver.Reader, id uuid.UUID, notFound error) error {
+	ok, err := r.OrganisationExists(ctx, id)
+	switch {
+	case err != nil:
+		return internal("find organisation", err)
+	case !ok:
+		return errOrganisationNotFound
+	}
+	return notFound
+}

@@ -1,0 +1,210 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/channelgrouping/grouping"
+	"github.com/channelgrouping/grouping/driver"
+	"github.com/google/uuid"
+)
+
+// CreateGroup implements [grouping.Store].
+func (s *Store) CreateGroup(ctx context.Context, org uuid.UUID, ng grouping.NewGroup) (grouping.Group, error) {
+	if err := s.begin(ctx, orgID(org)); err != nil {
+		return grouping.Group{}, err
+	}
+	ng, err := ng.Validate()
+	if err != nil {
+		return grouping.Group{}, err
+	}
+	key := grouping.FoldName(ng.Name)
+	return write(ctx, s, func(tx driver.Tx, now time.Time) (grouping.Group, error) {
+		st, err := tx.GroupState(ctx, org, uuid.Nil, key)
+		switch {
+		case err != nil:
+			return grouping.Group{}, err
+		case !st.OrganisationFound:
+			return grouping.Group{}, errOrganisationNotFound
+		case st.NameHolder != uuid.Nil:
+			return grouping.Group{}, groupNameTaken(ng.Name)
+		}
+		g := grouping.Group{
+			ID:             uuid.New(),
+			Name:           ng.Name,
+			Description:    ng.Description,
+			OrganisationID: org,
+			Position:       int(st.MaxPosition + 1), // the end of the order
+			Version:        1,
+			CreatedAt:      now,
+			UpdatedAt:      now,
+		}
+		if err := nameWrite(tx.InsertGroup(ctx, g, key), g.Name); err != nil {
+			return grouping.Group{}, err
+		}
+		return g, nil
+	})
+}
+
+// nameWrite turns the driver's ErrNameTaken into the conflict of a taken
+// name.
+func nameWrite(err error, name string) error {
+	if errors.Is(err, driver.ErrNameTaken) {
+		return groupNameTaken(name)
+	}
+	return err
+}
+
+// GetGroup implements [grouping.Store].
+func (s *Store) GetGroup(ctx context.Context, org, group uuid.UUID, opts grouping.GetGroupOptions) (grouping.Group, error) {
+	if err := s.begin(ctx, orgID(org), groupID(group)); err != nil {
+		return grouping.Group{}, err
+	}
+	g, err := s.d.Group(ctx, org, group, opts.IncludeChannels)
+	switch {
+	case err != nil:
+		return grouping.Group{}, internal("get group", err)
+	case g == nil:
+		return grouping.Group{}, s.orgMissing(ctx, s.d, org, errGroupNotFound)
+	}
+	return *g, nil
+}
+
+// ListGroups implements [grouping.Store].
+func (s *Store) ListGroups(ctx context.Context, org uuid.UUID, opts grouping.ListGroupsOptions) (grouping.Page[grouping.Group], error) {
+	if err := s.begin(ctx, orgID(org)); err != nil {
+		return grouping.Page[grouping.Group]{}, err
+	}
+	sc := groupsScope(org, opts.Archived)
+	p, err := sc.page(opts.Limit, opts.Cursor)
+	if err != nil {
+		return grouping.Page[grouping.Group]{}, err
+	}
+	l, err := s.d.ListGroups(ctx, driver.GroupsQuery{OrganisationID: org, Archived: opts.Archived, WithChannels: opts.IncludeChannels, Page: p})
+	return listResult(ctx, s, sc, l, err, org, nil)
+}
+
+// listResult finishes a list of an organisation: it reports a driver error
+// as Internal and, when the page is empty, the NotFound of the organisation
+// (or, when scopeMissing is given and the organisation exists, the error it
+// returns) instead of an empty page.
+func listResult[T any](ctx context.Context, s *Store, sc scope, l driver.List[T], err error, org uuid.UUID, scopeMissing func() error) (grouping.Page[T], error) {
+	if err != nil {
+		return grouping.Page[T]{}, internal("list", err)
+	}
+	if len(l.Items) == 0 {
+		if err := s.orgMissing(ctx, s.d, org, nil); err != nil {
+			return grouping.Page[T]{}, err
+		}
+		if scopeMissing != nil {
+			if err := scopeMissing(); err != nil {
+				return grouping.Page[T]{}, err
+			}
+		}
+	}
+	return result(sc, l), nil
+}
+
+// UpdateGroup implements [grouping.Store].
+func (s *Store) UpdateGroup(ctx context.Context, org, group uuid.UUID, u grouping.GroupUpdate) (grouping.Group, error) {
+	if err := s.begin(ctx, orgID(org), groupID(group)); err != nil {
+		return grouping.Group{}, err
+	}
+	u, err := u.Validate()
+	if err != nil {
+		return grouping.Group{}, err
+	}
+	var key string
+	if u.Name != nil {
+		key = grouping.FoldName(*u.Name)
+	}
+	return write(ctx, s, func(tx driver.Tx, now time.Time) (grouping.Group, error) {
+		st, err := tx.GroupState(ctx, org, group, key)
+		if err != nil {
+			return grouping.Group{}, err
+		}
+		g, err := liveGroup(st, u.IfVersion)
+		if err != nil {
+			return grouping.Group{}, err
+		}
+		if u.Name != nil {
+			if st.NameHolder != uuid.Nil && st.NameHolder != group {
+				return grouping.Group{}, groupNameTaken(*u.Name)
+			}
+			g.Name = *u.Name
+		}
+		if u.Description != nil {
+			g.Description = *u.Description
+		}
+		if u.Archived != nil {
+			g.Archived = *u.Archived
+		}
+		g.Version++
+		g.UpdatedAt = now
+		if err := nameWrite(tx.UpdateGroup(ctx, g, grouping.FoldName(g.Name)), g.Name); err != nil {
+			return grouping.Group{}, err
+		}
+		return g, nil
+	})
+}
+
+// liveGroup returns the group of st, or the NotFound error of what is
+// missing, or PreconditionFailed when ifVersion is set and stale.
+func liveGroup(st driver.GroupState, ifVersion int64) (grouping.Group, error) {
+	switch {
+	case st.Group != nil && ifVersion != 0 && ifVersion != st.Group.Version:
+		return grouping.Group{}, errVersionMismatch
+	case st.Group != nil:
+		g := *st.Group
+		g.Channels = nil
+		return g, nil
+	case !st.OrganisationFound:
+		return grouping.Group{}, errOrganisationNotFound
+	}
+	return grouping.Group{}, errGroupNotFound
+}
+
+// DeleteGroup implements [grouping.Store].
+func (s *Store) DeleteGroup(ctx context.Context, org, group uuid.UUID, ifVersion int64) error {
+	if err := s.begin(ctx, orgID(org), groupID(group)); err != nil {
+		return err
+	}
+	if err := grouping.ValidateVersion(ifVersion); err != nil {
+		return err
+	}
+	return do(ctx, s, func(tx driver.Tx, now time.Time) error {
+		st, err := tx.GroupState(ctx, org, group, "")
+		if err != nil {
+			return err
+		}
+		if _, err := liveGroup(st, ifVersion); err != nil {
+			return err
+		}
+		// Its channels become ungrouped in the same step.
+		if err := tx.UngroupChannels(ctx, group); err != nil {
+			return err
+		}
+		return tx.MarkGroupDeleted(ctx, group, now)
+	})
+}
+
+// ReorderGroups implements [grouping.Store].
+func (s *Store) ReorderGroups(ctx context.Context, org uuid.UUID, groupIDs []uuid.UUID) error {
+	if err := s.begin(ctx, orgID(org)); err != nil {
+		return err
+	}
+	return do(ctx, s, func(tx driver.Tx, _ time.Time) error {
+		found, live, err := tx.GroupIDs(ctx, org)
+		switch {
+		case err != nil:
+			return err
+		case !found:
+			return errOrganisationNotFound
+		}
+		if err := grouping.ValidateIDList(fieldGroupIDs, groupIDs, live); err != nil {
+			return err
+		}
+		return tx.SetGroupPositions(ctx, groupIDs)
+	})
+}
