@@ -42,7 +42,7 @@ type group struct {
 }
 
 type channelGroup struct {
-	grouping.ChannelGroup // ChannelIDs is kept below instead
+	grouping.ChannelGroup        // ChannelIDs is kept below instead
 	links                 []link // in attach order
 }
 
