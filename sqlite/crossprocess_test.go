@@ -184,9 +184,9 @@ func checkConsistent(t *testing.T, s *Store, cfg hammerConfig) {
 	ctx := t.Context()
 
 	var check string
-	is.NoErr(s.reader.QueryRowContext(ctx, "PRAGMA integrity_check").Scan(&check)) // run integrity check
-	is.Equal(check, "ok")                                                          // the file is sound
-	rows, err := s.reader.QueryContext(ctx, "PRAGMA foreign_key_check")
+	is.NoErr(s.d.reader.QueryRowContext(ctx, "PRAGMA integrity_check").Scan(&check)) // run integrity check
+	is.Equal(check, "ok")                                                            // the file is sound
+	rows, err := s.d.reader.QueryContext(ctx, "PRAGMA foreign_key_check")
 	is.NoErr(err)         // run foreign key check
 	is.True(!rows.Next()) // no dangling reference
 	rows.Close()
@@ -204,10 +204,10 @@ func checkConsistent(t *testing.T, s *Store, cfg hammerConfig) {
 			seen[ch.ID] = g.String()
 		}
 		var n int
-		is.NoErr(s.reader.QueryRowContext(ctx, "SELECT COUNT(*) FROM channels WHERE group_id = ?", g).Scan(&n)) // count members
-		is.Equal(n, len(page.Items))                                                                            // the list has every member
+		is.NoErr(s.d.reader.QueryRowContext(ctx, "SELECT COUNT(*) FROM channels WHERE group_id = ?", g).Scan(&n)) // count members
+		is.Equal(n, len(page.Items))                                                                              // the list has every member
 		var dup int
-		is.NoErr(s.reader.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT group_position FROM channels
+		is.NoErr(s.d.reader.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT group_position FROM channels
 			WHERE group_id = ? GROUP BY group_position HAVING COUNT(*) > 1)`, g).Scan(&dup)) // look for shared positions
 		is.Equal(dup, 0) // every channel has a position of its own
 	}
@@ -268,8 +268,8 @@ func TestCrossProcessCrashKeepsAcknowledgedWrites(t *testing.T) {
 		is.NoErr(err) // every acknowledged group is there
 	}
 	var check string
-	is.NoErr(s.reader.QueryRowContext(ctx, "PRAGMA integrity_check").Scan(&check)) // run integrity check
-	is.Equal(check, "ok")                                                          // the file is sound
+	is.NoErr(s.d.reader.QueryRowContext(ctx, "PRAGMA integrity_check").Scan(&check)) // run integrity check
+	is.Equal(check, "ok")                                                            // the file is sound
 }
 
 // crashChild creates groups until it is killed, writing the ID of each one

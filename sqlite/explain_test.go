@@ -5,11 +5,13 @@ import (
 	"database/sql"
 	"fmt"
 	"math"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/channelgrouping/grouping"
+	"github.com/channelgrouping/grouping/driver"
 	"github.com/google/uuid"
 	"github.com/matryer/is"
 )
@@ -28,9 +30,7 @@ func listQueries() []listQuery {
 	id := uuid.New()
 	ids := sql.Named("groups", idArray([]uuid.UUID{uuid.New(), uuid.New()}))
 	page := func(args ...any) []any {
-		p := pager{}
-		p.Limit = grouping.MaxLimit
-		return append(args, p.args()...)
+		return append(args, pageArgs(driver.Page{Limit: grouping.MaxLimit})...)
 	}
 	return []listQuery{
 		{"ListGroups", sqlListGroups,
@@ -38,7 +38,7 @@ func listQueries() []listQuery {
 		{"ListGroups/archived", sqlListGroups,
 			page(sql.Named("org", id), sql.Named("archived", sql.NullBool{Bool: true, Valid: true})), "groups_list", true},
 		{"ListGroupChannels", sqlListGroupChannels,
-			page(sql.Named("group", id), sql.Named("archived", false)), "channels_group", true},
+			page(sql.Named("group", id), sql.Named("org", id), sql.Named("archived", false)), "channels_group", true},
 		{"ListUngroupedChannels", sqlListUngroupedChannels,
 			page(sql.Named("org", id), sql.Named("archived", false)), "channels_ungrouped", true},
 		{"ListDiscoverableChannels", sqlListDiscoverableChannels,
@@ -48,8 +48,6 @@ func listQueries() []listQuery {
 		{"ListChannelGroups/platform", sqlListPlatformChannelGroups,
 			page(sql.Named("ws", id), sql.Named("platform", "whatsapp")), "channel_groups_platform_list", true},
 		{"GroupsChannels", sqlGroupsChannels, []any{ids}, "channels_group", false},
-		{"ChannelGroupsChannels", sqlChannelGroupsChannels,
-			[]any{sql.Named("ws", id), ids}, "channel_group_channels_order", false},
 	}
 }
 
@@ -63,14 +61,12 @@ func TestListQueriesUseIndexes(t *testing.T) {
 		for _, q := range listQueries() {
 			t.Run(q.name, func(t *testing.T) {
 				is := is.New(t)
-				plan := queryPlan(t, s.reader, q.st.sql, q.args...)
+				plan := queryPlan(t, s.d.reader, q.st.sql, q.args...)
 				t.Logf("%s", strings.Join(plan, "\n"))
 				for _, line := range plan {
-					if strings.HasPrefix(line, "SCAN ") {
-						is.True(strings.HasPrefix(line, "SCAN json_each VIRTUAL TABLE")) // only the ID list of a batch query is scanned
-					}
-					if q.paginated {
-						is.True(!strings.Contains(line, "TEMP B-TREE")) // the page comes in index order, unsorted
+					is.True(!scansTable(line)) // no table is read whole
+					if q.paginated && !strings.HasSuffix(line, "FOR group_concat(ORDER BY)") {
+						is.True(!strings.Contains(line, "TEMP B-TREE")) // the page comes in index order, unsorted (only an item's own ID list is sorted)
 					}
 				}
 				is.True(strings.Contains(plan[0], "USING INDEX "+q.index+" ") ||
@@ -80,7 +76,7 @@ func TestListQueriesUseIndexes(t *testing.T) {
 	}
 	t.Run("empty", check)
 	populate(t, s, 60)
-	_, err := s.writer.ExecContext(t.Context(), "ANALYZE")
+	_, err := s.d.writer.ExecContext(t.Context(), "ANALYZE")
 	is.New(t).NoErr(err) // gather statistics
 	t.Run("analysed", check)
 }
@@ -91,7 +87,7 @@ func TestNoStatementScansATable(t *testing.T) {
 	is := is.New(t)
 	s := openTestStore(t)
 	populate(t, s, 30)
-	_, err := s.writer.ExecContext(t.Context(), "ANALYZE")
+	_, err := s.d.writer.ExecContext(t.Context(), "ANALYZE")
 	is.NoErr(err) // gather statistics
 	named := make(map[*statement][]any)
 	for _, q := range listQueries() {
@@ -103,17 +99,37 @@ func TestNoStatementScansATable(t *testing.T) {
 			for range strings.Count(st.sql, "?") {
 				args = append(args, "x") // positional parameters
 			}
+			seen := make(map[string]bool)
+			for _, m := range namedParam.FindAllStringSubmatch(st.sql, -1) {
+				if !seen[m[1]] {
+					seen[m[1]] = true
+					args = append(args, sql.Named(m[1], "x"))
+				}
+			}
 		}
-		plan := queryPlan(t, s.writer, st.sql, args...)
+		plan := queryPlan(t, s.d.writer, st.sql, args...)
 		t.Logf("%s\n=> %s", strings.Join(strings.Fields(st.sql), " "), strings.Join(plan, " | "))
 		for _, line := range plan {
-			if strings.HasPrefix(line, "SCAN ") && !strings.HasPrefix(line, "SCAN json_each VIRTUAL TABLE") {
+			if scansTable(line) {
 				t.Errorf("%s\n%s", st.sql, strings.Join(plan, "\n"))
 			}
 		}
 	}
 	is.True(len(statements) > 30) // every statement was looked at
 }
+
+// scansTable reports whether a line of a query plan reads a whole table.
+// The ID list of a batch query (json_each), the one constant row that fact
+// queries join from, and that row's subquery are not tables.
+func scansTable(line string) bool {
+	return strings.HasPrefix(line, "SCAN ") &&
+		!strings.HasPrefix(line, "SCAN json_each VIRTUAL TABLE") &&
+		line != "SCAN CONSTANT ROW" &&
+		!strings.HasPrefix(line, "SCAN (subquery-")
+}
+
+// namedParam matches the named parameters of a statement.
+var namedParam = regexp.MustCompile(`:([a-z]+)`)
 
 // queryPlan returns the detail lines of EXPLAIN QUERY PLAN for query.
 func queryPlan(t *testing.T, db *sql.DB, query string, args ...any) []string {
@@ -184,11 +200,9 @@ func populate(t testing.TB, s *Store, n int) {
 	}
 }
 
-func TestPagerFirstPageStartsBeforeEveryRow(t *testing.T) {
+func TestPageArgsStartBeforeEveryRow(t *testing.T) {
 	is := is.New(t)
-	p := pager{}
-	p.Limit = 10
-	args := p.args()
+	args := pageArgs(driver.Page{Limit: 10})
 	is.Equal(args[0].(sql.NamedArg).Value, int64(math.MinInt64)) // no position is smaller
 	is.Equal(args[1].(sql.NamedArg).Value, int64(math.MinInt64)) // no time is smaller
 	is.Equal(args[2].(sql.NamedArg).Value, "")                   // every ID sorts after the empty string

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/channelgrouping/grouping"
+	"github.com/channelgrouping/grouping/driver"
 	"github.com/google/uuid"
 	"github.com/matryer/is"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -87,10 +88,10 @@ func TestPragmasOnEveryConnection(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			is := is.New(t)
 			s := openTestStore(t, tc.opts...)
-			for _, c := range conns(t, s.writer, 1) {
+			for _, c := range conns(t, s.d.writer, 1) {
 				is.Equal(readPragmas(t, c), tc.want) // writer connection
 			}
-			readers := conns(t, s.reader, 3)
+			readers := conns(t, s.d.reader, 3)
 			for _, c := range readers {
 				is.Equal(readPragmas(t, c), tc.want) // every reader connection
 			}
@@ -103,13 +104,13 @@ func TestPragmasOnEveryConnection(t *testing.T) {
 func TestWriteTransactionsTakeTheWriteLockAtBegin(t *testing.T) {
 	is := is.New(t)
 	s := openTestStore(t)
-	tx, err := s.beginWrite(t.Context())
+	tx, err := s.d.beginWrite(t.Context())
 	is.NoErr(err) // begin
 	defer tx.Rollback()
 
 	// Another connection, such as another process's, cannot begin writing
 	// while the transaction is open, although it has written nothing yet.
-	other, err := sql.Open("sqlite", dsn(s.path, false, "NORMAL", 1))
+	other, err := sql.Open("sqlite", dsn(s.d.path, false, "NORMAL", 1))
 	is.NoErr(err) // open a second writer
 	defer other.Close()
 	_, err = other.ExecContext(t.Context(), "BEGIN IMMEDIATE")
@@ -117,14 +118,14 @@ func TestWriteTransactionsTakeTheWriteLockAtBegin(t *testing.T) {
 
 	// Readers are not blocked.
 	var n int
-	is.NoErr(s.reader.QueryRowContext(t.Context(), "SELECT COUNT(*) FROM groups").Scan(&n)) // read during a write
+	is.NoErr(s.d.reader.QueryRowContext(t.Context(), "SELECT COUNT(*) FROM groups").Scan(&n)) // read during a write
 }
 
 func TestSQLiteVersion(t *testing.T) {
 	is := is.New(t)
 	s := openTestStore(t)
 	var v string
-	is.NoErr(s.reader.QueryRowContext(t.Context(), "SELECT sqlite_version()").Scan(&v)) // read version
+	is.NoErr(s.d.reader.QueryRowContext(t.Context(), "SELECT sqlite_version()").Scan(&v)) // read version
 	var major, minor, patch int
 	_, err := fmt.Sscanf(v, "%d.%d.%d", &major, &minor, &patch)
 	is.NoErr(err) // version is x.y.z
@@ -223,19 +224,18 @@ func TestUniqueIndexCatchesDuplicateNames(t *testing.T) {
 
 	// A duplicate that got past the name check, as a racing writer
 	// without the check would, is still refused, by the index.
-	tx, err := s.beginWrite(ctx)
+	tx, err := s.d.beginWrite(ctx)
 	is.NoErr(err) // begin
 	defer tx.Rollback()
-	now := fromMillis(tx.now)
-	err = insertGroup(ctx, tx, grouping.Group{
-		ID: uuid.New(), OrganisationID: org.ID, Name: "STRASSE", Version: 1, CreatedAt: now, UpdatedAt: now,
-	})
-	is.NoErr(err) // full case folding is not simple folding: a different name
-	err = insertGroup(ctx, tx, grouping.Group{
+	now := time.Now()
+	err = tx.InsertGroup(ctx, grouping.Group{
+		ID: uuid.New(), OrganisationID: org.ID, Name: "Straße 2", Version: 1, CreatedAt: now, UpdatedAt: now,
+	}, "other key")
+	is.NoErr(err) // another key is free
+	err = tx.InsertGroup(ctx, grouping.Group{
 		ID: uuid.New(), OrganisationID: org.ID, Name: "straße", Version: 1, CreatedAt: now, UpdatedAt: now,
-	})
-	is.Equal(grouping.ErrorCode(err), grouping.Conflict) // duplicate name is a conflict
-	is.Equal(grouping.ErrorField(err), "name")           // naming the field
+	}, grouping.FoldName("Straße"))
+	is.True(errors.Is(err, driver.ErrNameTaken)) // the index refuses a taken key, reported as ErrNameTaken
 }
 
 func TestSchemaKeepsChannelsInTheirOrganisation(t *testing.T) {
@@ -253,7 +253,7 @@ func TestSchemaKeepsChannelsInTheirOrganisation(t *testing.T) {
 	ch, err := s.UpsertChannel(ctx, grouping.ChannelUpsert{ID: uuid.New(), OrganisationID: orgs[1].ID, Name: "c", OwnerID: uuid.New()})
 	is.NoErr(err) // create channel in the other organisation
 
-	_, err = s.writer.ExecContext(ctx, "UPDATE channels SET group_id = ?, group_position = 0 WHERE id = ?", g.ID, ch.ID)
+	_, err = s.d.writer.ExecContext(ctx, "UPDATE channels SET group_id = ?, group_position = 0 WHERE id = ?", g.ID, ch.ID)
 	is.Equal(resultCode(err), sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY) // foreign key refuses a group of another organisation
 }
 
@@ -277,8 +277,8 @@ func TestUserCountFollowsMembership(t *testing.T) {
 	is.Equal(ch.UserCount, 3)  // counted
 	is.Equal(len(ch.Users), 3) // listed
 	var stored, counted int
-	is.NoErr(s.reader.QueryRowContext(ctx, `SELECT user_count, (SELECT COUNT(*) FROM channel_members WHERE channel_id = id) FROM channels WHERE id = ?`, ch.ID).Scan(&stored, &counted)) // read
-	is.Equal(stored, counted)                                                                                                                                                            // the kept count agrees with the rows
+	is.NoErr(s.d.reader.QueryRowContext(ctx, `SELECT user_count, (SELECT COUNT(*) FROM channel_members WHERE channel_id = id) FROM channels WHERE id = ?`, ch.ID).Scan(&stored, &counted)) // read
+	is.Equal(stored, counted)                                                                                                                                                              // the kept count agrees with the rows
 }
 
 func TestClock(t *testing.T) {

@@ -12,7 +12,8 @@ import (
 	"time"
 
 	"github.com/channelgrouping/grouping"
-	"github.com/google/uuid"
+	"github.com/channelgrouping/grouping/driver"
+	"github.com/channelgrouping/grouping/engine"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 )
@@ -22,20 +23,33 @@ import (
 // says otherwise.
 const DefaultBusyTimeout = 10 * time.Second
 
-// Store is a [grouping.Store] kept in one SQLite database file. It is safe for
+// engineStore lets Store embed the engine without exporting it as a field.
+type engineStore = engine.Store
+
+// Store is a [grouping.Store] kept in one SQLite database file: the rule
+// engine of package engine over this package's driver. It is safe for
 // concurrent use, and several processes may open the same file.
 type Store struct {
+	*engineStore
+	d *sqlDriver
+}
+
+var _ grouping.Store = (*Store)(nil)
+
+// sqlDriver is the driver.Driver of a Store.
+type sqlDriver struct {
 	path   string
 	writer *sql.DB // one connection; every transaction is BEGIN IMMEDIATE
 	reader *sql.DB // read-only connections for queries
-	clock  grouping.Clock
 
 	// The statements of each pool, parsed once per connection rather than
 	// on every call.
 	writerStmts, readerStmts preparedStatements
+
+	reads // outside transactions: the read pool
 }
 
-var _ grouping.Store = (*Store)(nil)
+var _ driver.Driver = (*sqlDriver)(nil)
 
 // Option configures [Open].
 type Option func(*config)
@@ -116,15 +130,16 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	n := max(4, runtime.GOMAXPROCS(0))
 	reader.SetMaxOpenConns(n)
 	reader.SetMaxIdleConns(n)
-	s := &Store{path: abs, writer: writer, reader: reader, clock: cfg.clock}
-	if s.writerStmts, err = prepareAll(ctx, writer, false); err == nil {
-		s.readerStmts, err = prepareAll(ctx, reader, true)
+	d := &sqlDriver{path: abs, writer: writer, reader: reader}
+	d.reads = reads{q: poolQuerier{d}, snapshot: d.readSnapshot}
+	if d.writerStmts, err = prepareAll(ctx, writer, false); err == nil {
+		d.readerStmts, err = prepareAll(ctx, reader, true)
 	}
 	if err != nil {
-		s.Close()
+		d.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", abs, err)
 	}
-	return s, nil
+	return &Store{engine.New(d, engine.WithClock(cfg.clock)), d}, nil
 }
 
 // dsn returns the data source name for the database at the absolute path. The
@@ -176,20 +191,12 @@ func connect(ctx context.Context, db *sql.DB, timeout time.Duration) error {
 }
 
 // Path returns the absolute path of the database file.
-func (s *Store) Path() string { return s.path }
+func (s *Store) Path() string { return s.d.path }
 
-// Close closes the store's connections. It waits for calls in progress to
+// Close closes the driver's connections. It waits for calls in progress to
 // finish.
-func (s *Store) Close() error {
-	return errors.Join(s.readerStmts.close(), s.writerStmts.close(), s.reader.Close(), s.writer.Close())
-}
-
-// tx is a transaction of one Store call. now is read from the clock once when
-// the transaction begins, so that every time a call writes is the same.
-type tx struct {
-	*sql.Tx
-	now   int64 // Unix milliseconds
-	stmts preparedStatements
+func (d *sqlDriver) Close() error {
+	return errors.Join(d.readerStmts.close(), d.writerStmts.close(), d.reader.Close(), d.writer.Close())
 }
 
 // beginWrite starts a write transaction on the writer connection. The
@@ -197,61 +204,76 @@ type tx struct {
 // front (waiting up to the busy timeout for other processes), so the
 // transaction never has to upgrade a read lock, which could fail at once
 // with SQLITE_BUSY.
-func (s *Store) beginWrite(ctx context.Context) (*tx, error) {
-	t, err := s.writer.BeginTx(ctx, nil)
+func (d *sqlDriver) beginWrite(ctx context.Context) (*sqlTx, error) {
+	t, err := d.writer.BeginTx(ctx, nil)
 	if err != nil {
-		return nil, internal("begin write transaction", err)
+		return nil, fmt.Errorf("sqlite: begin write transaction: %w", err)
 	}
-	return &tx{Tx: t, now: s.now(), stmts: s.writerStmts}, nil
+	tx := &sqlTx{Tx: t, stmts: d.writerStmts}
+	tx.reads = reads{q: tx, snapshot: func(ctx context.Context, fn func(querier) error) error { return fn(tx) }}
+	return tx, nil
 }
 
-// beginRead starts a read transaction on the read pool. All queries of the
-// transaction see the same snapshot of the database.
-func (s *Store) beginRead(ctx context.Context) (*tx, error) {
-	t, err := s.reader.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+// Write implements driver.Driver: fn runs in one BEGIN IMMEDIATE
+// transaction, committed when it returns nil and rolled back otherwise.
+func (d *sqlDriver) Write(ctx context.Context, fn func(driver.Tx) error) error {
+	tx, err := d.beginWrite(ctx)
 	if err != nil {
-		return nil, internal("begin read transaction", err)
+		return err
 	}
-	return &tx{Tx: t, now: s.now(), stmts: s.readerStmts}, nil
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlite: commit: %w", err)
+	}
+	return nil
 }
 
-// inTx runs fn in a transaction started by begin (beginWrite or beginRead)
-// and commits it when fn succeeds; otherwise the transaction is rolled back
-// and nothing it did remains. Unless orgID is uuid.Nil, the organisation must
-// exist first (NotFound otherwise): every organisation-scoped call checks
-// it before anything else, in the same transaction.
-func inTx[T any](ctx context.Context, begin func(context.Context) (*tx, error), orgID uuid.UUID, fn func(*tx) (T, error)) (T, error) {
-	var zero T
-	t, err := begin(ctx)
+// readSnapshot runs fn in a read transaction on the read pool, so that all
+// its queries see the same snapshot of the database.
+func (d *sqlDriver) readSnapshot(ctx context.Context, fn func(querier) error) error {
+	t, err := d.reader.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
-		return zero, err
+		return fmt.Errorf("sqlite: begin read transaction: %w", err)
 	}
 	defer t.Rollback()
-	if orgID != uuid.Nil {
-		if err := checkOrganisation(ctx, t, orgID); err != nil {
-			return zero, err
-		}
+	if err := fn(&sqlTx{Tx: t, stmts: d.readerStmts}); err != nil {
+		return err
 	}
-	v, err := fn(t)
-	if err != nil {
-		return zero, err
-	}
-	return v, t.commit()
+	return t.Commit()
 }
 
-// write runs fn in a write transaction, as inTx does.
-func (s *Store) write(ctx context.Context, orgID uuid.UUID, fn func(*tx) error) error {
-	_, err := inTx(ctx, s.beginWrite, orgID, func(t *tx) (struct{}, error) { return struct{}{}, fn(t) })
-	return err
+// querier runs the driver's prepared statements: on a pool, or within a
+// transaction.
+type querier interface {
+	stmt(ctx context.Context, st *statement) (*sql.Stmt, error)
 }
 
-// commit commits t.
-func (t *tx) commit() error {
-	return internal("commit", t.Commit())
+// poolQuerier runs statements on the read pool, each on its own.
+type poolQuerier struct{ d *sqlDriver }
+
+func (p poolQuerier) stmt(_ context.Context, st *statement) (*sql.Stmt, error) {
+	prepared, ok := p.d.readerStmts[st]
+	if !ok {
+		return nil, fmt.Errorf("sqlite: statement not prepared for reads: %s", st.sql)
+	}
+	return prepared, nil
 }
+
+// sqlTx is a transaction of the driver: a write transaction (driver.Tx) or,
+// inside readSnapshot, a read transaction.
+type sqlTx struct {
+	*sql.Tx
+	stmts preparedStatements
+	reads
+}
+
+var _ driver.Tx = (*sqlTx)(nil)
 
 // stmt returns st prepared on t's connection, for use within t.
-func (t *tx) stmt(ctx context.Context, st *statement) (*sql.Stmt, error) {
+func (t *sqlTx) stmt(ctx context.Context, st *statement) (*sql.Stmt, error) {
 	prepared, ok := t.stmts[st]
 	if !ok {
 		return nil, fmt.Errorf("sqlite: statement not prepared: %s", st.sql)
@@ -263,8 +285,8 @@ func (t *tx) stmt(ctx context.Context, st *statement) (*sql.Stmt, error) {
 }
 
 // exec runs a statement that returns no rows.
-func (t *tx) exec(ctx context.Context, st *statement, args ...any) (sql.Result, error) {
-	s, err := t.stmt(ctx, st)
+func execStmt(ctx context.Context, q querier, st *statement, args ...any) (sql.Result, error) {
+	s, err := q.stmt(ctx, st)
 	if err != nil {
 		return nil, err
 	}
@@ -272,8 +294,8 @@ func (t *tx) exec(ctx context.Context, st *statement, args ...any) (sql.Result, 
 }
 
 // query runs a statement that returns rows.
-func (t *tx) query(ctx context.Context, st *statement, args ...any) (*sql.Rows, error) {
-	s, err := t.stmt(ctx, st)
+func query(ctx context.Context, q querier, st *statement, args ...any) (*sql.Rows, error) {
+	s, err := q.stmt(ctx, st)
 	if err != nil {
 		return nil, err
 	}
@@ -281,8 +303,8 @@ func (t *tx) query(ctx context.Context, st *statement, args ...any) (*sql.Rows, 
 }
 
 // queryRow runs a statement that returns at most one row.
-func (t *tx) queryRow(ctx context.Context, st *statement, args ...any) row {
-	s, err := t.stmt(ctx, st)
+func queryRow(ctx context.Context, q querier, st *statement, args ...any) row {
+	s, err := q.stmt(ctx, st)
 	if err != nil {
 		return row{err: err}
 	}
@@ -303,14 +325,14 @@ func (r row) Scan(dest ...any) error {
 	return r.row.Scan(dest...)
 }
 
-// preparedStatements holds every statement of the store prepared for one
+// preparedStatements holds every statement of the driver prepared for one
 // pool. They are prepared when the store opens: preparing later, during a
 // write transaction, would wait for a free connection of the writer pool,
 // whose only connection the transaction holds.
 type preparedStatements map[*statement]*sql.Stmt
 
-// prepareAll prepares the statements for db: all of them, or those of read
-// transactions when readOnly is set.
+// prepareAll prepares the statements for db: all of them, or those of
+// reads when readOnly is set.
 func prepareAll(ctx context.Context, db *sql.DB, readOnly bool) (preparedStatements, error) {
 	ps := make(preparedStatements, len(statements))
 	for _, st := range statements {
@@ -335,10 +357,6 @@ func (ps preparedStatements) close() error {
 	return errors.Join(errs...)
 }
 
-func (s *Store) now() int64 {
-	return grouping.Timestamp(s.clock()).UnixMilli()
-}
-
 // fromMillis converts stored Unix milliseconds to a time.
 func fromMillis(ms int64) time.Time {
 	return time.UnixMilli(ms).UTC()
@@ -351,13 +369,6 @@ func fromNullMillis(ms sql.NullInt64) *time.Time {
 	}
 	t := fromMillis(ms.Int64)
 	return &t
-}
-
-// internal wraps an unexpected database error as a grouping Internal error;
-// op says what failed. It returns nil for nil and keeps *grouping.Error
-// values as they are.
-func internal(op string, err error) error {
-	return grouping.WrapInternal("sqlite: "+op, err)
 }
 
 // resultCode returns the extended SQLite result code of err, or 0 when err

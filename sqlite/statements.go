@@ -1,20 +1,20 @@
 package sqlite
 
-// Every statement the store runs is declared here, so that Open prepares
-// them all up front and a call never parses SQL; the query-plan test
-// examines these very statements. Statements declared with prepare run in
-// write transactions only; those declared with prepareRead run in read
-// transactions too and are prepared for both pools.
+// Every statement the driver runs is declared here, so that Open prepares
+// them all up front and a call never parses SQL; the query-plan tests
+// examine these very statements. Statements declared with prepare run in
+// write transactions only; those declared with prepareRead run on the read
+// pool too.
 //
 // Each paginated list reads one index range: its equality filter, then a
-// row-value comparison that starts after the cursor's key, in the index's
-// order, limit+1 rows (the extra row tells whether there is a next page).
-// The first page starts after a key below every row (see pager.args).
+// row-value comparison that starts after the key of the page before, in the
+// index's order, limit+1 rows (the extra row tells whether more follow). The
+// first page starts after a key below every row (see pageArgs).
 
-// statement is a SQL statement of the store.
+// statement is a SQL statement of the driver.
 type statement struct {
 	sql  string
-	read bool // used by read transactions as well
+	read bool // run on the read pool as well
 }
 
 // statements lists every statement declared with prepare or prepareRead.
@@ -27,7 +27,7 @@ func prepare(sql string) *statement {
 	return st
 }
 
-// prepareRead declares a statement of read and write transactions.
+// prepareRead declares a statement of reads and write transactions.
 func prepareRead(sql string) *statement {
 	st := prepare(sql)
 	st.read = true
@@ -44,9 +44,34 @@ const groupColumns = `g.id, g.organisation_id, g.name, g.description, g.archived
 	g.position, g.version, g.created_at, g.updated_at, g.deleted_at`
 
 // channelGroupColumns are the columns scanChannelGroup reads, of
-// channel_groups AS cg.
+// channel_groups AS cg: the last is its channel IDs in link order, joined
+// by commas (index channel_group_channels_order).
 const channelGroupColumns = `cg.id, cg.workspace_id, cg.platform_id, cg.platform_group_id,
-	cg.platform_group_name, cg.created_at, cg.updated_at`
+	cg.platform_group_name, cg.created_at, cg.updated_at,
+	(SELECT group_concat(l.channel_id, ',' ORDER BY l.position) FROM channel_group_channels AS l
+		WHERE l.workspace_id = cg.workspace_id AND l.channel_group_id = cg.id)`
+
+// orgExists is 1 when the organisation :org exists, else 0.
+const orgExists = `EXISTS (SELECT 1 FROM organisations WHERE id = :org)`
+
+// ---- Point reads ----
+
+var sqlOrganisationExists = prepareRead(`SELECT ` + orgExists)
+
+// sqlFindChannel finds a live channel of an organisation with its members,
+// joined by commas in the order of their IDs.
+var sqlFindChannel = prepareRead(`SELECT ` + channelColumns + `,
+	(SELECT group_concat(m.user_id, ',' ORDER BY m.user_id) FROM channel_members AS m WHERE m.channel_id = c.id)
+FROM channels AS c
+WHERE c.id = :channel AND c.organisation_id = :org AND c.deleted_at IS NULL`)
+
+// sqlFindGroup finds a live group of an organisation.
+var sqlFindGroup = prepareRead(`SELECT ` + groupColumns + ` FROM groups AS g
+WHERE g.id = :group AND g.organisation_id = :org AND g.deleted_at IS NULL`)
+
+// sqlFindChannelGroup finds a channel group of a workspace.
+var sqlFindChannelGroup = prepareRead(`SELECT ` + channelGroupColumns + ` FROM channel_groups AS cg
+WHERE cg.id = :id AND cg.workspace_id = :ws`)
 
 // ---- Lists ----
 
@@ -61,8 +86,7 @@ ORDER BY g.position, g.created_at, g.id
 LIMIT :limit`)
 
 // sqlGroupsChannels loads the live, unarchived channels of several groups at
-// once (index channels_group), for ListGroups and GetGroup with channels.
-// :groups is a JSON array of group IDs.
+// once (index channels_group). :groups is a JSON array of group IDs.
 var sqlGroupsChannels = prepareRead(`SELECT ` + channelColumns + `
 FROM channels AS c
 WHERE c.group_id IN (SELECT value FROM json_each(:groups))
@@ -73,7 +97,7 @@ ORDER BY c.group_id, c.group_position, c.id`)
 // channels_group). :archived is 1 to include archived channels.
 var sqlListGroupChannels = prepareRead(`SELECT ` + channelColumns + `
 FROM channels AS c
-WHERE c.group_id = :group AND c.deleted_at IS NULL
+WHERE c.group_id = :group AND c.organisation_id = :org AND c.deleted_at IS NULL
 	AND (:archived OR c.archived = 0)
 	AND (c.group_position, c.id) > (:pos, :id)
 ORDER BY c.group_position, c.id
@@ -122,26 +146,65 @@ WHERE cg.workspace_id = :ws AND cg.platform_id = :platform
 ORDER BY cg.created_at, cg.id
 LIMIT :limit`)
 
-// sqlChannelGroupsChannels loads the channel IDs of several channel groups
-// at once, each in attach order (index channel_group_channels_order).
-// :groups is a JSON array of channel group IDs.
-var sqlChannelGroupsChannels = prepareRead(`SELECT l.channel_group_id, l.channel_id
-FROM channel_group_channels AS l
-WHERE l.workspace_id = :ws
-	AND l.channel_group_id IN (SELECT value FROM json_each(:groups))
-ORDER BY l.channel_group_id, l.position`)
+// ---- Facts: one statement each ----
 
-// ---- Organisations and channels ----
+// sqlChannelState reads whether :org exists and the channel :channel in any
+// organisation, with the name of its group.
+var sqlChannelState = prepare(`SELECT ` + orgExists + `,
+	c.organisation_id, c.deleted_at IS NOT NULL, c.archived, c.group_id, g.name
+FROM (SELECT 1) LEFT JOIN channels AS c ON c.id = :channel
+	LEFT JOIN groups AS g ON g.id = c.group_id`)
+
+// sqlGroupState reads whether :org exists, its live group :group, the live
+// group holding the name key :key, and the largest live group position
+// (indexes groups_name_key and groups_list).
+var sqlGroupState = prepare(`SELECT ` + orgExists + `, g.id IS NOT NULL, ` + groupColumns + `,
+	(SELECT h.id FROM groups AS h WHERE h.organisation_id = :org AND h.name_key = :key AND h.deleted_at IS NULL),
+	(SELECT COALESCE(MAX(p.position), -1) FROM groups AS p WHERE p.organisation_id = :org AND p.deleted_at IS NULL)
+FROM (SELECT 1) LEFT JOIN groups AS g
+	ON g.id = :group AND g.organisation_id = :org AND g.deleted_at IS NULL`)
+
+// sqlPlacement reads the live group :group and the live channel :channel of
+// :org (with the name of the channel's group); the organisation is looked
+// up only when one of them is missing.
+var sqlPlacement = prepare(`SELECT
+	CASE WHEN g.id IS NULL OR c.id IS NULL THEN ` + orgExists + ` ELSE 1 END,
+	g.id IS NOT NULL, g.name, g.archived,
+	(SELECT COALESCE(MAX(x.group_position), -1) FROM channels AS x WHERE x.group_id = g.id),
+	c.id IS NOT NULL, c.archived, c.group_id, cg.name
+FROM (SELECT 1)
+	LEFT JOIN groups AS g ON g.id = :group AND g.organisation_id = :org AND g.deleted_at IS NULL
+	LEFT JOIN channels AS c ON c.id = :channel AND c.organisation_id = :org AND c.deleted_at IS NULL
+	LEFT JOIN groups AS cg ON cg.id = c.group_id`)
+
+// sqlGroupIDs lists an organisation's live groups: no row when the
+// organisation does not exist, one row with a NULL ID when it has none.
+var sqlGroupIDs = prepare(`SELECT g.id FROM organisations AS o
+	LEFT JOIN groups AS g ON g.organisation_id = o.id AND g.deleted_at IS NULL
+WHERE o.id = :org`)
+
+// sqlGroupChannelIDs lists every channel of a live group of :org, one row
+// with a NULL channel when it has none.
+var sqlGroupChannelIDs = prepare(`SELECT ` + orgExists + `, g.id IS NOT NULL, c.id
+FROM (SELECT 1)
+	LEFT JOIN groups AS g ON g.id = :group AND g.organisation_id = :org AND g.deleted_at IS NULL
+	LEFT JOIN channels AS c ON c.group_id = g.id`)
+
+// sqlAttachment reads the channel group of a platform account, its largest
+// link position, and the channel group :channel is in.
+var sqlAttachment = prepare(`SELECT cg.id IS NOT NULL, ` + channelGroupColumns + `,
+	(SELECT COALESCE(MAX(l.position), -1) FROM channel_group_channels AS l
+		WHERE l.workspace_id = :ws AND l.channel_group_id = cg.id),
+	(SELECT a.channel_group_id FROM channel_group_channels AS a WHERE a.workspace_id = :ws AND a.channel_id = :channel)
+FROM (SELECT 1) LEFT JOIN channel_groups AS cg
+	ON cg.workspace_id = :ws AND cg.platform_id = :platform AND cg.platform_group_id = :account`)
+
+// ---- Writes ----
 
 var sqlUpsertOrganisation = prepare(`
 INSERT INTO organisations (id, name, created_at) VALUES (?, ?, ?)
 ON CONFLICT (id) DO UPDATE SET name = excluded.name
 RETURNING created_at`)
-
-var sqlOrganisationExists = prepareRead(`SELECT 1 FROM organisations WHERE id = ?`)
-
-// sqlChannelState finds a channel in any organisation, deleted or not.
-var sqlChannelState = prepare(`SELECT organisation_id, deleted_at FROM channels WHERE id = ?`)
 
 var sqlInsertChannel = prepare(`
 INSERT INTO channels (id, organisation_id, name, description, owner_id,
@@ -154,16 +217,7 @@ UPDATE channels SET name = ?, description = ?, owner_id = ?, archived = ?,
 	message_count = ?, created_at = COALESCE(?, created_at)
 WHERE id = ?`)
 
-// sqlFindChannel finds a live channel of an organisation.
-var sqlFindChannel = prepareRead(`
-SELECT ` + channelColumns + ` FROM channels AS c
-WHERE c.id = ? AND c.organisation_id = ? AND c.deleted_at IS NULL`)
-
-var sqlDeleteChannel = prepare(`
-UPDATE channels SET deleted_at = ?, group_id = NULL, group_position = NULL
-WHERE id = ? AND organisation_id = ? AND deleted_at IS NULL`)
-
-var sqlChannelMembers = prepareRead(`SELECT user_id FROM channel_members WHERE channel_id = ? ORDER BY user_id`)
+var sqlMarkChannelDeleted = prepare(`UPDATE channels SET deleted_at = ? WHERE id = ?`)
 
 // sqlDeleteOtherMembers and sqlInsertMembers replace a channel's members
 // with those of a JSON array of user IDs.
@@ -184,74 +238,28 @@ ON CONFLICT DO NOTHING`)
 
 var sqlRemoveMember = prepare(`DELETE FROM channel_members WHERE channel_id = ? AND user_id = ?`)
 
-// ---- Groups ----
-
-// sqlNextGroupPosition takes the organisation's next group position.
-var sqlNextGroupPosition = prepare(`
-UPDATE organisations SET next_group_position = next_group_position + 1
-WHERE id = ? RETURNING next_group_position - 1`)
-
-var sqlSetNextGroupPosition = prepare(`UPDATE organisations SET next_group_position = ? WHERE id = ?`)
-
 var sqlInsertGroup = prepare(`
 INSERT INTO groups (id, organisation_id, name, name_key, description, archived,
 	position, version, created_at, updated_at)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-
-// sqlGroupNameTaken finds a live group with a name key, other than one
-// group (index groups_name_key).
-var sqlGroupNameTaken = prepare(`
-SELECT 1 FROM groups
-WHERE organisation_id = ? AND name_key = ? AND deleted_at IS NULL AND id <> ?`)
-
-// sqlFindGroup finds a live group of an organisation.
-var sqlFindGroup = prepareRead(`
-SELECT ` + groupColumns + ` FROM groups AS g
-WHERE g.id = ? AND g.organisation_id = ? AND g.deleted_at IS NULL`)
-
-var sqlGroupName = prepare(`SELECT name FROM groups WHERE id = ?`)
 
 var sqlUpdateGroup = prepare(`
 UPDATE groups SET name = ?, name_key = ?, description = ?, archived = ?,
 	version = ?, updated_at = ?
 WHERE id = ?`)
 
-var sqlDeleteGroup = prepare(`UPDATE groups SET deleted_at = ?1, updated_at = ?1 WHERE id = ?2`)
-
-// sqlLiveGroupIDs lists an organisation's live groups (index groups_list).
-var sqlLiveGroupIDs = prepare(`SELECT id FROM groups WHERE organisation_id = ? AND deleted_at IS NULL`)
+var sqlMarkGroupDeleted = prepare(`UPDATE groups SET deleted_at = ?1, updated_at = ?1 WHERE id = ?2`)
 
 var sqlSetGroupPosition = prepare(`UPDATE groups SET position = ? WHERE id = ? AND position <> ?`)
 
-// sqlPutChannel puts channel ?2 at the end of group ?1 (index
-// channels_group gives the end).
-var sqlPutChannel = prepare(`
-UPDATE channels SET group_id = ?1, group_position = (
-	SELECT COALESCE(MAX(group_position) + 1, 0) FROM channels WHERE group_id = ?1)
-WHERE id = ?2`)
+var sqlPlaceChannel = prepare(`UPDATE channels SET group_id = ?, group_position = ? WHERE id = ?`)
 
-var sqlRemoveChannel = prepare(`UPDATE channels SET group_id = NULL, group_position = NULL WHERE id = ?`)
+var sqlUnplaceChannel = prepare(`UPDATE channels SET group_id = NULL, group_position = NULL WHERE id = ?`)
 
 // sqlUngroupChannels empties a group (index channels_group).
 var sqlUngroupChannels = prepare(`UPDATE channels SET group_id = NULL, group_position = NULL WHERE group_id = ?`)
 
-// sqlGroupChannelIDs lists every channel of a group, archived ones included
-// (index channels_group).
-var sqlGroupChannelIDs = prepare(`SELECT id FROM channels WHERE group_id = ?`)
-
-var sqlSetChannelPosition = prepare(`UPDATE channels SET group_position = ? WHERE id = ? AND group_position <> ?`)
-
-// ---- Channel groups ----
-
-// sqlFindAccount finds the channel group of a platform account.
-var sqlFindAccount = prepare(`
-SELECT ` + channelGroupColumns + ` FROM channel_groups AS cg
-WHERE cg.workspace_id = ? AND cg.platform_id = ? AND cg.platform_group_id = ?`)
-
-// sqlFindChannelGroup finds a channel group of a workspace.
-var sqlFindChannelGroup = prepareRead(`
-SELECT ` + channelGroupColumns + ` FROM channel_groups AS cg
-WHERE cg.id = ? AND cg.workspace_id = ?`)
+var sqlSetChannelPosition = prepare(`UPDATE channels SET group_position = ? WHERE id = ? AND group_id = ? AND group_position <> ?`)
 
 var sqlInsertChannelGroup = prepare(`
 INSERT INTO channel_groups (id, workspace_id, platform_id, platform_group_id,
@@ -266,22 +274,12 @@ var sqlTouchChannelGroup = prepare(`UPDATE channel_groups SET updated_at = ? WHE
 // ON DELETE CASCADE, its channel links.
 var sqlDeleteChannelGroup = prepare(`DELETE FROM channel_groups WHERE id = ? AND workspace_id = ?`)
 
-// sqlAttachedTo finds the channel group a workspace's channel is in.
-var sqlAttachedTo = prepare(`
-SELECT channel_group_id FROM channel_group_channels
-WHERE workspace_id = ? AND channel_id = ?`)
-
-// sqlLinkChannel puts channel ?2 at the end of channel group ?3 of
-// workspace ?1.
 var sqlLinkChannel = prepare(`
 INSERT INTO channel_group_channels (workspace_id, channel_id, channel_group_id, position)
-VALUES (?1, ?2, ?3, (
-	SELECT COALESCE(MAX(position) + 1, 0) FROM channel_group_channels
-	WHERE workspace_id = ?1 AND channel_group_id = ?3))`)
+VALUES (?, ?, ?, ?)`)
 
-var sqlUnlinkChannel = prepare(`DELETE FROM channel_group_channels WHERE workspace_id = ? AND channel_id = ?`)
-
-// sqlDetachChannel is sqlUnlinkChannel, returning the channel group.
-var sqlDetachChannel = prepare(`
+// sqlUnlinkChannel takes a channel out of its channel group, returning the
+// group.
+var sqlUnlinkChannel = prepare(`
 DELETE FROM channel_group_channels WHERE workspace_id = ? AND channel_id = ?
 RETURNING channel_group_id`)

@@ -1,0 +1,188 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+
+	"github.com/channelgrouping/grouping"
+	"github.com/channelgrouping/grouping/driver"
+	"github.com/google/uuid"
+)
+
+// Each fact is read with one statement (see statements.go).
+
+// ChannelState implements driver.Tx.
+func (t *sqlTx) ChannelState(ctx context.Context, orgID, channelID uuid.UUID) (driver.ChannelState, error) {
+	var (
+		st                driver.ChannelState
+		org, group        uuid.NullUUID
+		deleted, archived sql.NullBool
+		groupName         sql.NullString
+	)
+	err := queryRow(ctx, t, sqlChannelState, sql.Named("org", orgID), sql.Named("channel", channelID)).
+		Scan(&st.OrganisationFound, &org, &deleted, &archived, &group, &groupName)
+	if err != nil || !org.Valid {
+		return st, err
+	}
+	st.Channel = &driver.ChannelFacts{
+		OrganisationID: org.UUID,
+		Deleted:        deleted.Bool,
+		Archived:       archived.Bool,
+		GroupID:        group.UUID,
+		GroupName:      groupName.String,
+	}
+	return st, nil
+}
+
+// GroupState implements driver.Tx.
+func (t *sqlTx) GroupState(ctx context.Context, orgID, groupID uuid.UUID, nameKey string) (driver.GroupState, error) {
+	var (
+		st     driver.GroupState
+		found  bool
+		g      nullGroup
+		holder uuid.NullUUID
+	)
+	dest := append([]any{&st.OrganisationFound, &found}, g.dest()...)
+	err := queryRow(ctx, t, sqlGroupState, sql.Named("org", orgID), sql.Named("group", groupID), sql.Named("key", nameKey)).
+		Scan(append(dest, &holder, &st.MaxPosition)...)
+	if err != nil {
+		return driver.GroupState{}, err
+	}
+	if found {
+		st.Group = g.group()
+	}
+	st.NameHolder = holder.UUID
+	return st, nil
+}
+
+// nullGroup receives the groupColumns of a group that may be missing.
+type nullGroup struct {
+	id, org                                  uuid.NullUUID
+	name, description                        sql.NullString
+	archived                                 sql.NullBool
+	position, version, created, updated, del sql.NullInt64
+}
+
+func (g *nullGroup) dest() []any {
+	return []any{&g.id, &g.org, &g.name, &g.description, &g.archived,
+		&g.position, &g.version, &g.created, &g.updated, &g.del}
+}
+
+func (g *nullGroup) group() *grouping.Group {
+	return &grouping.Group{
+		ID:             g.id.UUID,
+		OrganisationID: g.org.UUID,
+		Name:           g.name.String,
+		Description:    g.description.String,
+		Archived:       g.archived.Bool,
+		Position:       int(g.position.Int64),
+		Version:        g.version.Int64,
+		CreatedAt:      fromMillis(g.created.Int64),
+		UpdatedAt:      fromMillis(g.updated.Int64),
+		DeletedAt:      fromNullMillis(g.del),
+	}
+}
+
+// Placement implements driver.Tx.
+func (t *sqlTx) Placement(ctx context.Context, orgID, groupID, channelID uuid.UUID) (driver.Placement, error) {
+	var (
+		p                             driver.Placement
+		groupFound, channelFound      bool
+		groupName, channelGroupName   sql.NullString
+		groupArchived, channelArchive sql.NullBool
+		maxPos                        int64
+		channelGroup                  uuid.NullUUID
+	)
+	err := queryRow(ctx, t, sqlPlacement, sql.Named("org", orgID), sql.Named("group", groupID), sql.Named("channel", channelID)).
+		Scan(&p.OrganisationFound, &groupFound, &groupName, &groupArchived, &maxPos,
+			&channelFound, &channelArchive, &channelGroup, &channelGroupName)
+	if err != nil {
+		return driver.Placement{}, err
+	}
+	if groupFound {
+		p.Group = &driver.PlacementGroup{Name: groupName.String, Archived: groupArchived.Bool, MaxChannelPosition: maxPos}
+	}
+	if channelFound {
+		p.Channel = &driver.ChannelFacts{
+			OrganisationID: orgID,
+			Archived:       channelArchive.Bool,
+			GroupID:        channelGroup.UUID,
+			GroupName:      channelGroupName.String,
+		}
+	}
+	return p, nil
+}
+
+// GroupIDs implements driver.Tx.
+func (t *sqlTx) GroupIDs(ctx context.Context, orgID uuid.UUID) (bool, []uuid.UUID, error) {
+	rows, err := query(ctx, t, sqlGroupIDs, sql.Named("org", orgID))
+	if err != nil {
+		return false, nil, err
+	}
+	defer rows.Close()
+	var (
+		found bool
+		ids   []uuid.UUID
+	)
+	for rows.Next() {
+		var id uuid.NullUUID
+		if err := rows.Scan(&id); err != nil {
+			return false, nil, err
+		}
+		found = true
+		if id.Valid {
+			ids = append(ids, id.UUID)
+		}
+	}
+	return found, ids, rows.Err()
+}
+
+// GroupChannelIDs implements driver.Tx.
+func (t *sqlTx) GroupChannelIDs(ctx context.Context, orgID, groupID uuid.UUID) (driver.GroupChannels, error) {
+	rows, err := query(ctx, t, sqlGroupChannelIDs, sql.Named("org", orgID), sql.Named("group", groupID))
+	if err != nil {
+		return driver.GroupChannels{}, err
+	}
+	defer rows.Close()
+	var gc driver.GroupChannels
+	for rows.Next() {
+		var id uuid.NullUUID
+		if err := rows.Scan(&gc.OrganisationFound, &gc.GroupFound, &id); err != nil {
+			return driver.GroupChannels{}, err
+		}
+		if id.Valid {
+			gc.ChannelIDs = append(gc.ChannelIDs, id.UUID)
+		}
+	}
+	return gc, rows.Err()
+}
+
+// Attachment implements driver.Tx.
+func (t *sqlTx) Attachment(ctx context.Context, workspaceID, channelID uuid.UUID, platformID, platformGroupID string) (driver.Attachment, error) {
+	var (
+		at                                driver.Attachment
+		found                             bool
+		id, ws, current                   uuid.NullUUID
+		platform, account, name, channels sql.NullString
+		created, updated                  sql.NullInt64
+	)
+	err := queryRow(ctx, t, sqlAttachment, sql.Named("ws", workspaceID), sql.Named("channel", channelID),
+		sql.Named("platform", platformID), sql.Named("account", platformGroupID)).
+		Scan(&found, &id, &ws, &platform, &account, &name, &created, &updated, &channels, &at.MaxPosition, &current)
+	if err != nil {
+		return driver.Attachment{}, err
+	}
+	if found {
+		at.Account = &grouping.ChannelGroup{
+			ID:                id.UUID,
+			WorkspaceID:       ws.UUID,
+			PlatformID:        platform.String,
+			PlatformGroupID:   account.String,
+			PlatformGroupName: name.String,
+			CreatedAt:         fromMillis(created.Int64),
+			UpdatedAt:         fromMillis(updated.Int64),
+		}
+	}
+	at.Current = current.UUID
+	return at, nil
+}

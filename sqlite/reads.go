@@ -1,0 +1,324 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"math"
+	"strings"
+
+	"github.com/channelgrouping/grouping"
+	"github.com/channelgrouping/grouping/driver"
+	"github.com/google/uuid"
+)
+
+// reads implements driver.Reader on a querier: the read pool, each call on
+// its own, or a transaction. snapshot runs several queries on one snapshot.
+type reads struct {
+	q        querier
+	snapshot func(ctx context.Context, fn func(querier) error) error
+}
+
+// OrganisationExists implements driver.Reader.
+func (r reads) OrganisationExists(ctx context.Context, orgID uuid.UUID) (bool, error) {
+	var ok bool
+	err := queryRow(ctx, r.q, sqlOrganisationExists, sql.Named("org", orgID)).Scan(&ok)
+	return ok, err
+}
+
+// Channel implements driver.Reader, in one statement.
+func (r reads) Channel(ctx context.Context, orgID, channelID uuid.UUID) (*grouping.Channel, error) {
+	var users sql.NullString
+	ch, _, err := scanChannel(queryRow(ctx, r.q, sqlFindChannel, sql.Named("channel", channelID), sql.Named("org", orgID)), &users)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil, nil
+	case err != nil:
+		return nil, err
+	}
+	if ch.Users, err = splitIDs(users.String); err != nil {
+		return nil, err
+	}
+	return &ch, nil
+}
+
+// Group implements driver.Reader: one statement, or two on one snapshot
+// with the channels.
+func (r reads) Group(ctx context.Context, orgID, groupID uuid.UUID, withChannels bool) (*grouping.Group, error) {
+	var g *grouping.Group
+	find := func(q querier) error {
+		got, err := scanGroup(queryRow(ctx, q, sqlFindGroup, sql.Named("group", groupID), sql.Named("org", orgID)))
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			return nil
+		case err != nil:
+			return err
+		}
+		g = &got
+		if !withChannels {
+			return nil
+		}
+		return fillGroupChannels(ctx, q, nil, g)
+	}
+	if !withChannels {
+		return g, find(r.q)
+	}
+	return g, r.snapshot(ctx, find)
+}
+
+// ChannelGroup implements driver.Reader, in one statement.
+func (r reads) ChannelGroup(ctx context.Context, workspaceID, id uuid.UUID) (*grouping.ChannelGroup, error) {
+	cg, err := scanChannelGroup(queryRow(ctx, r.q, sqlFindChannelGroup, sql.Named("id", id), sql.Named("ws", workspaceID)))
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil, nil
+	case err != nil:
+		return nil, err
+	}
+	return &cg, nil
+}
+
+// ListGroups implements driver.Reader: one statement, or two on one
+// snapshot with the channels.
+func (r reads) ListGroups(ctx context.Context, q driver.GroupsQuery) (driver.List[grouping.Group], error) {
+	var archived sql.NullBool
+	if q.Archived != nil {
+		archived = sql.NullBool{Bool: *q.Archived, Valid: true}
+	}
+	var l driver.List[grouping.Group]
+	list := func(qr querier) error {
+		var err error
+		l, err = readList(ctx, qr, sqlListGroups, q.Page, func(sc scanner) (grouping.Group, driver.Key, error) {
+			g, err := scanGroup(sc)
+			return g, driver.GroupKey(&g), err
+		}, sql.Named("org", q.OrganisationID), sql.Named("archived", archived))
+		if err != nil || !q.WithChannels {
+			return err
+		}
+		return fillGroupChannels(ctx, qr, l.Items, nil)
+	}
+	if !q.WithChannels {
+		return l, list(r.q)
+	}
+	return l, r.snapshot(ctx, list)
+}
+
+// fillGroupChannels sets the Channels of every group in groups (and of one,
+// when not nil) to its live, unarchived channels in group order, with one
+// query for all of them.
+func fillGroupChannels(ctx context.Context, q querier, groups []grouping.Group, one *grouping.Group) error {
+	index := make(map[uuid.UUID]*grouping.Group, len(groups)+1)
+	ids := make([]uuid.UUID, 0, len(groups)+1)
+	for _, g := range append(pointers(groups), one) {
+		if g != nil {
+			g.Channels = []grouping.Channel{}
+			index[g.ID] = g
+			ids = append(ids, g.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	rows, err := query(ctx, q, sqlGroupsChannels, sql.Named("groups", idArray(ids)))
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		ch, _, err := scanChannel(rows, nil)
+		if err != nil {
+			return err
+		}
+		g := index[*ch.GroupID]
+		g.Channels = append(g.Channels, ch)
+	}
+	return rows.Err()
+}
+
+func pointers[T any](s []T) []*T {
+	ps := make([]*T, len(s))
+	for i := range s {
+		ps[i] = &s[i]
+	}
+	return ps
+}
+
+// ListGroupChannels implements driver.Reader.
+func (r reads) ListGroupChannels(ctx context.Context, q driver.ChannelsQuery) (driver.List[grouping.Channel], error) {
+	return readList(ctx, r.q, sqlListGroupChannels, q.Page, func(sc scanner) (grouping.Channel, driver.Key, error) {
+		ch, pos, err := scanChannel(sc, nil)
+		return ch, driver.GroupChannelKey(pos, ch.ID), err
+	}, sql.Named("group", q.GroupID), sql.Named("org", q.OrganisationID), sql.Named("archived", q.IncludeArchived))
+}
+
+// ListUngroupedChannels implements driver.Reader.
+func (r reads) ListUngroupedChannels(ctx context.Context, q driver.ChannelsQuery) (driver.List[grouping.Channel], error) {
+	return readList(ctx, r.q, sqlListUngroupedChannels, q.Page, scanChannelByCreation,
+		sql.Named("org", q.OrganisationID), sql.Named("archived", q.IncludeArchived))
+}
+
+// ListDiscoverableChannels implements driver.Reader.
+func (r reads) ListDiscoverableChannels(ctx context.Context, q driver.ChannelsQuery) (driver.List[grouping.Channel], error) {
+	return readList(ctx, r.q, sqlListDiscoverableChannels, q.Page, scanChannelByCreation,
+		sql.Named("org", q.OrganisationID), sql.Named("user", q.UserID), sql.Named("archived", q.IncludeArchived))
+}
+
+func scanChannelByCreation(sc scanner) (grouping.Channel, driver.Key, error) {
+	ch, _, err := scanChannel(sc, nil)
+	return ch, driver.CreationKey(ch.CreatedAt, ch.ID), err
+}
+
+// ListChannelGroups implements driver.Reader, in one statement.
+func (r reads) ListChannelGroups(ctx context.Context, q driver.ChannelGroupsQuery) (driver.List[grouping.ChannelGroup], error) {
+	st, args := sqlListChannelGroups, []any{sql.Named("ws", q.WorkspaceID)}
+	if q.PlatformID != "" {
+		st, args = sqlListPlatformChannelGroups, append(args, sql.Named("platform", q.PlatformID))
+	}
+	return readList(ctx, r.q, st, q.Page, func(sc scanner) (grouping.ChannelGroup, driver.Key, error) {
+		cg, err := scanChannelGroup(sc)
+		return cg, driver.CreationKey(cg.CreatedAt, cg.ID), err
+	}, args...)
+}
+
+// readList runs a list statement for page p: it reads up to p.Limit+1 rows
+// and keeps p.Limit, noting whether more follow.
+func readList[T any](ctx context.Context, q querier, st *statement, p driver.Page, scan func(scanner) (T, driver.Key, error), args ...any) (driver.List[T], error) {
+	rows, err := query(ctx, q, st, append(args, pageArgs(p)...)...)
+	if err != nil {
+		return driver.List[T]{}, err
+	}
+	defer rows.Close()
+	l := driver.List[T]{Items: make([]T, 0, min(p.Limit, 64))}
+	for rows.Next() {
+		if len(l.Items) == p.Limit {
+			l.More = true
+			break
+		}
+		v, k, err := scan(rows)
+		if err != nil {
+			return driver.List[T]{}, err
+		}
+		l.Items, l.Last = append(l.Items, v), k
+	}
+	return l, rows.Err()
+}
+
+// pageArgs returns the named arguments :pos, :time, :id and :limit of the
+// list statements. The first page starts after a key below every row:
+// positions and times are at least math.MinInt64, and every ID sorts after
+// "".
+func pageArgs(p driver.Page) []any {
+	pos, time, id := int64(math.MinInt64), int64(math.MinInt64), ""
+	if p.After != nil {
+		pos, time, id = p.After.Pos, p.After.Time, p.After.ID.String()
+	}
+	return []any{
+		sql.Named("pos", pos),
+		sql.Named("time", time),
+		sql.Named("id", id),
+		sql.Named("limit", p.Limit+1), // one more row says whether more follow
+	}
+}
+
+// idArray returns ids as a JSON array of strings, for json_each.
+func idArray(ids []uuid.UUID) string {
+	b := make([]byte, 0, 2+len(ids)*39)
+	b = append(b, '[')
+	for i, id := range ids {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '"')
+		b = append(b, id.String()...)
+		b = append(b, '"')
+	}
+	return string(append(b, ']'))
+}
+
+// splitIDs parses IDs joined by commas, as group_concat makes them; an
+// empty string gives an empty, non-nil slice.
+func splitIDs(s string) ([]uuid.UUID, error) {
+	if s == "" {
+		return []uuid.UUID{}, nil
+	}
+	ids := make([]uuid.UUID, 0, strings.Count(s, ",")+1)
+	for part := range strings.SplitSeq(s, ",") {
+		id, err := uuid.Parse(part)
+		if err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, nil
+}
+
+// scanner is a row or *sql.Rows.
+type scanner interface {
+	Scan(dest ...any) error
+}
+
+// scanChannel reads the channelColumns of one row, and into extra the
+// columns that follow them. It also returns the channel's position in its
+// group (0 when it is in none).
+func scanChannel(sc scanner, extra ...any) (grouping.Channel, int64, error) {
+	var (
+		ch       grouping.Channel
+		groupID  uuid.NullUUID
+		position sql.NullInt64
+		created  int64
+		deleted  sql.NullInt64
+	)
+	dest := []any{&ch.ID, &ch.OrganisationID, &ch.Name, &ch.Description, &ch.OwnerID,
+		&ch.UserCount, &ch.MessageCount, &ch.Archived, &groupID, &position,
+		&created, &deleted}
+	for _, e := range extra {
+		if e != nil {
+			dest = append(dest, e)
+		}
+	}
+	if err := sc.Scan(dest...); err != nil {
+		return grouping.Channel{}, 0, err
+	}
+	if groupID.Valid {
+		ch.GroupID = &groupID.UUID
+	}
+	ch.CreatedAt = fromMillis(created)
+	ch.DeletedAt = fromNullMillis(deleted)
+	return ch, position.Int64, nil
+}
+
+// scanGroup reads the groupColumns of one row.
+func scanGroup(sc scanner) (grouping.Group, error) {
+	var (
+		g                grouping.Group
+		created, updated int64
+		deleted          sql.NullInt64
+	)
+	err := sc.Scan(&g.ID, &g.OrganisationID, &g.Name, &g.Description, &g.Archived,
+		&g.Position, &g.Version, &created, &updated, &deleted)
+	if err != nil {
+		return grouping.Group{}, err
+	}
+	g.CreatedAt = fromMillis(created)
+	g.UpdatedAt = fromMillis(updated)
+	g.DeletedAt = fromNullMillis(deleted)
+	return g, nil
+}
+
+// scanChannelGroup reads the channelGroupColumns of one row.
+func scanChannelGroup(sc scanner) (grouping.ChannelGroup, error) {
+	var (
+		cg               grouping.ChannelGroup
+		created, updated int64
+		channels         sql.NullString
+	)
+	err := sc.Scan(&cg.ID, &cg.WorkspaceID, &cg.PlatformID, &cg.PlatformGroupID,
+		&cg.PlatformGroupName, &created, &updated, &channels)
+	if err != nil {
+		return grouping.ChannelGroup{}, err
+	}
+	cg.CreatedAt = fromMillis(created)
+	cg.UpdatedAt = fromMillis(updated)
+	cg.ChannelIDs, err = splitIDs(channels.String)
+	return cg, err
+}
