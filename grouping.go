@@ -10,8 +10,10 @@
 //
 // This package holds only types, validation, error codes and the Store
 // interface. Pick an implementation: package sqlite (the default, one file on
-// disk), package memstore (in memory, for tests), or your own, checked with
-// package storetest. Package httpapi serves any Store over HTTP.
+// disk), package memstore (in memory, for tests), or your own. Every store
+// is the rule engine of package engine over a driver (package driver says
+// how to write one), checked with packages drivertest and storetest.
+// Package httpapi serves any Store over HTTP.
 //
 // # The mirror
 //

@@ -7,13 +7,18 @@
 //
 // # Writing a store
 //
-// A store is a type that implements [Driver]. Wrap it with engine.New to get
-// a [grouping.Store]:
+// A store is a type that implements [Driver], in any module: everything it
+// needs is in the public packages grouping, driver, engine, drivertest and
+// storetest. Wrap it with engine.New to get a [grouping.Store], and embed
+// that in the type users open, as sqlite and memstore do:
 //
-//	type Store struct{ *engine.Store } // or embed through an unexported alias
+//	type engineStore = engine.Store // embedded without exporting a field
 //
-//	func Open(ctx context.Context, …) (*Store, error) {
-//		d, err := openMyDriver(ctx, …)
+//	// Store is a grouping.Store kept in MyDB.
+//	type Store struct{ *engineStore }
+//
+//	func Open(ctx context.Context, dsn string) (*Store, error) {
+//		d, err := openDriver(ctx, dsn) // your Driver
 //		if err != nil {
 //			return nil, err
 //		}
@@ -30,12 +35,16 @@
 //		storetest.Run(t, func(t *testing.T) grouping.Store { return newTestStore(t) })
 //	}
 //
-// Package drivertest checks the primitives one by one, including that a
+// Package drivertest checks each primitive directly, including that a
 // transaction that fails part-way leaves nothing behind; package storetest
-// checks every rule of grouping through the assembled store. Everything a
-// driver needs is in public packages: grouping, driver, engine, drivertest
-// and storetest. Package memstore is a complete driver, kept in memory, that
-// can serve as a model; package sqlite is one on a SQL database.
+// checks every rule of grouping through the assembled store, including
+// concurrent callers.
+//
+// To write the primitives, follow an existing driver. memstore's (see
+// memstore.NewDriver) keeps everything in maps under one mutex and undoes
+// the writes of a failed transaction; sqlite's reads each fact with one SQL
+// statement and lets the database's constraints back up the engine's
+// checks. The example below builds a driver by embedding another one.
 //
 // # Transactions
 //

@@ -51,6 +51,12 @@ func New(opts ...Option) *Store {
 	return &Store{engine.New(newDriver(), eopts...)}
 }
 
+// NewDriver returns the driver of a Store on its own: an empty in-memory
+// database. New(opts...) is engine.New(NewDriver(), …). Use it to test a
+// driver wrapper (one that adds metrics or faults, say) with packages
+// drivertest and storetest, or as a model of a complete driver.
+func NewDriver() driver.Driver { return newDriver() }
+
 // memDriver is the driver of Store.
 type memDriver struct {
 	mu   sync.RWMutex

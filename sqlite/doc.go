@@ -1,6 +1,9 @@
 // Package sqlite is a [grouping.Store] kept in one SQLite database file, the
 // store to use unless you need several application servers on one database.
-// It is pure Go (modernc.org/sqlite, no cgo).
+// It is pure Go (modernc.org/sqlite, no cgo). Every rule is applied by the
+// engine of package engine; this package is its driver: the schema, and the
+// SQL that reads each fact an operation decides on (in one statement) and
+// writes its changes.
 //
 //	store, err := sqlite.Open(ctx, "grouping.db")
 //	if err != nil { … }
