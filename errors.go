@@ -22,6 +22,15 @@ const (
 	Invalid Code = "invalid"
 	// PreconditionFailed: the caller's expected version is stale.
 	PreconditionFailed Code = "precondition_failed"
+	// Unavailable: the store cannot serve the call now but may soon, such
+	// as a database locked by another process beyond the store's bounded
+	// wait, or a database file that was deleted or replaced under a running
+	// store. Nothing was changed; the caller may retry later. HTTP: 503
+	// with Retry-After.
+	Unavailable Code = "unavailable"
+	// InsufficientStorage: the database's disk is full. Nothing was
+	// changed; writes succeed again once space is freed. HTTP: 507.
+	InsufficientStorage Code = "insufficient_storage"
 	// Internal: anything else (I/O, a broken database). The message is not
 	// meant for end users.
 	Internal Code = "internal"
@@ -71,11 +80,13 @@ func (e *Error) Is(target error) bool {
 
 // Sentinels for errors.Is. They match any *Error carrying the same code.
 var (
-	ErrNotFound           = &Error{Code: NotFound}
-	ErrConflict           = &Error{Code: Conflict}
-	ErrInvalid            = &Error{Code: Invalid}
-	ErrPreconditionFailed = &Error{Code: PreconditionFailed}
-	ErrInternal           = &Error{Code: Internal}
+	ErrNotFound            = &Error{Code: NotFound}
+	ErrConflict            = &Error{Code: Conflict}
+	ErrInvalid             = &Error{Code: Invalid}
+	ErrPreconditionFailed  = &Error{Code: PreconditionFailed}
+	ErrUnavailable         = &Error{Code: Unavailable}
+	ErrInsufficientStorage = &Error{Code: InsufficientStorage}
+	ErrInternal            = &Error{Code: Internal}
 )
 
 // ErrorCode returns the code of the first *Error in err's chain, the empty

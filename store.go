@@ -79,8 +79,10 @@ func ValidateLimit(limit int) (int, error) {
 // Implementations are safe for concurrent use and keep the guarantees listed
 // in the package documentation. Every error they return is an *[Error]; the
 // codes each method can return are listed in its comment ([Invalid] and
-// [Internal] are possible everywhere and not repeated). A method that returns
-// an error has changed nothing. A call whose context is already done fails
+// [Internal] are possible everywhere and not repeated; a store that can
+// fail for a while, such as a database file locked by another process or a
+// full disk, may also return [Unavailable] and [InsufficientStorage]). A
+// method that returns an error has changed nothing. A call whose context is already done fails
 // with an [Internal] error that wraps the context's error, so that
 // errors.Is(err, context.Canceled) tells a caller that gave up from a
 // broken store.

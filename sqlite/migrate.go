@@ -10,6 +10,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // ErrSchemaTooNew is returned by [Open], wrapped, for a database whose schema
@@ -75,25 +76,52 @@ func loadMigrations(fsys fs.FS) ([]migration, error) {
 // PRAGMA user_version. Other processes may open the same file at the same
 // time, so the version is read inside the write transaction that applies the
 // missing migrations: whoever gets the write lock first migrates, and the
-// others then find nothing left to do.
-func migrate(ctx context.Context, db *sql.DB) error {
-	tx, err := db.BeginTx(ctx, nil) // BEGIN IMMEDIATE: see the writer DSN
+// others then find nothing left to do. The lock is waited for at most wait;
+// the migrations themselves may take as long as ctx allows.
+func migrate(ctx context.Context, db *sql.DB, wait time.Duration) error {
+	conn, err := db.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
-	defer tx.Rollback()
-	if err := applyMigrations(ctx, tx, migrations); err != nil {
+	defer conn.Close()
+	wctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	delay := time.Millisecond
+	for {
+		_, err = conn.ExecContext(wctx, "BEGIN IMMEDIATE")
+		if err == nil || !isBusy(err) {
+			break
+		}
+		select {
+		case <-wctx.Done():
+			return fmt.Errorf("migrate: %w", err)
+		case <-time.After(delay):
+		}
+		delay = min(2*delay, 10*time.Millisecond)
+	}
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	if err := applyMigrations(ctx, conn, migrations); err != nil {
+		_, _ = conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
 		return err
 	}
-	if err := tx.Commit(); err != nil {
+	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
+		_, _ = conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
 		return fmt.Errorf("migrate: commit: %w", err)
 	}
 	return nil
 }
 
+// execer runs statements: a *sql.Tx or a *sql.Conn within a transaction.
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
 // applyMigrations applies the migrations of ms that the database in tx does
 // not have yet.
-func applyMigrations(ctx context.Context, tx *sql.Tx, ms []migration) error {
+func applyMigrations(ctx context.Context, tx execer, ms []migration) error {
 	var current int
 	if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&current); err != nil {
 		return fmt.Errorf("migrate: read schema version: %w", err)

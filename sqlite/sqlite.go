@@ -18,10 +18,10 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 )
 
-// DefaultBusyTimeout is how long a connection waits for a lock held by
-// another connection or process before giving up, unless [WithBusyTimeout]
-// says otherwise.
-const DefaultBusyTimeout = 10 * time.Second
+// DefaultBusyTimeout is how long a write waits for the database, unless
+// [WithBusyTimeout] says otherwise: for its turn among the writes of this
+// process and for a lock held by another process, together.
+const DefaultBusyTimeout = 5 * time.Second
 
 // engineStore lets Store embed the engine without exporting it as a field.
 type engineStore = engine.Store
@@ -45,6 +45,9 @@ type sqlDriver struct {
 	// The statements of each pool, parsed once per connection rather than
 	// on every call.
 	writerStmts, readerStmts preparedStatements
+
+	guard *fileGuard    // is the file at path still the one opened?
+	wait  time.Duration // the longest a write waits for the database
 
 	reads // outside transactions: the read pool
 }
@@ -78,10 +81,13 @@ func WithSynchronousFull() Option {
 	return func(c *config) { c.synchronous = "FULL" }
 }
 
-// WithBusyTimeout sets how long a connection waits for a lock held by another
-// connection or process before the call fails ([DefaultBusyTimeout] by
-// default). The timeout is rounded to milliseconds; values below one
-// millisecond are raised to one.
+// WithBusyTimeout sets how long a write waits for the database before it
+// fails with a grouping.Unavailable error ([DefaultBusyTimeout] by default):
+// the time it queues behind this process's other writes and the time it
+// waits for another process's lock count together, and a caller's context
+// deadline that comes sooner wins. Reads wait up to the same time for the
+// rare locks they need. The timeout is rounded to milliseconds; values below
+// one millisecond are raised to one.
 func WithBusyTimeout(d time.Duration) Option {
 	return func(c *config) { c.busyTimeout = d }
 }
@@ -94,16 +100,22 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	if path == "" {
+	switch path {
+	case "":
 		return nil, errors.New("sqlite: empty database path")
+	case ":memory:":
+		return nil, errors.New(`sqlite: ":memory:" is not supported: the store's connections share one file; use package memstore for a store in memory`)
 	}
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: %w", err)
 	}
+	if err := checkPath(abs); err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", abs, err)
+	}
 	busyMillis := max(cfg.busyTimeout.Milliseconds(), 1)
 
-	writer, err := sql.Open("sqlite", dsn(abs, false, cfg.synchronous, busyMillis))
+	writer, err := sql.Open("sqlite", dsn(abs, false, cfg.synchronous, 0))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", abs, err)
 	}
@@ -117,7 +129,12 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		writer.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", abs, err)
 	}
-	if err := migrate(ctx, writer); err != nil {
+	if err := migrate(ctx, writer, cfg.busyTimeout); err != nil {
+		writer.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", abs, err)
+	}
+	guard, err := newFileGuard(abs)
+	if err != nil {
 		writer.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", abs, err)
 	}
@@ -130,7 +147,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	n := max(4, runtime.GOMAXPROCS(0))
 	reader.SetMaxOpenConns(n)
 	reader.SetMaxIdleConns(n)
-	d := &sqlDriver{path: abs, writer: writer, reader: reader}
+	d := &sqlDriver{path: abs, writer: writer, reader: reader, guard: guard, wait: cfg.busyTimeout}
 	d.reads = reads{q: poolQuerier{d}, snapshot: d.readSnapshot}
 	if d.writerStmts, err = prepareAll(ctx, writer, false); err == nil {
 		d.readerStmts, err = prepareAll(ctx, reader, true)
@@ -205,7 +222,7 @@ func (d *sqlDriver) Close() error {
 // transaction never has to upgrade a read lock, which could fail at once
 // with SQLITE_BUSY.
 func (d *sqlDriver) beginWrite(ctx context.Context) (*sqlTx, error) {
-	t, err := d.writer.BeginTx(ctx, nil)
+	t, err := beginImmediate(ctx, d.writer)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: begin write transaction: %w", err)
 	}
@@ -216,17 +233,34 @@ func (d *sqlDriver) beginWrite(ctx context.Context) (*sqlTx, error) {
 
 // Write implements driver.Driver: fn runs in one BEGIN IMMEDIATE
 // transaction, committed when it returns nil and rolled back otherwise.
+//
+// The transaction begins only while the database file is still the one the
+// store opened, and waits for the database at most d.wait (or until ctx is
+// done, if sooner); then it fails with a grouping.Unavailable error. The
+// errors of a full disk or a file that cannot be written are reported with
+// their own codes (see classify).
 func (d *sqlDriver) Write(ctx context.Context, fn func(driver.Tx) error) error {
-	tx, err := d.beginWrite(ctx)
-	if err != nil {
+	if err := d.guard.check(); err != nil {
 		return err
+	}
+	wctx, cancel := context.WithTimeout(ctx, d.wait)
+	defer cancel()
+	tx, err := d.beginWrite(wctx)
+	if err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("sqlite: waiting for the database: %w", ctx.Err())
+		}
+		if isBusy(err) || wctx.Err() != nil {
+			return &grouping.Error{Code: grouping.Unavailable, Message: errBusy.Message, Err: err}
+		}
+		return classify(err)
 	}
 	defer tx.Rollback()
 	if err := fn(tx); err != nil {
-		return err
+		return classify(err)
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("sqlite: commit: %w", err)
+		return classify(fmt.Errorf("sqlite: commit: %w", err))
 	}
 	return nil
 }
