@@ -255,9 +255,10 @@ type Tx interface {
 	// the key taken.
 	InsertGroup(ctx context.Context, g grouping.Group, nameKey string) error
 
-	// UpdateGroup overwrites the name, name key, description, archived
-	// state, version and UpdatedAt of a group. It returns ErrNameTaken as
-	// InsertGroup does.
+	// UpdateGroup overwrites the name, description, archived state, version
+	// and UpdatedAt of a group, and its name key when nameKey is not empty
+	// (an empty nameKey keeps the stored one: the name did not change). It
+	// returns ErrNameTaken as InsertGroup does.
 	UpdateGroup(ctx context.Context, g grouping.Group, nameKey string) error
 
 	// MarkGroupDeleted sets the group's deletion time and UpdatedAt to at.

@@ -142,7 +142,8 @@ func (s *Store) UpdateGroup(ctx context.Context, org, group uuid.UUID, u groupin
 		}
 		g.Version++
 		g.UpdatedAt = now
-		if err := nameWrite(tx.UpdateGroup(ctx, g, grouping.FoldName(g.Name)), g.Name); err != nil {
+		// key is empty unless the name changes: the stored key stays.
+		if err := nameWrite(tx.UpdateGroup(ctx, g, key), g.Name); err != nil {
 			return grouping.Group{}, err
 		}
 		return g, nil

@@ -128,13 +128,15 @@ func (t *tx) UpdateGroup(_ context.Context, g grouping.Group, nameKey string) er
 	if cur == nil {
 		return nil
 	}
-	if o := t.orgs[cur.OrganisationID]; cur.DeletedAt == nil && o != nil {
-		if holder := t.nameHolder(o, nameKey); holder != nil && holder != cur {
-			return driver.ErrNameTaken
+	if nameKey != "" {
+		if o := t.orgs[cur.OrganisationID]; cur.DeletedAt == nil && o != nil {
+			if holder := t.nameHolder(o, nameKey); holder != nil && holder != cur {
+				return driver.ErrNameTaken
+			}
 		}
+		set(t, &cur.nameKey, nameKey)
 	}
 	set(t, &cur.Name, g.Name)
-	set(t, &cur.nameKey, nameKey)
 	set(t, &cur.Description, g.Description)
 	set(t, &cur.Archived, g.Archived)
 	set(t, &cur.Version, g.Version)

@@ -45,7 +45,12 @@
 // The schema is created and upgraded by embedded, numbered migrations when
 // the file is opened, inside a write transaction; the version is kept in
 // PRAGMA user_version. A file whose schema is newer than this package knows
-// is refused with [ErrSchemaTooNew]. IDs are stored as UUID text and times as
+// is refused with [ErrSchemaTooNew]. Version 2 recomputes every group's name
+// key under the current rule of grouping.FoldName (Unicode normalisation and
+// full case folding): existing groups whose names become equal under it keep
+// their names, the one created first keeps the plain key, and the later ones
+// stay distinct until renamed, while any new group or rename to such a name
+// is a conflict. IDs are stored as UUID text and times as
 // Unix milliseconds. Every list is read from an index, page by page (keyset
 // pagination), so its cost does not grow with the size of the organisation
 // or workspace.

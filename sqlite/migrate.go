@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/channelgrouping/grouping"
 )
 
 // ErrSchemaTooNew is returned by [Open], wrapped, for a database whose schema
@@ -30,6 +32,14 @@ type migration struct {
 	version int
 	name    string
 	sql     string
+	// after, when not nil, runs in the same transaction after sql: the
+	// part of a migration that SQL cannot express.
+	after func(ctx context.Context, tx execer) error
+}
+
+// programSteps are the parts of migrations written in Go, by file name.
+var programSteps = map[string]func(ctx context.Context, tx execer) error{
+	"0002_name_keys.sql": rekeyGroupNames,
 }
 
 // migrations is the parsed content of migrationFiles, in order.
@@ -67,7 +77,7 @@ func loadMigrations(fsys fs.FS) ([]migration, error) {
 		if err != nil {
 			return nil, err
 		}
-		ms = append(ms, migration{version: v, name: base, sql: string(b)})
+		ms = append(ms, migration{version: v, name: base, sql: string(b), after: programSteps[base]})
 	}
 	return ms, nil
 }
@@ -116,6 +126,7 @@ func migrate(ctx context.Context, db *sql.DB, wait time.Duration) error {
 // execer runs statements: a *sql.Tx or a *sql.Conn within a transaction.
 type execer interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
@@ -134,10 +145,67 @@ func applyMigrations(ctx context.Context, tx execer, ms []migration) error {
 		if _, err := tx.ExecContext(ctx, m.sql); err != nil {
 			return fmt.Errorf("migrate: %s: %w", m.name, err)
 		}
+		if m.after != nil {
+			if err := m.after(ctx, tx); err != nil {
+				return fmt.Errorf("migrate: %s: %w", m.name, err)
+			}
+		}
 		// PRAGMA takes no parameters; m.version is an int.
 		if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", m.version)); err != nil {
 			return fmt.Errorf("migrate: %s: set schema version: %w", m.name, err)
 		}
 	}
 	return nil
+}
+
+// rekeyGroupNames sets the name key of every group to grouping.FoldName of
+// its name and recreates the unique index on the keys of live groups.
+//
+// Names that were distinct under the old key may be equal under the new one
+// (Straße and STRASSE). Nothing is renamed or lost: within an organisation,
+// the live group created first keeps the plain key, and each later one gets
+// its key followed by a NUL byte and its ID, which no name can produce
+// (names hold no control characters). Such a group keeps its name and works
+// as before; a new group or a rename to a name that folds to the same key
+// conflicts with the first one, as the rule says.
+func rekeyGroupNames(ctx context.Context, tx execer) error {
+	rows, err := tx.QueryContext(ctx, `SELECT id, organisation_id, name, name_key, deleted_at IS NULL
+		FROM groups ORDER BY organisation_id, created_at, id`)
+	if err != nil {
+		return err
+	}
+	type rekey struct{ id, key string }
+	var changes []rekey
+	taken := make(map[[2]string]bool)
+	for rows.Next() {
+		var (
+			id, org, name, old string
+			live               bool
+		)
+		if err := rows.Scan(&id, &org, &name, &old, &live); err != nil {
+			rows.Close()
+			return err
+		}
+		key := grouping.FoldName(name)
+		if live {
+			if taken[[2]string{org, key}] {
+				key += "\x00" + id
+			}
+			taken[[2]string{org, key}] = true
+		}
+		if key != old {
+			changes = append(changes, rekey{id, key})
+		}
+	}
+	if err := rows.Close(); err != nil {
+		return err
+	}
+	for _, c := range changes {
+		if _, err := tx.ExecContext(ctx, `UPDATE groups SET name_key = ? WHERE id = ?`, c.key, c.id); err != nil {
+			return err
+		}
+	}
+	_, err = tx.ExecContext(ctx, `CREATE UNIQUE INDEX groups_name_key ON groups (organisation_id, name_key)
+		WHERE deleted_at IS NULL`)
+	return err
 }

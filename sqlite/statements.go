@@ -244,7 +244,7 @@ INSERT INTO groups (id, organisation_id, name, name_key, description, archived,
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 
 var sqlUpdateGroup = prepare(`
-UPDATE groups SET name = ?, name_key = ?, description = ?, archived = ?,
+UPDATE groups SET name = ?, name_key = COALESCE(NULLIF(?, ''), name_key), description = ?, archived = ?,
 	version = ?, updated_at = ?
 WHERE id = ?`)
 

@@ -1,0 +1,63 @@
+package sqlite
+
+import (
+	"database/sql"
+	"path/filepath"
+	"testing"
+
+	"github.com/channelgrouping/grouping"
+	"github.com/google/uuid"
+	"github.com/matryer/is"
+)
+
+// TestNameKeyMigrationKeepsCollidingNames builds a version 1 database whose
+// live group names collide under the current name key, then opens it.
+func TestNameKeyMigrationKeepsCollidingNames(t *testing.T) {
+	is := is.New(t)
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "v1.db")
+	db, err := sql.Open("sqlite", dsn(path, false, "NORMAL", 1000))
+	is.NoErr(err) // open a raw database
+	tx, err := db.BeginTx(ctx, nil)
+	is.NoErr(err)                                      // begin
+	is.NoErr(applyMigrations(ctx, tx, migrations[:1])) // schema version 1
+	org, first, second, deleted := uuid.New(), uuid.New(), uuid.New(), uuid.New()
+	_, err = tx.ExecContext(ctx, `INSERT INTO organisations (id, name, created_at) VALUES (?, 'Org', 1)`, org)
+	is.NoErr(err) // organisation
+	for i, g := range []struct {
+		id        uuid.UUID
+		name, key string
+		deleted   any
+	}{
+		{first, "Ops", "Ops", nil},  // keys as an older rule made them: distinct
+		{second, "OPS", "OPS", nil}, // same name under today's rule
+		{deleted, "ops", "ops", 5},  // a deleted group never counts
+	} {
+		_, err = tx.ExecContext(ctx, `INSERT INTO groups (id, organisation_id, name, name_key, description,
+			archived, position, version, created_at, updated_at, deleted_at) VALUES (?, ?, ?, ?, '', 0, ?, 1, ?, ?, ?)`,
+			g.id, org, g.name, g.key, i, 10+i, 10+i, g.deleted)
+		is.NoErr(err) // group
+	}
+	is.NoErr(tx.Commit()) // version 1 written
+	is.NoErr(db.Close())  // closed
+
+	s := openAt(t, path)
+	page, err := s.ListGroups(ctx, org, grouping.ListGroupsOptions{})
+	is.NoErr(err)                       // list after the migration
+	is.Equal(len(page.Items), 2)        // nothing lost
+	is.Equal(page.Items[0].Name, "Ops") // nothing renamed
+	is.Equal(page.Items[1].Name, "OPS") // nothing renamed
+	_, err = s.CreateGroup(ctx, org, grouping.NewGroup{Name: "oPs"})
+	is.Equal(grouping.ErrorCode(err), grouping.Conflict) // the rule holds for new names
+	desc := "still works"
+	_, err = s.UpdateGroup(ctx, org, second, grouping.GroupUpdate{Description: &desc})
+	is.NoErr(err) // the later of the colliding groups can still be changed
+	name := "Ops two"
+	_, err = s.UpdateGroup(ctx, org, second, grouping.GroupUpdate{Name: &name})
+	is.NoErr(err) // and renamed apart
+	_, err = s.CreateGroup(ctx, org, grouping.NewGroup{Name: "OPS TWO"})
+	is.Equal(grouping.ErrorCode(err), grouping.Conflict) // its new key is a plain one again
+	var v int
+	is.NoErr(s.d.reader.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v)) // read version
+	is.Equal(v, schemaVersion)                                                // migrated to the current version
+}
