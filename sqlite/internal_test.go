@@ -12,6 +12,7 @@ import (
 
 	"github.com/channelgrouping/grouping"
 	"github.com/channelgrouping/grouping/driver"
+	"github.com/channelgrouping/grouping/drivertest"
 	"github.com/google/uuid"
 	"github.com/matryer/is"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -297,4 +298,8 @@ func TestClock(t *testing.T) {
 	is.NoErr(err)                                     // read back
 	is.Equal(got.CreatedAt, grouping.Timestamp(tick)) // stored as written
 	is.Equal(got.CreatedAt.Location(), time.UTC)      // in UTC
+}
+
+func TestDriver(t *testing.T) {
+	drivertest.Run(t, func(t *testing.T) driver.Driver { return openTestStore(t).d })
 }
