@@ -22,7 +22,8 @@
 // [Store.DeleteChannel], [Store.AddChannelMember] and
 // [Store.RemoveChannelMember] whenever its own data changes. A channel belongs
 // to one organisation for its whole life; deleting it is a soft delete after
-// which it appears in no list and cannot be grouped again.
+// which it appears in no list and cannot be grouped again. Organisation and
+// channel names follow [ValidateName] and are kept trimmed.
 //
 // # Guarantees
 //
@@ -46,8 +47,10 @@
 // # Groups
 //
 // A group is created with a name (1–255 characters after trimming, no control
-// characters) and an optional description (at most 2048 characters); it goes
-// to the end of its organisation's order. A duplicate name is a [Conflict].
+// characters; surrounding white space is trimmed, but a control character at
+// either end makes the name [Invalid]) and an optional description (at most
+// 2048 characters); it goes to the end of its organisation's order. A
+// duplicate name is a [Conflict].
 // Groups are listed in order of their position, then creation time, and can
 // be filtered by archived state; each group's channels are included only on
 // request. An update changes just the fields it is given, bumps UpdatedAt and

@@ -13,26 +13,20 @@ import (
 	"github.com/matryer/is"
 )
 
-func TestValidateName(t *testing.T) {
-	tests := []struct {
-		in, want string
-		ok       bool
-	}{
-		{"Sales", "Sales", true},
-		{"  padded\t", "padded", true},
-		{strings.Repeat("é", 255), strings.Repeat("é", 255), true},
-		{"", "", false},
-		{"   ", "", false},
-		{strings.Repeat("a", 256), "", false},
-		{"bell\x07", "", false},
-		{"line\nbreak", "", false},
-		{"next\u0085line", "", false},
-		{"bad\xffutf8", "", false},
-	}
+// nameTest is a name given to a validator, the name it should return, and
+// whether the validator should accept it.
+type nameTest struct {
+	in, want string
+	ok       bool
+}
+
+// testNames runs the name tests against a validator such as ValidateName.
+func testNames(t *testing.T, validate func(field, name string) (string, error), tests []nameTest) {
+	t.Helper()
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("%.20q", tt.in), func(t *testing.T) {
 			is := is.New(t)
-			got, err := grouping.ValidateName("name", tt.in)
+			got, err := validate("name", tt.in)
 			is.Equal(err == nil, tt.ok) // acceptance
 			is.Equal(got, tt.want)      // trimmed result
 			if !tt.ok {
@@ -41,6 +35,43 @@ func TestValidateName(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestValidateName(t *testing.T) {
+	testNames(t, grouping.ValidateName, []nameTest{
+		{"Sales", "Sales", true},
+		{"  padded  ", "padded", true},
+		{"\u00a0\u3000no-break and ideographic\u2028\u2029", "no-break and ideographic", true}, // white space that is not a control character is trimmed
+		{strings.Repeat("é", 255), strings.Repeat("é", 255), true},
+		{" " + strings.Repeat("a", 255) + "\u3000", strings.Repeat("a", 255), true},
+		{"", "", false},
+		{"   ", "", false},
+		{strings.Repeat("a", 256), "", false},
+		{"bell\x07", "", false},
+		{"line\nbreak", "", false},
+		{"next\u0085line", "", false},
+		{"bad\xffutf8", "", false},
+		// Control characters are not trimmed away: at either end they make
+		// the name invalid, as anywhere else.
+		{"\tleading tab", "", false},
+		{"trailing tab\t", "", false},
+		{"trailing newline\n", "", false},
+		{"\rleading return", "", false},
+		{"\vvertical tab", "", false},
+		{"form feed\f", "", false},
+		{"next line\u0085", "", false},
+		{"  padded\t", "", false},
+		{" \t ", "", false},
+	})
+}
+
+func TestOrganisationValidateTrims(t *testing.T) {
+	is := is.New(t)
+	org, err := grouping.Organisation{ID: uuid.New(), Name: " \u00a0Acme\u3000 "}.Validate()
+	is.NoErr(err)              // a padded name is valid
+	is.Equal(org.Name, "Acme") // and comes back trimmed
+	_, err = grouping.Organisation{ID: uuid.New(), Name: "Acme\n"}.Validate()
+	is.Equal(grouping.ErrorField(err), "name") // a trailing newline is no space to trim
 }
 
 func TestFoldName(t *testing.T) {

@@ -8,11 +8,17 @@ import (
 	"github.com/google/uuid"
 )
 
-// ValidateName trims surrounding space from name and checks that the rest is
-// valid UTF-8 of 1 to [MaxNameLength] characters without control characters.
-// field names the input in the returned [Invalid] error.
+// ValidateName trims surrounding white space from name and checks that the
+// rest is valid UTF-8 of 1 to [MaxNameLength] characters without control
+// characters. field names the input in the returned [Invalid] error.
+//
+// Only white space that is not a control character is trimmed: ordinary
+// spaces, no-break spaces, the Unicode space separators and the line and
+// paragraph separators (U+2028, U+2029). Tab, line feed, vertical tab, form
+// feed, carriage return and next line (U+0085) are control characters, so a
+// name that starts or ends with one is invalid rather than silently cut.
 func ValidateName(field, name string) (string, error) {
-	name = strings.TrimSpace(name)
+	name = trimName(name)
 	switch {
 	case name == "":
 		return "", InvalidField(field, "%s is required", field)
@@ -24,6 +30,18 @@ func ValidateName(field, name string) (string, error) {
 		return "", InvalidField(field, "%s must not contain control characters", field)
 	}
 	return name, nil
+}
+
+// trimName removes the white space that ValidateName trims from both ends
+// of name.
+func trimName(name string) string {
+	return strings.TrimFunc(name, isTrimmedSpace)
+}
+
+// isTrimmedSpace reports whether r is Unicode White_Space and not a control
+// character.
+func isTrimmedSpace(r rune) bool {
+	return unicode.IsSpace(r) && !unicode.IsControl(r)
 }
 
 // ValidateText checks free text such as a description: valid UTF-8, at most
@@ -54,11 +72,12 @@ func ValidateID(field string, id uuid.UUID) error {
 }
 
 // FoldName returns the key under which group names are compared: name with
-// surrounding space trimmed and every letter replaced by one fixed member of
-// its Unicode simple case-folding class. Two names collide exactly when
-// strings.EqualFold reports the trimmed names equal.
+// surrounding white space trimmed (as [ValidateName] trims it) and every
+// letter replaced by one fixed member of its Unicode simple case-folding
+// class. Two names collide exactly when strings.EqualFold reports the
+// trimmed names equal.
 func FoldName(name string) string {
-	return strings.Map(foldRune, strings.TrimSpace(name))
+	return strings.Map(foldRune, trimName(name))
 }
 
 // foldRune maps r to the smallest rune of its case-folding orbit.

@@ -68,10 +68,10 @@ func groupTests() tree {
 func testCreateGroup(t *testing.T, s grouping.Store) {
 	is := is.New(t)
 	org := mustOrg(t, s)
-	g, err := s.CreateGroup(t.Context(), org.ID, grouping.NewGroup{Name: "  Sales \t", Description: "Deals and leads"})
+	g, err := s.CreateGroup(t.Context(), org.ID, grouping.NewGroup{Name: "\u00a0 Sales \u3000", Description: "Deals and leads"})
 	is.NoErr(err)                              // create group
 	is.True(g.ID != uuid.Nil)                  // ID assigned
-	is.Equal(g.Name, "Sales")                  // surrounding space trimmed
+	is.Equal(g.Name, "Sales")                  // surrounding white space trimmed
 	is.Equal(g.Description, "Deals and leads") // description kept
 	is.Equal(g.OrganisationID, org.ID)         // organisation
 	is.True(g.Channels == nil)                 // channels are not included
@@ -90,7 +90,7 @@ func testCreateDuplicateName(t *testing.T, s grouping.Store) {
 	cases := []struct{ name, first, second string }{
 		{"SameName", "Sales", "Sales"},
 		{"OtherCase", "Sales", "sALES"},
-		{"SurroundingSpace", "Sales", "  SALES\t"},
+		{"SurroundingSpace", "Sales", "  SALES\u3000"},
 		{"Unicode", "Ünïcode", "üNÏCODE"},
 		{"Greek", "Σίσυφος", "ΣΊΣΥΦΟΣ"},
 		{"KelvinSign", "\u212Aelvin", "kelvin"},

@@ -40,6 +40,16 @@ var badNames = []struct{ name, value string }{
 	{"DEL", "a\x7fb"},
 	{"NEL", "a\u0085b"},
 	{"InvalidUTF8", "a\xffb"},
+	// Only white space that is not a control character is trimmed.
+	{"LeadingTab", "\tSales"},
+	{"TrailingTab", "Sales\t"},
+	{"LeadingNewline", "\nSales"},
+	{"TrailingNewline", "Sales\n"},
+	{"TrailingCarriageReturn", "Sales\r"},
+	{"LeadingVerticalTab", "\vSales"},
+	{"TrailingFormFeed", "Sales\f"},
+	{"TrailingNEL", "Sales\u0085"},
+	{"SpaceAroundTab", " \tSales "},
 }
 
 func testCreateBadName(t *testing.T, s grouping.Store) {
@@ -71,9 +81,9 @@ func testGroupNameLimits(t *testing.T, s grouping.Store) {
 	is := is.New(t)
 	org := mustOrg(t, s)
 	for _, name := range []string{
-		strings.Repeat("é", grouping.MaxNameLength),               // multi-byte, 255 characters
-		"  " + strings.Repeat("a", grouping.MaxNameLength) + "\t", // 255 after trimming
-		strings.Repeat("😀", grouping.MaxNameLength),               // four bytes each
+		strings.Repeat("é", grouping.MaxNameLength),                   // multi-byte, 255 characters
+		"  " + strings.Repeat("a", grouping.MaxNameLength) + "\u3000", // 255 after trimming
+		strings.Repeat("😀", grouping.MaxNameLength),                   // four bytes each
 		"x",
 		"名前",
 	} {
