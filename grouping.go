@@ -46,11 +46,12 @@
 //
 // # Groups
 //
-// A group is created with a name (1–255 characters after trimming, no control
-// characters; surrounding white space is trimmed, but a control character at
-// either end makes the name [Invalid]) and an optional description (at most
-// 2048 characters); it goes to the end of its organisation's order. A
-// duplicate name is a [Conflict].
+// A group is created with a name and an optional description (at most 2048
+// characters); it goes to the end of its organisation's order. The name has
+// 1–255 characters after trimming and no control characters, bidirectional
+// controls or zero-width characters ([ValidateGroupName]): surrounding white
+// space is trimmed, but a control character at either end makes the name
+// [Invalid]. A duplicate name is a [Conflict].
 // Groups are listed in order of their position, then creation time, and can
 // be filtered by archived state; each group's channels are included only on
 // request. An update changes just the fields it is given, bumps UpdatedAt and

@@ -44,6 +44,7 @@ func TestValidateName(t *testing.T) {
 		{"\u00a0\u3000no-break and ideographic\u2028\u2029", "no-break and ideographic", true}, // white space that is not a control character is trimmed
 		{strings.Repeat("é", 255), strings.Repeat("é", 255), true},
 		{" " + strings.Repeat("a", 255) + "\u3000", strings.Repeat("a", 255), true},
+		{"👩\u200d💻 team", "👩\u200d💻 team", true}, // joiners are for group names to refuse
 		{"", "", false},
 		{"   ", "", false},
 		{strings.Repeat("a", 256), "", false},
@@ -63,6 +64,63 @@ func TestValidateName(t *testing.T) {
 		{"  padded\t", "", false},
 		{" \t ", "", false},
 	})
+}
+
+// invisibles are the characters that group names must not contain.
+var invisibles = []rune{
+	'\u202A', '\u202B', '\u202C', '\u202D', '\u202E', // embeddings and overrides
+	'\u2066', '\u2067', '\u2068', '\u2069', // isolates
+	'\u200B', '\u200C', '\u200D', '\u2060', '\uFEFF', // zero-width
+}
+
+func TestValidateGroupNameInvisible(t *testing.T) {
+	for _, r := range invisibles {
+		for _, in := range []string{string(r) + "Sales", "Sa" + string(r) + "les", "Sales" + string(r), " " + string(r) + " "} {
+			t.Run(fmt.Sprintf("%U/%+q", r, in), func(t *testing.T) {
+				is := is.New(t)
+				got, err := grouping.ValidateGroupName("title", in)
+				is.Equal(got, "")                                                               // refused
+				is.Equal(grouping.ErrorCode(err), grouping.Invalid)                             // as Invalid
+				is.Equal(grouping.ErrorField(err), "title")                                     // naming the field
+				is.True(strings.Contains(grouping.ErrorMessage(err), fmt.Sprintf("U+%04X", r))) // and the character
+			})
+		}
+	}
+}
+
+func TestValidateGroupName(t *testing.T) {
+	testNames(t, grouping.ValidateGroupName, []nameTest{
+		{" Sales ", "Sales", true},
+		// Neighbours of the refused ranges are allowed.
+		{"a\u200Ab", "a\u200Ab", true}, // hair space
+		{"a\u200Eb", "a\u200Eb", true}, // left-to-right mark
+		{"a\u2029b", "a\u2029b", true}, // paragraph separator
+		{"a\u202Fb", "a\u202Fb", true}, // narrow no-break space
+		{"a\u205Fb", "a\u205Fb", true}, // medium mathematical space
+		{"a\u2061b", "a\u2061b", true}, // function application
+		{"a\u206Ab", "a\u206Ab", true}, // inhibit symmetric swapping
+		{"a\uFEFCb", "a\uFEFCb", true}, // Arabic ligature lam with alef
+		{"\tSales", "", false},         // the rules of ValidateName hold too
+		{strings.Repeat("x", 256), "", false},
+	})
+}
+
+// Group inputs use the group-name rules; the mirror's names use the general
+// ones, so a host's channel may carry an emoji joined by U+200D.
+func TestNameRulesPerInput(t *testing.T) {
+	is := is.New(t)
+	bad := "Sales\u202E"
+	_, err := grouping.NewGroup{Name: bad}.Validate()
+	is.Equal(grouping.ErrorField(err), "name") // a new group's name is a group name
+	_, err = grouping.GroupUpdate{Name: &bad}.Validate()
+	is.Equal(grouping.ErrorField(err), "name") // so is a rename
+
+	joined := "👩\u200d💻"
+	ch := grouping.ChannelUpsert{ID: uuid.New(), OrganisationID: uuid.New(), OwnerID: uuid.New(), Name: joined}
+	_, err = ch.Validate()
+	is.NoErr(err) // a channel's name follows ValidateName
+	_, err = grouping.Organisation{ID: uuid.New(), Name: joined}.Validate()
+	is.NoErr(err) // and so does an organisation's
 }
 
 func TestOrganisationValidateTrims(t *testing.T) {

@@ -17,6 +17,8 @@ import (
 // paragraph separators (U+2028, U+2029). Tab, line feed, vertical tab, form
 // feed, carriage return and next line (U+0085) are control characters, so a
 // name that starts or ends with one is invalid rather than silently cut.
+//
+// Group names have further rules, see [ValidateGroupName].
 func ValidateName(field, name string) (string, error) {
 	name = trimName(name)
 	switch {
@@ -32,6 +34,27 @@ func ValidateName(field, name string) (string, error) {
 	return name, nil
 }
 
+// ValidateGroupName checks a group name as [ValidateName] does and also
+// refuses invisible characters that would let two names that look the same
+// differ: the bidirectional embeddings, overrides and isolates (U+202A to
+// U+202E, U+2066 to U+2069) and the zero-width characters (U+200B to U+200D,
+// U+2060, U+FEFF). It returns the name trimmed.
+func ValidateGroupName(field, name string) (string, error) {
+	name, err := ValidateName(field, name)
+	if err != nil {
+		return "", err
+	}
+	for _, r := range name {
+		switch {
+		case isBidiControl(r):
+			return "", InvalidField(field, "%s must not contain bidirectional control characters (found U+%04X)", field, r)
+		case isZeroWidth(r):
+			return "", InvalidField(field, "%s must not contain zero-width characters (found U+%04X)", field, r)
+		}
+	}
+	return name, nil
+}
+
 // trimName removes the white space that ValidateName trims from both ends
 // of name.
 func trimName(name string) string {
@@ -42,6 +65,18 @@ func trimName(name string) string {
 // character.
 func isTrimmedSpace(r rune) bool {
 	return unicode.IsSpace(r) && !unicode.IsControl(r)
+}
+
+// isBidiControl reports whether r is one of the bidirectional embedding,
+// override or isolate controls, which can reorder how a name is displayed.
+func isBidiControl(r rune) bool {
+	return '\u202A' <= r && r <= '\u202E' || '\u2066' <= r && r <= '\u2069'
+}
+
+// isZeroWidth reports whether r is a zero-width space, (non-)joiner, word
+// joiner or byte order mark.
+func isZeroWidth(r rune) bool {
+	return '\u200B' <= r && r <= '\u200D' || r == '\u2060' || r == '\uFEFF'
 }
 
 // ValidateText checks free text such as a description: valid UTF-8, at most
@@ -93,7 +128,7 @@ func foldRune(r rune) rune {
 
 // Validate checks a new group and returns it with its name trimmed.
 func (g NewGroup) Validate() (NewGroup, error) {
-	name, err := ValidateName("name", g.Name)
+	name, err := ValidateGroupName("name", g.Name)
 	if err != nil {
 		return NewGroup{}, err
 	}
@@ -112,7 +147,7 @@ func (u GroupUpdate) Validate() (GroupUpdate, error) {
 		return GroupUpdate{}, err
 	}
 	if u.Name != nil {
-		name, err := ValidateName("name", *u.Name)
+		name, err := ValidateGroupName("name", *u.Name)
 		if err != nil {
 			return GroupUpdate{}, err
 		}
