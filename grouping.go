@@ -33,9 +33,11 @@
 //  1. A channel is in at most one group, and only in a group of its own
 //     organisation.
 //  2. Among an organisation's groups that are not deleted, names are unique,
-//     compared after trimming surrounding space and ignoring case (Unicode
-//     simple case folding, see [FoldName]). The name of a deleted group is
-//     free again.
+//     compared after trimming surrounding white space, NFKC normalisation
+//     and full Unicode case folding (see [FoldName]), so that names that look
+//     the same are the same: "Straße" and "STRASSE", an accent composed or
+//     decomposed, full-width and ordinary letters. The name of a deleted
+//     group is free again.
 //  3. Within a workspace a channel is in at most one channel group, and there
 //     is at most one channel group per (platformId, platformGroupId).
 //  4. Tenants are sealed off from each other: an object that exists in

@@ -6,6 +6,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/uuid"
+	"golang.org/x/text/cases"
+	"golang.org/x/text/unicode/norm"
 )
 
 // ValidateName trims surrounding white space from name and checks that the
@@ -106,24 +108,67 @@ func ValidateID(field string, id uuid.UUID) error {
 	return nil
 }
 
-// FoldName returns the key under which group names are compared: name with
-// surrounding white space trimmed (as [ValidateName] trims it) and every
-// letter replaced by one fixed member of its Unicode simple case-folding
-// class. Two names collide exactly when strings.EqualFold reports the
-// trimmed names equal.
+// FoldName returns the key under which group names are compared: two names
+// collide exactly when their keys are equal. The key is name with
+// surrounding white space trimmed (as [ValidateName] trims it), in Unicode
+// normalisation form NFKC, with full Unicode case folding applied, and in
+// NFKC again, since folding does not always keep a string normalised. So
+// "Straße" and "STRASSE", "é" composed and decomposed, full-width "Ｆｕｌｌ２"
+// and "Full2", and "ﬃx" and "FFIX" have the same key.
+//
+// The key is stable: FoldName(FoldName(name)) == FoldName(name). It is meant
+// for comparing and indexing, not for showing: stores keep the name as
+// given.
 func FoldName(name string) string {
-	return strings.Map(foldRune, trimName(name))
+	name = trimName(name)
+	if isASCII(name) {
+		// NFKC leaves ASCII as it is and folding lowers A to Z, nothing
+		// else; only the ASCII space was trimmed. strings.ToLower returns
+		// name itself when there is nothing to lower.
+		return strings.ToLower(name)
+	}
+	return foldUnicode(name)
 }
 
-// foldRune maps r to the smallest rune of its case-folding orbit.
-func foldRune(r rune) rune {
-	min := r
-	for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
-		if f < min {
-			min = f
+// foldUnicode computes the key of a trimmed name of any characters.
+func foldUnicode(name string) string {
+	key := norm.NFKC.String(name)
+	key = nameFolder.String(key)
+	key = strings.Map(cherokeeCapital, key) // returns key itself when nothing maps
+	key = norm.NFKC.String(key)             // returns key itself when it is normal already
+	// NFKC can turn a leading or trailing character into white space and
+	// a combining mark (U+00A8 DIAERESIS becomes " \u0308"); trim that
+	// too, so that the key of a key is the key.
+	return trimName(key)
+}
+
+// nameFolder applies full Unicode case folding. A folding Caser is
+// stateless and safe for concurrent use.
+var nameFolder = cases.Fold()
+
+// cherokeeCapital maps a Cherokee small letter to its capital. Unicode folds
+// Cherokee to the capitals (the small letters came later, and case folding
+// is kept stable), but golang.org/x/text/cases folds capitals to small
+// letters and small letters to capitals, so that the two cases of a letter
+// would get different keys. Folding first and then mapping every small
+// letter to its capital gives the folding of CaseFolding.txt.
+func cherokeeCapital(r rune) rune {
+	switch {
+	case '\uAB70' <= r && r <= '\uABBF': // CHEROKEE SMALL LETTER A to YA
+		return r - 0xAB70 + 0x13A0
+	case '\u13F8' <= r && r <= '\u13FD': // CHEROKEE SMALL LETTER YE to MV
+		return r - 8
+	}
+	return r
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
 		}
 	}
-	return min
+	return true
 }
 
 // Validate checks a new group and returns it with its name trimmed.
