@@ -73,11 +73,16 @@ func ExampleErrorCode() {
 	// invalid name
 }
 
-// Group names are compared without regard to case or surrounding space.
+// Group names that look the same are the same: case, surrounding space,
+// composed or decomposed accents and full-width letters do not count.
 func ExampleFoldName() {
 	fmt.Println(grouping.FoldName(" Ünïcode ") == grouping.FoldName("üNÏCODE"))
+	fmt.Println(grouping.FoldName("Straße") == grouping.FoldName("STRASSE"))
+	fmt.Println(grouping.FoldName("Ｆｕｌｌ２") == grouping.FoldName("full2"))
 	fmt.Println(grouping.FoldName("Sales") == grouping.FoldName("Marketing"))
 	// Output:
+	// true
+	// true
 	// true
 	// false
 }

@@ -24,7 +24,8 @@
 // [Store.DeleteChannel], [Store.AddChannelMember] and
 // [Store.RemoveChannelMember] whenever its own data changes. A channel belongs
 // to one organisation for its whole life; deleting it is a soft delete after
-// which it appears in no list and cannot be grouped again.
+// which it appears in no list and cannot be grouped again. Organisation and
+// channel names follow [ValidateName] and are kept trimmed.
 //
 // # Guarantees
 //
@@ -34,9 +35,11 @@
 //  1. A channel is in at most one group, and only in a group of its own
 //     organisation.
 //  2. Among an organisation's groups that are not deleted, names are unique,
-//     compared after trimming surrounding space and ignoring case (Unicode
-//     simple case folding, see [FoldName]). The name of a deleted group is
-//     free again.
+//     compared after trimming surrounding white space, NFKC normalisation
+//     and full Unicode case folding (see [FoldName]), so that names that look
+//     the same are the same: "Straße" and "STRASSE", an accent composed or
+//     decomposed, full-width and ordinary letters. The name of a deleted
+//     group is free again.
 //  3. Within a workspace a channel is in at most one channel group, and there
 //     is at most one channel group per (platformId, platformGroupId).
 //  4. Tenants are sealed off from each other: an object that exists in
@@ -47,9 +50,12 @@
 //
 // # Groups
 //
-// A group is created with a name (1–255 characters after trimming, no control
-// characters) and an optional description (at most 2048 characters); it goes
-// to the end of its organisation's order. A duplicate name is a [Conflict].
+// A group is created with a name and an optional description (at most 2048
+// characters); it goes to the end of its organisation's order. The name has
+// 1–255 characters after trimming and no control characters, bidirectional
+// controls or zero-width characters ([ValidateGroupName]): surrounding white
+// space is trimmed, but a control character at either end makes the name
+// [Invalid]. A duplicate name is a [Conflict].
 // Groups are listed in order of their position, then creation time, and can
 // be filtered by archived state; each group's channels are included only on
 // request. An update changes just the fields it is given, bumps UpdatedAt and

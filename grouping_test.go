@@ -13,26 +13,20 @@ import (
 	"github.com/matryer/is"
 )
 
-func TestValidateName(t *testing.T) {
-	tests := []struct {
-		in, want string
-		ok       bool
-	}{
-		{"Sales", "Sales", true},
-		{"  padded\t", "padded", true},
-		{strings.Repeat("é", 255), strings.Repeat("é", 255), true},
-		{"", "", false},
-		{"   ", "", false},
-		{strings.Repeat("a", 256), "", false},
-		{"bell\x07", "", false},
-		{"line\nbreak", "", false},
-		{"next\u0085line", "", false},
-		{"bad\xffutf8", "", false},
-	}
+// nameTest is a name given to a validator, the name it should return, and
+// whether the validator should accept it.
+type nameTest struct {
+	in, want string
+	ok       bool
+}
+
+// testNames runs the name tests against a validator such as ValidateName.
+func testNames(t *testing.T, validate func(field, name string) (string, error), tests []nameTest) {
+	t.Helper()
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("%.20q", tt.in), func(t *testing.T) {
 			is := is.New(t)
-			got, err := grouping.ValidateName("name", tt.in)
+			got, err := validate("name", tt.in)
 			is.Equal(err == nil, tt.ok) // acceptance
 			is.Equal(got, tt.want)      // trimmed result
 			if !tt.ok {
@@ -43,12 +37,131 @@ func TestValidateName(t *testing.T) {
 	}
 }
 
-func TestFoldName(t *testing.T) {
+func TestValidateName(t *testing.T) {
+	testNames(t, grouping.ValidateName, []nameTest{
+		{"Sales", "Sales", true},
+		{"  padded  ", "padded", true},
+		{"\u00a0\u3000no-break and ideographic\u2028\u2029", "no-break and ideographic", true}, // white space that is not a control character is trimmed
+		{strings.Repeat("é", 255), strings.Repeat("é", 255), true},
+		{" " + strings.Repeat("a", 255) + "\u3000", strings.Repeat("a", 255), true},
+		{"👩\u200d💻 team", "👩\u200d💻 team", true}, // joiners are for group names to refuse
+		{"", "", false},
+		{"   ", "", false},
+		{strings.Repeat("a", 256), "", false},
+		{"bell\x07", "", false},
+		{"line\nbreak", "", false},
+		{"next\u0085line", "", false},
+		{"bad\xffutf8", "", false},
+		// Control characters are not trimmed away: at either end they make
+		// the name invalid, as anywhere else.
+		{"\tleading tab", "", false},
+		{"trailing tab\t", "", false},
+		{"trailing newline\n", "", false},
+		{"\rleading return", "", false},
+		{"\vvertical tab", "", false},
+		{"form feed\f", "", false},
+		{"next line\u0085", "", false},
+		{"  padded\t", "", false},
+		{" \t ", "", false},
+	})
+}
+
+// invisibles are the characters that group names must not contain.
+var invisibles = []rune{
+	'\u202A', '\u202B', '\u202C', '\u202D', '\u202E', // embeddings and overrides
+	'\u2066', '\u2067', '\u2068', '\u2069', // isolates
+	'\u200B', '\u200C', '\u200D', '\u2060', '\uFEFF', // zero-width
+}
+
+func TestValidateGroupNameInvisible(t *testing.T) {
+	for _, r := range invisibles {
+		for _, in := range []string{string(r) + "Sales", "Sa" + string(r) + "les", "Sales" + string(r), " " + string(r) + " "} {
+			t.Run(fmt.Sprintf("%U/%+q", r, in), func(t *testing.T) {
+				is := is.New(t)
+				got, err := grouping.ValidateGroupName("title", in)
+				is.Equal(got, "")                                                               // refused
+				is.Equal(grouping.ErrorCode(err), grouping.Invalid)                             // as Invalid
+				is.Equal(grouping.ErrorField(err), "title")                                     // naming the field
+				is.True(strings.Contains(grouping.ErrorMessage(err), fmt.Sprintf("U+%04X", r))) // and the character
+			})
+		}
+	}
+}
+
+func TestValidateGroupName(t *testing.T) {
+	testNames(t, grouping.ValidateGroupName, []nameTest{
+		{" Sales ", "Sales", true},
+		// Neighbours of the refused ranges are allowed.
+		{"a\u200Ab", "a\u200Ab", true}, // hair space
+		{"a\u200Eb", "a\u200Eb", true}, // left-to-right mark
+		{"a\u2029b", "a\u2029b", true}, // paragraph separator
+		{"a\u202Fb", "a\u202Fb", true}, // narrow no-break space
+		{"a\u205Fb", "a\u205Fb", true}, // medium mathematical space
+		{"a\u2061b", "a\u2061b", true}, // function application
+		{"a\u206Ab", "a\u206Ab", true}, // inhibit symmetric swapping
+		{"a\uFEFCb", "a\uFEFCb", true}, // Arabic ligature lam with alef
+		{"\tSales", "", false},         // the rules of ValidateName hold too
+		{strings.Repeat("x", 256), "", false},
+	})
+}
+
+// Group inputs use the group-name rules; the mirror's names use the general
+// ones, so a host's channel may carry an emoji joined by U+200D.
+func TestNameRulesPerInput(t *testing.T) {
 	is := is.New(t)
-	is.Equal(grouping.FoldName(" Kelvin "), grouping.FoldName("\u212Aelvin")) // Kelvin sign folds with K
-	is.Equal(grouping.FoldName("ÀÉÎ"), grouping.FoldName("àéî"))              // accented letters fold
-	is.True(grouping.FoldName("ß") != grouping.FoldName("ss"))                // simple folding only
-	is.True(grouping.FoldName("a b") != grouping.FoldName("ab"))              // inner space matters
+	bad := "Sales\u202E"
+	_, err := grouping.NewGroup{Name: bad}.Validate()
+	is.Equal(grouping.ErrorField(err), "name") // a new group's name is a group name
+	_, err = grouping.GroupUpdate{Name: &bad}.Validate()
+	is.Equal(grouping.ErrorField(err), "name") // so is a rename
+
+	joined := "👩\u200d💻"
+	ch := grouping.ChannelUpsert{ID: uuid.New(), OrganisationID: uuid.New(), OwnerID: uuid.New(), Name: joined}
+	_, err = ch.Validate()
+	is.NoErr(err) // a channel's name follows ValidateName
+	_, err = grouping.Organisation{ID: uuid.New(), Name: joined}.Validate()
+	is.NoErr(err) // and so does an organisation's
+}
+
+func TestOrganisationValidateTrims(t *testing.T) {
+	is := is.New(t)
+	org, err := grouping.Organisation{ID: uuid.New(), Name: " \u00a0Acme\u3000 "}.Validate()
+	is.NoErr(err)              // a padded name is valid
+	is.Equal(org.Name, "Acme") // and comes back trimmed
+	_, err = grouping.Organisation{ID: uuid.New(), Name: "Acme\n"}.Validate()
+	is.Equal(grouping.ErrorField(err), "name") // a trailing newline is no space to trim
+}
+
+func TestFoldName(t *testing.T) {
+	tests := []struct {
+		name, a, b string
+		same       bool
+	}{
+		{"Case", "Sales", "sALES", true},
+		{"SurroundingSpace", " Sales\u3000", "sales", true},
+		{"KelvinSign", "\u212Aelvin", "Kelvin", true},
+		{"Accented", "ÀÉÎ", "àéî", true},
+		{"SharpS", "Straße", "STRASSE", true},
+		{"CapitalSharpS", "ẞ", "ss", true},
+		{"ComposedAccent", "\u00e9cole", "e\u0301cole", true},
+		{"FullWidth", "Ｆｕｌｌ２", "Full2", true},
+		{"Ligature", "ﬃx", "FFIX", true},
+		{"FinalSigma", "ΣΊΣΥΦΟΣ", "σίσυφος", true},
+		{"Cherokee", "\u13A0\u13F0", "\uAB70\u13F8", true},
+		{"Superscript", "x²", "X2", true},
+		{"InnerSpace", "a b", "ab", false},
+		{"Accent", "Sales", "Salés", false},
+		{"Digit", "Sales 1", "Sales 2", false},
+		{"SharpSAndS", "ß", "s", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			is := is.New(t)
+			is.Equal(grouping.FoldName(tt.a) == grouping.FoldName(tt.b), tt.same) // names share a key exactly when they look the same
+		})
+	}
+	is := is.New(t)
+	is.Equal(grouping.FoldName(" Sales Team "), "sales team") // a plain name's key is its lower case, trimmed
 }
 
 func TestValidateIDList(t *testing.T) {

@@ -6,13 +6,23 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/uuid"
+	"golang.org/x/text/cases"
+	"golang.org/x/text/unicode/norm"
 )
 
-// ValidateName trims surrounding space from name and checks that the rest is
-// valid UTF-8 of 1 to [MaxNameLength] characters without control characters.
-// field names the input in the returned [Invalid] error.
+// ValidateName trims surrounding white space from name and checks that the
+// rest is valid UTF-8 of 1 to [MaxNameLength] characters without control
+// characters. field names the input in the returned [Invalid] error.
+//
+// Only white space that is not a control character is trimmed: ordinary
+// spaces, no-break spaces, the Unicode space separators and the line and
+// paragraph separators (U+2028, U+2029). Tab, line feed, vertical tab, form
+// feed, carriage return and next line (U+0085) are control characters, so a
+// name that starts or ends with one is invalid rather than silently cut.
+//
+// Group names have further rules, see [ValidateGroupName].
 func ValidateName(field, name string) (string, error) {
-	name = strings.TrimSpace(name)
+	name = trimName(name)
 	switch {
 	case name == "":
 		return "", InvalidField(field, "%s is required", field)
@@ -24,6 +34,51 @@ func ValidateName(field, name string) (string, error) {
 		return "", InvalidField(field, "%s must not contain control characters", field)
 	}
 	return name, nil
+}
+
+// ValidateGroupName checks a group name as [ValidateName] does and also
+// refuses invisible characters that would let two names that look the same
+// differ: the bidirectional embeddings, overrides and isolates (U+202A to
+// U+202E, U+2066 to U+2069) and the zero-width characters (U+200B to U+200D,
+// U+2060, U+FEFF). It returns the name trimmed.
+func ValidateGroupName(field, name string) (string, error) {
+	name, err := ValidateName(field, name)
+	if err != nil {
+		return "", err
+	}
+	for _, r := range name {
+		switch {
+		case isBidiControl(r):
+			return "", InvalidField(field, "%s must not contain bidirectional control characters (found U+%04X)", field, r)
+		case isZeroWidth(r):
+			return "", InvalidField(field, "%s must not contain zero-width characters (found U+%04X)", field, r)
+		}
+	}
+	return name, nil
+}
+
+// trimName removes the white space that ValidateName trims from both ends
+// of name.
+func trimName(name string) string {
+	return strings.TrimFunc(name, isTrimmedSpace)
+}
+
+// isTrimmedSpace reports whether r is Unicode White_Space and not a control
+// character.
+func isTrimmedSpace(r rune) bool {
+	return unicode.IsSpace(r) && !unicode.IsControl(r)
+}
+
+// isBidiControl reports whether r is one of the bidirectional embedding,
+// override or isolate controls, which can reorder how a name is displayed.
+func isBidiControl(r rune) bool {
+	return '\u202A' <= r && r <= '\u202E' || '\u2066' <= r && r <= '\u2069'
+}
+
+// isZeroWidth reports whether r is a zero-width space, (non-)joiner, word
+// joiner or byte order mark.
+func isZeroWidth(r rune) bool {
+	return '\u200B' <= r && r <= '\u200D' || r == '\u2060' || r == '\uFEFF'
 }
 
 // ValidateText checks free text such as a description: valid UTF-8, at most
@@ -53,28 +108,72 @@ func ValidateID(field string, id uuid.UUID) error {
 	return nil
 }
 
-// FoldName returns the key under which group names are compared: name with
-// surrounding space trimmed and every letter replaced by one fixed member of
-// its Unicode simple case-folding class. Two names collide exactly when
-// strings.EqualFold reports the trimmed names equal.
+// FoldName returns the key under which group names are compared: two names
+// collide exactly when their keys are equal. The key is name with
+// surrounding white space trimmed (as [ValidateName] trims it), in Unicode
+// normalisation form NFKC, with full Unicode case folding applied, and in
+// NFKC again, since folding does not always keep a string normalised. So
+// "Straße" and "STRASSE", "é" composed and decomposed, full-width "Ｆｕｌｌ２"
+// and "Full2", and "ﬃx" and "FFIX" have the same key.
+//
+// The key is stable: FoldName(FoldName(name)) == FoldName(name). It is meant
+// for comparing and indexing, not for showing: stores keep the name as
+// given.
 func FoldName(name string) string {
-	return strings.Map(foldRune, strings.TrimSpace(name))
+	name = trimName(name)
+	if isASCII(name) {
+		// NFKC leaves ASCII as it is and folding lowers A to Z, nothing
+		// else; only the ASCII space was trimmed. strings.ToLower returns
+		// name itself when there is nothing to lower.
+		return strings.ToLower(name)
+	}
+	return foldUnicode(name)
 }
 
-// foldRune maps r to the smallest rune of its case-folding orbit.
-func foldRune(r rune) rune {
-	min := r
-	for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
-		if f < min {
-			min = f
+// foldUnicode computes the key of a trimmed name of any characters.
+func foldUnicode(name string) string {
+	key := norm.NFKC.String(name)
+	key = nameFolder.String(key)
+	key = strings.Map(cherokeeCapital, key) // returns key itself when nothing maps
+	key = norm.NFKC.String(key)             // returns key itself when it is normal already
+	// NFKC can turn a leading or trailing character into white space and
+	// a combining mark (U+00A8 DIAERESIS becomes " \u0308"); trim that
+	// too, so that the key of a key is the key.
+	return trimName(key)
+}
+
+// nameFolder applies full Unicode case folding. A folding Caser is
+// stateless and safe for concurrent use.
+var nameFolder = cases.Fold()
+
+// cherokeeCapital maps a Cherokee small letter to its capital. Unicode folds
+// Cherokee to the capitals (the small letters came later, and case folding
+// is kept stable), but golang.org/x/text/cases folds capitals to small
+// letters and small letters to capitals, so that the two cases of a letter
+// would get different keys. Folding first and then mapping every small
+// letter to its capital gives the folding of CaseFolding.txt.
+func cherokeeCapital(r rune) rune {
+	switch {
+	case '\uAB70' <= r && r <= '\uABBF': // CHEROKEE SMALL LETTER A to YA
+		return r - 0xAB70 + 0x13A0
+	case '\u13F8' <= r && r <= '\u13FD': // CHEROKEE SMALL LETTER YE to MV
+		return r - 8
+	}
+	return r
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
 		}
 	}
-	return min
+	return true
 }
 
 // Validate checks a new group and returns it with its name trimmed.
 func (g NewGroup) Validate() (NewGroup, error) {
-	name, err := ValidateName("name", g.Name)
+	name, err := ValidateGroupName("name", g.Name)
 	if err != nil {
 		return NewGroup{}, err
 	}
@@ -93,7 +192,7 @@ func (u GroupUpdate) Validate() (GroupUpdate, error) {
 		return GroupUpdate{}, err
 	}
 	if u.Name != nil {
-		name, err := ValidateName("name", *u.Name)
+		name, err := ValidateGroupName("name", *u.Name)
 		if err != nil {
 			return GroupUpdate{}, err
 		}

@@ -39,6 +39,7 @@ func groupTests() tree {
 		branch("Update",
 			leaf("PartialFields", testUpdatePartial),
 			leaf("RenameToTakenNameIsConflict", testUpdateTakenName),
+			leaf("RenameToLookAlikeNameIsConflict", testUpdateLookAlikeName),
 			leaf("RenameToOwnNameInOtherCase", testUpdateOwnName),
 			leaf("BumpsVersionAndUpdatedAt", testUpdateVersion),
 			leaf("CurrentIfVersionSucceeds", testUpdateCurrentVersion),
@@ -68,10 +69,10 @@ func groupTests() tree {
 func testCreateGroup(t *testing.T, s grouping.Store) {
 	is := is.New(t)
 	org := mustOrg(t, s)
-	g, err := s.CreateGroup(t.Context(), org.ID, grouping.NewGroup{Name: "  Sales \t", Description: "Deals and leads"})
+	g, err := s.CreateGroup(t.Context(), org.ID, grouping.NewGroup{Name: "\u00a0 Sales \u3000", Description: "Deals and leads"})
 	is.NoErr(err)                              // create group
 	is.True(g.ID != uuid.Nil)                  // ID assigned
-	is.Equal(g.Name, "Sales")                  // surrounding space trimmed
+	is.Equal(g.Name, "Sales")                  // surrounding white space trimmed
 	is.Equal(g.Description, "Deals and leads") // description kept
 	is.Equal(g.OrganisationID, org.ID)         // organisation
 	is.True(g.Channels == nil)                 // channels are not included
@@ -86,23 +87,34 @@ func testCreateGroup(t *testing.T, s grouping.Store) {
 	is.Equal(groupIDs(listGroups(t, s, org.ID, grouping.ListGroupsOptions{})), []uuid.UUID{g.ID, g2.ID, g3.ID}) // listed in creation order
 }
 
+// lookAlikeNames are pairs of names that look the same, so that each takes
+// the other's place: they differ only in case, in how an accent is encoded,
+// or in compatibility forms (full-width letters, ligatures).
+var lookAlikeNames = []struct{ name, first, second string }{
+	{"SharpS", "Straße", "STRASSE"},
+	{"ComposedAccent", "\u00e9cole", "e\u0301cole"},
+	{"FullWidth", "Ｆｕｌｌ２", "Full2"},
+	{"Ligature", "ﬃx", "FFIX"},
+}
+
 func testCreateDuplicateName(t *testing.T, s grouping.Store) {
 	cases := []struct{ name, first, second string }{
 		{"SameName", "Sales", "Sales"},
 		{"OtherCase", "Sales", "sALES"},
-		{"SurroundingSpace", "Sales", "  SALES\t"},
+		{"SurroundingSpace", "Sales", "  SALES\u3000"},
 		{"Unicode", "Ünïcode", "üNÏCODE"},
 		{"Greek", "Σίσυφος", "ΣΊΣΥΦΟΣ"},
 		{"KelvinSign", "\u212Aelvin", "kelvin"},
 		{"SpaceInside", "Sales team", "SALES TEAM"},
 	}
+	cases = append(cases, lookAlikeNames...)
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			is := is.New(t)
 			org := mustOrg(t, s)
 			first := mustGroup(t, s, org.ID, tc.first)
 			_, err := s.CreateGroup(t.Context(), org.ID, grouping.NewGroup{Name: tc.second})
-			wantCode(t, err, grouping.Conflict)                                                               // names compare case-insensitively after trimming
+			wantCode(t, err, grouping.Conflict)                                                               // names that look the same are the same
 			is.Equal(groupIDs(listGroups(t, s, org.ID, grouping.ListGroupsOptions{})), []uuid.UUID{first.ID}) // nothing was created
 		})
 	}
@@ -111,13 +123,14 @@ func testCreateDuplicateName(t *testing.T, s grouping.Store) {
 func testCreateDistinctNames(t *testing.T, s grouping.Store) {
 	is := is.New(t)
 	org := mustOrg(t, s)
-	// Simple case folding: ß does not fold to "ss", and letters that differ
-	// in more than case stay distinct.
-	for _, name := range []string{"Straße", "STRASSE", "Sales", "Sales 2", "Salés", "ＳＡＬＥＳ"} {
+	// Letters that differ in more than case or encoding stay distinct, and
+	// so does space inside a name.
+	names := []string{"Sales", "Sales 2", "Salés", "Sale", "Sa les", "Straße", "Strase", "ﬀ", "f", "Full 2"}
+	for _, name := range names {
 		_, err := s.CreateGroup(t.Context(), org.ID, grouping.NewGroup{Name: name})
-		is.NoErr(err) // names that strings.EqualFold tells apart do not collide
+		is.NoErr(err) // names that look different do not collide
 	}
-	is.Equal(len(listGroups(t, s, org.ID, grouping.ListGroupsOptions{})), 6) // all created
+	is.Equal(len(listGroups(t, s, org.ID, grouping.ListGroupsOptions{})), len(names)) // all created
 }
 
 func testCreateArchivedName(t *testing.T, s grouping.Store) {
@@ -350,6 +363,22 @@ func testUpdateOwnName(t *testing.T, s grouping.Store) {
 	is.Equal(got.Name, "SALES") // renaming to its own name in another case is allowed
 	got = mustUpdate(t, s, org.ID, g.ID, grouping.GroupUpdate{Name: ptr("SALES")})
 	is.Equal(got.Name, "SALES") // and so is renaming to its own name
+}
+
+func testUpdateLookAlikeName(t *testing.T, s grouping.Store) {
+	for _, tc := range lookAlikeNames {
+		t.Run(tc.name, func(t *testing.T) {
+			is := is.New(t)
+			org := mustOrg(t, s)
+			taken := mustGroup(t, s, org.ID, tc.second)
+			g := mustGroup(t, s, org.ID, "Other")
+			_, err := s.UpdateGroup(t.Context(), org.ID, g.ID, grouping.GroupUpdate{Name: &tc.first})
+			wantCode(t, err, grouping.Conflict)           // renaming to a look-alike of a taken name
+			is.Equal(mustGetGroup(t, s, org.ID, g.ID), g) // changed nothing
+			renamed := mustUpdate(t, s, org.ID, taken.ID, grouping.GroupUpdate{Name: &tc.first})
+			is.Equal(renamed.Name, tc.first) // a group may take a look-alike of its own name
+		})
+	}
 }
 
 func testUpdateVersion(t *testing.T, s grouping.Store) {

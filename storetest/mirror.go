@@ -15,6 +15,7 @@ func mirrorTests() tree {
 		branch("Organisation",
 			leaf("Create", testOrganisationCreate),
 			leaf("RenameKeepsCreatedAt", testOrganisationRename),
+			leaf("NameTrimmed", testOrganisationNameTrimmed),
 		),
 		branch("Channel",
 			leaf("Create", testChannelCreate),
@@ -71,6 +72,18 @@ func testOrganisationRename(t *testing.T, s grouping.Store) {
 	is.Equal(renamed.ID, org.ID)                    // same organisation
 	is.Equal(renamed.Name, "Renamed")               // new name
 	is.True(renamed.CreatedAt.Equal(org.CreatedAt)) // creation time kept
+}
+
+func testOrganisationNameTrimmed(t *testing.T, s grouping.Store) {
+	is := is.New(t)
+	id := uuid.New()
+	org, err := s.UpsertOrganisation(t.Context(), grouping.Organisation{ID: id, Name: "  Acme Corp\u3000"})
+	is.NoErr(err)                   // create organisation with a padded name
+	is.Equal(org.Name, "Acme Corp") // surrounding white space trimmed
+	renamed, err := s.UpsertOrganisation(t.Context(), grouping.Organisation{ID: id, Name: "\u00a0Renamed "})
+	is.NoErr(err)                                   // rename with a padded name
+	is.Equal(renamed.Name, "Renamed")               // trimmed too
+	is.True(renamed.CreatedAt.Equal(org.CreatedAt)) // the same organisation
 }
 
 func testChannelCreate(t *testing.T, s grouping.Store) {

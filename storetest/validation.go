@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
@@ -40,11 +41,42 @@ var badNames = []struct{ name, value string }{
 	{"DEL", "a\x7fb"},
 	{"NEL", "a\u0085b"},
 	{"InvalidUTF8", "a\xffb"},
+	// Only white space that is not a control character is trimmed.
+	{"LeadingTab", "\tSales"},
+	{"TrailingTab", "Sales\t"},
+	{"LeadingNewline", "\nSales"},
+	{"TrailingNewline", "Sales\n"},
+	{"TrailingCarriageReturn", "Sales\r"},
+	{"LeadingVerticalTab", "\vSales"},
+	{"TrailingFormFeed", "Sales\f"},
+	{"TrailingNEL", "Sales\u0085"},
+	{"SpaceAroundTab", " \tSales "},
 }
+
+// badGroupNames are names that group names must not have: the badNames and
+// names with bidirectional controls or zero-width characters, which could
+// make two names look the same.
+var badGroupNames = append(slices.Clip(badNames), []struct{ name, value string }{
+	{"LeftToRightEmbedding", "a\u202Ab"},
+	{"RightToLeftEmbedding", "a\u202Bb"},
+	{"PopDirectionalFormatting", "a\u202Cb"},
+	{"LeftToRightOverride", "a\u202Db"},
+	{"RightToLeftOverride", "Sales\u202E"},
+	{"LeftToRightIsolate", "\u2066Sales"},
+	{"RightToLeftIsolate", "a\u2067b"},
+	{"FirstStrongIsolate", "a\u2068b"},
+	{"PopDirectionalIsolate", "a\u2069b"},
+	{"ZeroWidthSpace", "\u200BSales"},
+	{"ZeroWidthNonJoiner", "a\u200Cb"},
+	{"ZeroWidthJoiner", "a\u200Db"},
+	{"WordJoiner", "Sales\u2060"},
+	{"ByteOrderMark", "\uFEFFSales"},
+	{"OnlyZeroWidth", " \u200B "},
+}...)
 
 func testCreateBadName(t *testing.T, s grouping.Store) {
 	org := mustOrg(t, s)
-	for _, tc := range badNames {
+	for _, tc := range badGroupNames {
 		t.Run(tc.name, func(t *testing.T) {
 			is := is.New(t)
 			_, err := s.CreateGroup(t.Context(), org.ID, grouping.NewGroup{Name: tc.value})
@@ -57,7 +89,7 @@ func testCreateBadName(t *testing.T, s grouping.Store) {
 func testUpdateBadName(t *testing.T, s grouping.Store) {
 	org := mustOrg(t, s)
 	g := mustGroup(t, s, org.ID, "Sales")
-	for _, tc := range badNames {
+	for _, tc := range badGroupNames {
 		t.Run(tc.name, func(t *testing.T) {
 			is := is.New(t)
 			_, err := s.UpdateGroup(t.Context(), org.ID, g.ID, grouping.GroupUpdate{Name: &tc.value, Description: ptr("changed"), Archived: ptr(true)})
@@ -71,9 +103,9 @@ func testGroupNameLimits(t *testing.T, s grouping.Store) {
 	is := is.New(t)
 	org := mustOrg(t, s)
 	for _, name := range []string{
-		strings.Repeat("é", grouping.MaxNameLength),               // multi-byte, 255 characters
-		"  " + strings.Repeat("a", grouping.MaxNameLength) + "\t", // 255 after trimming
-		strings.Repeat("😀", grouping.MaxNameLength),               // four bytes each
+		strings.Repeat("é", grouping.MaxNameLength),                   // multi-byte, 255 characters
+		"  " + strings.Repeat("a", grouping.MaxNameLength) + "\u3000", // 255 after trimming
+		strings.Repeat("😀", grouping.MaxNameLength),                   // four bytes each
 		"x",
 		"名前",
 	} {
