@@ -54,7 +54,11 @@
 //
 //   - Atomicity: when the function given to Write returns an error, or the
 //     commit fails, nothing the function wrote remains, and the error is
-//     returned.
+//     returned. When the function panics, nothing it wrote remains either,
+//     and the panic goes on. Once a method of a Tx has returned an error,
+//     the function makes no further call on it and returns an error (the
+//     engine does so), so a database that aborts a transaction on its first
+//     error, such as PostgreSQL, needs no savepoints.
 //   - Isolation: write transactions are serialisable on the data they touch.
 //     No other write commits between a transaction's reads and its commit in
 //     a way that would change what it read. SQLite's single BEGIN IMMEDIATE
@@ -82,8 +86,16 @@
 // connection); the engine reports them as grouping.Internal and keeps them
 // reachable with errors.Unwrap. A driver may return a *grouping.Error when
 // it knows better (the engine passes it on unchanged), [ErrRetry] as above,
-// and [ErrNameTaken] when its schema catches a duplicate group name that the
-// engine's check did not see.
+// and [ErrNameTaken] from [Tx.InsertGroup] and [Tx.UpdateGroup] whenever a
+// live group of the organisation holds the name key (a unique index, say):
+// the engine checks names first, but the store has the last word.
+//
+// # Values
+//
+// Times are written as the engine gives them (UTC, whole milliseconds) and
+// read back equal, in UTC. IDs are never the nil UUID. A write whose target
+// does not exist changes nothing and is not an error; the engine never asks
+// for one.
 //
 // # Lists
 //

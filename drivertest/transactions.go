@@ -30,6 +30,9 @@ func transactionTests() node {
 			leaf("IsTheFunctionsError", testWriteReturnsFunctionsError),
 			leaf("NameTakenUndoesEarlierWrites", testNameTakenRollsBack),
 		),
+		set("Panic",
+			leaf("UndoesEveryWrite", testPanicRollsBack),
+		),
 		set("Context",
 			leaf("CancelledBefore", testWriteCancelledContext),
 			leaf("CancelledDuring", testWriteCancelledDuring),
@@ -166,6 +169,27 @@ func testRollback(wr write) func(t *testing.T, d driver.Driver) {
 		is.True(sameState(t, gotOutside, outside)) // nothing of the failed transaction remains, read outside a transaction
 		is.True(sameState(t, gotInTx, inTx))       // nor read in a new one
 	}
+}
+
+// testPanicRollsBack checks that a function that panics after writing
+// leaves nothing behind, and that the panic reaches Write's caller.
+func testPanicRollsBack(t *testing.T, d driver.Driver) {
+	is := is.New(t)
+	var w world
+	commit(t, d, func(tx driver.Tx) { w = addWorld(t, tx) })
+	outside, inTx := state(t, d, w)
+	recovered := func() (r any) {
+		defer func() { r = recover() }()
+		_ = d.Write(t.Context(), func(tx driver.Tx) error {
+			everything.do(t, tx, w)
+			panic(errFail)
+		})
+		return nil
+	}()
+	is.Equal(recovered, errFail) // the panic goes on to the caller
+	gotOutside, gotInTx := state(t, d, w)
+	is.True(sameState(t, gotOutside, outside)) // nothing of the panicking transaction remains, read outside a transaction
+	is.True(sameState(t, gotInTx, inTx))       // nor read in a new one
 }
 
 func testCommitKeepsEverything(t *testing.T, d driver.Driver) {

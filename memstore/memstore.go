@@ -80,8 +80,8 @@ func newDriver() *memDriver {
 func (d *memDriver) Close() error { return nil }
 
 // Write runs fn under the write lock. Every change fn makes records how to
-// undo it; when fn fails, the changes are undone in reverse order, so that
-// nothing of a failed transaction remains.
+// undo it; when fn fails or panics, the changes are undone in reverse
+// order, so that nothing of a failed transaction remains.
 func (d *memDriver) Write(ctx context.Context, fn func(driver.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -89,12 +89,18 @@ func (d *memDriver) Write(ctx context.Context, fn func(driver.Tx) error) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	t := &tx{data: &d.data}
-	if err := fn(t); err != nil {
-		for i := len(t.undo) - 1; i >= 0; i-- {
-			t.undo[i]()
+	committed := false
+	defer func() {
+		if !committed { // fn failed or panicked
+			for i := len(t.undo) - 1; i >= 0; i-- {
+				t.undo[i]()
+			}
 		}
+	}()
+	if err := fn(t); err != nil {
 		return err
 	}
+	committed = true
 	return nil
 }
 
