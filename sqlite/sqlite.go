@@ -48,6 +48,11 @@ type sqlDriver struct {
 
 	guard *fileGuard    // is the file at path still the one opened?
 	wait  time.Duration // the longest a write waits for the database
+	// turn holds a token while a write transaction of this process runs.
+	// Writers queue for it in arrival order (a Go channel serves blocked
+	// senders first come, first served), where database/sql would hand the
+	// connection to any waiter.
+	turn chan struct{}
 
 	reads // outside transactions: the read pool
 }
@@ -147,7 +152,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	n := max(4, runtime.GOMAXPROCS(0))
 	reader.SetMaxOpenConns(n)
 	reader.SetMaxIdleConns(n)
-	d := &sqlDriver{path: abs, writer: writer, reader: reader, guard: guard, wait: cfg.busyTimeout}
+	d := &sqlDriver{path: abs, writer: writer, reader: reader, guard: guard, wait: cfg.busyTimeout, turn: make(chan struct{}, 1)}
 	d.reads = reads{q: poolQuerier{d}, snapshot: d.readSnapshot}
 	if d.writerStmts, err = prepareAll(ctx, writer, false); err == nil {
 		d.readerStmts, err = prepareAll(ctx, reader, true)
@@ -245,6 +250,15 @@ func (d *sqlDriver) Write(ctx context.Context, fn func(driver.Tx) error) error {
 	}
 	wctx, cancel := context.WithTimeout(ctx, d.wait)
 	defer cancel()
+	select {
+	case d.turn <- struct{}{}:
+		defer func() { <-d.turn }()
+	case <-wctx.Done():
+		if ctx.Err() != nil {
+			return fmt.Errorf("sqlite: waiting for the database: %w", ctx.Err())
+		}
+		return errBusy
+	}
 	tx, err := d.beginWrite(wctx)
 	if err != nil {
 		if ctx.Err() != nil {
