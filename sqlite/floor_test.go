@@ -1,0 +1,896 @@
+package sqlite
+
+// The floor: every Store operation written again by hand, with database/sql
+// prepared statements on the same file, DSN, pool settings and schema, in
+// the fewest statements the operation's rules allow on its success path.
+// BenchmarkFloor runs each operation through the library (impl=library)
+// and through the floor (impl=floor), on the same data, so that benchstat
+// gives the cost of the library over the floor:
+//
+//	go test -run '^$' -bench Floor -count 10 ./sqlite | tee floor.txt
+//	benchstat -col /impl floor.txt
+//
+// TestFloorMatchesLibrary checks that each floor does the same work: the
+// same result, or the same state afterwards.
+//
+// Writes that cannot repeat on their own run in pairs that bring the data
+// back (Assign+Remove, Create+Delete, …); a pair is one benchmark iteration.
+
+import (
+	"context"
+	"database/sql"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/channelgrouping/grouping"
+	"github.com/google/uuid"
+)
+
+// floorDB is the hand-written floor: its own pools on the store's file.
+type floorDB struct {
+	w, r  *sql.DB
+	stmts map[string]*sql.Stmt
+}
+
+// floorSQL are the floor's statements by name; names starting with "r:"
+// run on the read pool.
+var floorSQL = map[string]string{
+	"r:channel": `SELECT id, organisation_id, name, description, owner_id, user_count, message_count, archived,
+		group_id, created_at, deleted_at,
+		(SELECT group_concat(user_id, ',' ORDER BY user_id) FROM channel_members WHERE channel_id = channels.id)
+		FROM channels WHERE id = ? AND organisation_id = ? AND deleted_at IS NULL`,
+	"r:group": `SELECT id, organisation_id, name, description, archived, position, version, created_at, updated_at
+		FROM groups WHERE id = ? AND organisation_id = ? AND deleted_at IS NULL`,
+	"r:groups": `SELECT id, organisation_id, name, description, archived, position, version, created_at, updated_at
+		FROM groups WHERE organisation_id = ? AND deleted_at IS NULL ORDER BY position, created_at, id LIMIT ?`,
+	"r:groupChannels": `SELECT id, organisation_id, name, description, owner_id, user_count, message_count, archived,
+		group_id, group_position, created_at FROM channels
+		WHERE group_id = ? AND organisation_id = ? AND deleted_at IS NULL AND archived = 0
+		ORDER BY group_position, id LIMIT ?`,
+	"r:ungrouped": `SELECT id, organisation_id, name, description, owner_id, user_count, message_count, archived,
+		group_id, group_position, created_at FROM channels INDEXED BY channels_ungrouped
+		WHERE organisation_id = ? AND group_id IS NULL AND deleted_at IS NULL AND archived = 0
+		ORDER BY created_at, id LIMIT ?`,
+	"r:discoverable": `SELECT id, organisation_id, name, description, owner_id, user_count, message_count, archived,
+		group_id, group_position, created_at FROM channels AS c
+		WHERE organisation_id = ? AND deleted_at IS NULL AND archived = 0
+		AND NOT EXISTS (SELECT 1 FROM channel_members WHERE channel_id = c.id AND user_id = ?)
+		ORDER BY created_at, id LIMIT ?`,
+	"r:channelGroup": `SELECT id, platform_id, platform_group_id, platform_group_name, created_at, updated_at,
+		(SELECT group_concat(channel_id, ',' ORDER BY position) FROM channel_group_channels AS l
+			WHERE l.workspace_id = cg.workspace_id AND l.channel_group_id = cg.id)
+		FROM channel_groups AS cg WHERE id = ? AND workspace_id = ?`,
+	"r:channelGroups": `SELECT id, platform_id, platform_group_id, platform_group_name, created_at, updated_at,
+		(SELECT group_concat(channel_id, ',' ORDER BY position) FROM channel_group_channels AS l
+			WHERE l.workspace_id = cg.workspace_id AND l.channel_group_id = cg.id)
+		FROM channel_groups AS cg WHERE workspace_id = ? ORDER BY created_at, id LIMIT ?`,
+
+	"upsertOrg": `INSERT INTO organisations (id, name, created_at) VALUES (?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET name = excluded.name RETURNING created_at`,
+	"updateChannel": `UPDATE channels SET name = ?, description = ?, owner_id = ?, archived = ?, message_count = ?
+		WHERE id = ? AND organisation_id = ? AND deleted_at IS NULL`,
+	"channelTx": `SELECT id, organisation_id, name, description, owner_id, user_count, message_count, archived,
+		group_id, created_at, deleted_at,
+		(SELECT group_concat(user_id, ',' ORDER BY user_id) FROM channel_members WHERE channel_id = channels.id)
+		FROM channels WHERE id = ? AND organisation_id = ? AND deleted_at IS NULL`,
+	"insertChannel": `INSERT INTO channels (id, organisation_id, name, description, owner_id, archived, message_count, created_at)
+		SELECT ?1, ?2, ?3, ?4, ?5, 0, 0, ?6 WHERE EXISTS (SELECT 1 FROM organisations WHERE id = ?2)`,
+	"deleteChannel": `UPDATE channels SET deleted_at = ?, group_id = NULL, group_position = NULL
+		WHERE id = ? AND organisation_id = ? AND deleted_at IS NULL`,
+	"addMember": `INSERT INTO channel_members (channel_id, user_id)
+		SELECT ?1, ?2 WHERE EXISTS (SELECT 1 FROM channels WHERE id = ?1 AND organisation_id = ?3 AND deleted_at IS NULL)
+		ON CONFLICT DO NOTHING`,
+	"removeMember": `DELETE FROM channel_members WHERE channel_id = ?1 AND user_id = ?2
+		AND EXISTS (SELECT 1 FROM channels WHERE id = ?1 AND organisation_id = ?3 AND deleted_at IS NULL)`,
+	"createGroup": `INSERT INTO groups (id, organisation_id, name, name_key, description, archived, position, version, created_at, updated_at)
+		SELECT ?1, ?2, ?3, ?4, '', 0,
+			(SELECT COALESCE(MAX(position), -1) + 1 FROM groups WHERE organisation_id = ?2 AND deleted_at IS NULL), 1, ?5, ?5
+		WHERE EXISTS (SELECT 1 FROM organisations WHERE id = ?2)
+			AND NOT EXISTS (SELECT 1 FROM groups WHERE organisation_id = ?2 AND name_key = ?4 AND deleted_at IS NULL)
+		RETURNING position`,
+	"ungroup":     `UPDATE channels SET group_id = NULL, group_position = NULL WHERE group_id = ?`,
+	"deleteGroup": `UPDATE groups SET deleted_at = ?1, updated_at = ?1 WHERE id = ?2 AND organisation_id = ?3 AND deleted_at IS NULL`,
+	"updateGroup": `UPDATE groups SET description = ?, version = version + 1, updated_at = ?
+		WHERE id = ? AND organisation_id = ? AND deleted_at IS NULL
+		RETURNING id, organisation_id, name, description, archived, position, version, created_at, updated_at`,
+	"groupIDs":    `SELECT id FROM groups WHERE organisation_id = ? AND deleted_at IS NULL`,
+	"setGroupPos": `UPDATE groups SET position = ? WHERE id = ? AND position <> ?`,
+	// assign: the channel is live, in the organisation and in no group; the
+	// group is live, in the organisation and not archived.
+	"assign": `UPDATE channels SET group_id = ?1, group_position = (
+			SELECT COALESCE(MAX(group_position), -1) + 1 FROM channels WHERE group_id = ?1)
+		WHERE id = ?2 AND organisation_id = ?3 AND deleted_at IS NULL AND group_id IS NULL
+			AND EXISTS (SELECT 1 FROM groups WHERE id = ?1 AND organisation_id = ?3 AND deleted_at IS NULL AND archived = 0)`,
+	"move": `UPDATE channels SET group_id = ?1, group_position = (
+			SELECT COALESCE(MAX(group_position), -1) + 1 FROM channels WHERE group_id = ?1)
+		WHERE id = ?2 AND organisation_id = ?3 AND deleted_at IS NULL AND group_id IS NOT ?1
+			AND EXISTS (SELECT 1 FROM groups WHERE id = ?1 AND organisation_id = ?3 AND deleted_at IS NULL AND archived = 0)`,
+	// remove: a channel in a group proves the group live.
+	"remove": `UPDATE channels SET group_id = NULL, group_position = NULL
+		WHERE id = ? AND organisation_id = ? AND group_id = ? AND deleted_at IS NULL`,
+	"groupChannelIDs": `SELECT id FROM channels WHERE group_id = ?`,
+	"setChannelPos":   `UPDATE channels SET group_position = ? WHERE id = ? AND group_id = ? AND group_position <> ?`,
+	"account": `SELECT cg.id, cg.platform_group_name,
+			(SELECT COALESCE(MAX(position), -1) FROM channel_group_channels WHERE workspace_id = ?1 AND channel_group_id = cg.id),
+			(SELECT channel_group_id FROM channel_group_channels WHERE workspace_id = ?1 AND channel_id = ?2)
+		FROM channel_groups AS cg WHERE workspace_id = ?1 AND platform_id = ?3 AND platform_group_id = ?4`,
+	"unlink": `DELETE FROM channel_group_channels WHERE workspace_id = ? AND channel_id = ? RETURNING channel_group_id`,
+	"touch":  `UPDATE channel_groups SET updated_at = ? WHERE id = ?`,
+	"link":   `INSERT INTO channel_group_channels (workspace_id, channel_id, channel_group_id, position) VALUES (?, ?, ?, ?)`,
+	"rename": `UPDATE channel_groups SET platform_group_name = ?, updated_at = ? WHERE id = ?`,
+	"insertChannelGroup": `INSERT INTO channel_groups (id, workspace_id, platform_id, platform_group_id, platform_group_name, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`,
+	"deleteChannelGroup": `DELETE FROM channel_groups WHERE id = ? AND workspace_id = ?`,
+	"channelGroupTx": `SELECT id, platform_id, platform_group_id, platform_group_name, created_at, updated_at,
+		(SELECT group_concat(channel_id, ',' ORDER BY position) FROM channel_group_channels AS l
+			WHERE l.workspace_id = cg.workspace_id AND l.channel_group_id = cg.id)
+		FROM channel_groups AS cg WHERE id = ? AND workspace_id = ?`,
+}
+
+// openFloor opens the floor on the store's file with the store's DSN and
+// pool settings, and prepares its statements.
+func openFloor(tb testing.TB, s *Store) *floorDB {
+	tb.Helper()
+	f := &floorDB{stmts: make(map[string]*sql.Stmt)}
+	var err error
+	if f.w, err = sql.Open("sqlite", dsn(s.Path(), false, "NORMAL", 0)); err != nil {
+		tb.Fatal(err)
+	}
+	f.w.SetMaxOpenConns(1)
+	f.w.SetMaxIdleConns(1)
+	if f.r, err = sql.Open("sqlite", dsn(s.Path(), true, "NORMAL", DefaultBusyTimeout.Milliseconds())); err != nil {
+		tb.Fatal(err)
+	}
+	n := max(4, runtime.GOMAXPROCS(0))
+	f.r.SetMaxOpenConns(n)
+	f.r.SetMaxIdleConns(n)
+	for name, q := range floorSQL {
+		db := f.w
+		if strings.HasPrefix(name, "r:") {
+			db = f.r
+		}
+		if f.stmts[name], err = db.Prepare(q); err != nil {
+			tb.Fatalf("%s: %v", name, err)
+		}
+	}
+	tb.Cleanup(func() {
+		for _, st := range f.stmts {
+			st.Close()
+		}
+		f.w.Close()
+		f.r.Close()
+	})
+	return f
+}
+
+// tx runs fn in a write transaction of the floor.
+func (f *floorDB) tx(ctx context.Context, fn func(tx *sql.Tx, st func(string) *sql.Stmt) error) error {
+	tx, err := f.w.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := fn(tx, func(name string) *sql.Stmt { return tx.StmtContext(ctx, f.stmts[name]) }); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// errFloorNoRow is the floor's answer when a conditional write matched no
+// row; on the benchmarks' success paths it never happens.
+var errFloorNoRow = errors.New("floor: no row matched")
+
+func oneRowChanged(res sql.Result, err error) error {
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return errors.Join(err, errFloorNoRow)
+	}
+	return nil
+}
+
+func nowMillis() int64 { return time.Now().UnixMilli() }
+
+// scanFloorChannel reads a channel row of the floor: the common columns,
+// then either the group position or the deleted time and members.
+func scanFloorChannel(sc interface{ Scan(...any) error }, withUsers bool) (grouping.Channel, error) {
+	var (
+		ch      grouping.Channel
+		group   uuid.NullUUID
+		pos     sql.NullInt64
+		created int64
+		deleted sql.NullInt64
+		users   sql.NullString
+	)
+	dest := []any{&ch.ID, &ch.OrganisationID, &ch.Name, &ch.Description, &ch.OwnerID, &ch.UserCount,
+		&ch.MessageCount, &ch.Archived, &group}
+	if withUsers {
+		dest = append(dest, &created, &deleted, &users)
+	} else {
+		dest = append(dest, &pos, &created)
+	}
+	if err := sc.Scan(dest...); err != nil {
+		return ch, err
+	}
+	if group.Valid {
+		ch.GroupID = &group.UUID
+	}
+	ch.CreatedAt = time.UnixMilli(created).UTC()
+	if withUsers {
+		ch.Users = []uuid.UUID{}
+		if users.String != "" {
+			for _, u := range strings.Split(users.String, ",") {
+				ch.Users = append(ch.Users, uuid.MustParse(u))
+			}
+		}
+	}
+	return ch, nil
+}
+
+func scanFloorGroup(sc interface{ Scan(...any) error }) (grouping.Group, error) {
+	var (
+		g                grouping.Group
+		created, updated int64
+	)
+	err := sc.Scan(&g.ID, &g.OrganisationID, &g.Name, &g.Description, &g.Archived, &g.Position, &g.Version, &created, &updated)
+	g.CreatedAt, g.UpdatedAt = time.UnixMilli(created).UTC(), time.UnixMilli(updated).UTC()
+	return g, err
+}
+
+func scanFloorChannelGroup(sc interface{ Scan(...any) error }, ws uuid.UUID) (grouping.ChannelGroup, error) {
+	var (
+		cg               grouping.ChannelGroup
+		created, updated int64
+		ids              sql.NullString
+	)
+	err := sc.Scan(&cg.ID, &cg.PlatformID, &cg.PlatformGroupID, &cg.PlatformGroupName, &created, &updated, &ids)
+	cg.WorkspaceID = ws
+	cg.CreatedAt, cg.UpdatedAt = time.UnixMilli(created).UTC(), time.UnixMilli(updated).UTC()
+	cg.ChannelIDs = []uuid.UUID{}
+	if ids.String != "" {
+		for _, id := range strings.Split(ids.String, ",") {
+			cg.ChannelIDs = append(cg.ChannelIDs, uuid.MustParse(id))
+		}
+	}
+	return cg, err
+}
+
+// floorQuery runs a read statement of the floor and scans its rows.
+func floorQuery[T any](ctx context.Context, st *sql.Stmt, scan func(interface{ Scan(...any) error }) (T, error), args ...any) ([]T, error) {
+	rows, err := st.QueryContext(ctx, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// fixture is the data every floor benchmark runs on: an organisation with
+// groups and channels (a third of them grouped, members on each, the user
+// a member of every tenth), and a workspace with channel groups.
+type fixture struct {
+	s                  *Store
+	f                  *floorDB
+	org, user, ws      uuid.UUID
+	groups             []grouping.Group // groups[0] holds 60 channels
+	channels           []grouping.Channel
+	free               []grouping.Channel // channels in no group
+	accounts           []grouping.ChannelGroupAttach
+	channelGroups      []grouping.ChannelGroup
+	attached, detached uuid.UUID // a channel in accounts[0], and one in accounts[1]
+}
+
+// newFixture builds the fixture with n channels (n ≥ 300).
+func newFixture(tb testing.TB, n int) *fixture {
+	tb.Helper()
+	ctx := context.Background()
+	// Two fixtures are built alike: the same IDs from a seeded source, and
+	// a clock that steps one millisecond per reading from the same start.
+	src := rand.New(rand.NewPCG(1, 2))
+	newID := func() uuid.UUID {
+		var id uuid.UUID
+		binary.LittleEndian.PutUint64(id[:8], src.Uint64())
+		binary.LittleEndian.PutUint64(id[8:], src.Uint64())
+		id[6], id[8] = id[6]&0x0f|0x40, id[8]&0x3f|0x80 // version 4, variant 10
+		return id
+	}
+	var tick atomic.Int64
+	clock := func() time.Time { return time.UnixMilli(1_735_689_600_000 + tick.Add(1)) }
+	s, err := Open(ctx, filepath.Join(tb.TempDir(), "floor.db"), WithClock(clock))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { s.Close() })
+	fx := &fixture{s: s, org: newID(), user: newID(), ws: newID()}
+	must := func(err error) {
+		if err != nil {
+			tb.Fatal(err)
+		}
+	}
+	_, err = s.UpsertOrganisation(ctx, grouping.Organisation{ID: fx.org, Name: "Floor"})
+	must(err)
+	for i := range 60 {
+		g, err := s.CreateGroup(ctx, fx.org, grouping.NewGroup{Name: fmt.Sprint("group ", i)})
+		must(err)
+		fx.groups = append(fx.groups, g)
+	}
+	base := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := range n {
+		users := []uuid.UUID{newID(), newID(), newID()}
+		if i%10 == 0 {
+			users = append(users, fx.user)
+		}
+		ch, err := s.UpsertChannel(ctx, grouping.ChannelUpsert{
+			ID: newID(), OrganisationID: fx.org, Name: fmt.Sprint("channel ", i), Description: "A channel",
+			OwnerID: users[0], MessageCount: int64(i), Users: users, CreatedAt: base.Add(time.Duration(i) * time.Second),
+		})
+		must(err)
+		switch {
+		case i < 60:
+			must(s.AssignChannel(ctx, fx.org, fx.groups[0].ID, ch.ID))
+		case i%3 == 0:
+			must(s.AssignChannel(ctx, fx.org, fx.groups[1+i%59].ID, ch.ID))
+		default:
+			fx.free = append(fx.free, ch)
+		}
+		fx.channels = append(fx.channels, ch)
+	}
+	for i := range 60 {
+		a := grouping.ChannelGroupAttach{PlatformID: "whatsapp", PlatformGroupID: fmt.Sprint(1000 + i), PlatformGroupName: fmt.Sprint("Account ", i)}
+		fx.accounts = append(fx.accounts, a)
+		var cg grouping.ChannelGroup
+		for range 5 {
+			cg, err = s.AttachChannel(ctx, fx.ws, newID(), a)
+			must(err)
+		}
+		fx.channelGroups = append(fx.channelGroups, cg)
+	}
+	fx.attached, fx.detached = newID(), newID()
+	_, err = s.AttachChannel(ctx, fx.ws, fx.attached, fx.accounts[0])
+	must(err)
+	_, err = s.AttachChannel(ctx, fx.ws, fx.detached, fx.accounts[1])
+	must(err)
+	fx.f = openFloor(tb, s)
+	return fx
+}
+
+// floorCase is one operation (or pair) of the floor benchmark. Each
+// returns its result, so that the library and the floor can be compared.
+type floorCase struct {
+	name           string
+	library, floor func(ctx context.Context, fx *fixture) (any, error)
+}
+
+// floorCases lists every Store operation, alone or in a pair that undoes
+// itself.
+func floorCases() []floorCase {
+	const page = 50
+	return []floorCase{
+		{"UpsertOrganisation", func(ctx context.Context, fx *fixture) (any, error) {
+			o, err := fx.s.UpsertOrganisation(ctx, grouping.Organisation{ID: fx.org, Name: "Floor"})
+			return o, err
+		}, func(ctx context.Context, fx *fixture) (any, error) {
+			o := grouping.Organisation{ID: fx.org, Name: "Floor"}
+			err := fx.f.tx(ctx, func(tx *sql.Tx, st func(string) *sql.Stmt) error {
+				var created int64
+				err := st("upsertOrg").QueryRowContext(ctx, o.ID, o.Name, nowMillis()).Scan(&created)
+				o.CreatedAt = time.UnixMilli(created).UTC()
+				return err
+			})
+			return o, err
+		}},
+		{"UpsertChannel", func(ctx context.Context, fx *fixture) (any, error) {
+			c := fx.free[0]
+			return fx.s.UpsertChannel(ctx, grouping.ChannelUpsert{ID: c.ID, OrganisationID: fx.org, Name: c.Name,
+				Description: c.Description, OwnerID: c.OwnerID, MessageCount: c.MessageCount})
+		}, func(ctx context.Context, fx *fixture) (any, error) {
+			c := fx.free[0]
+			var out grouping.Channel
+			err := fx.f.tx(ctx, func(tx *sql.Tx, st func(string) *sql.Stmt) error {
+				if err := oneRowChanged(st("updateChannel").ExecContext(ctx, c.Name, c.Description, c.OwnerID, false, c.MessageCount, c.ID, fx.org)); err != nil {
+					return err
+				}
+				var err error
+				out, err = scanFloorChannel(st("channelTx").QueryRowContext(ctx, c.ID, fx.org), true)
+				return err
+			})
+			return out, err
+		}},
+		{"GetChannel", func(ctx context.Context, fx *fixture) (any, error) {
+			return fx.s.GetChannel(ctx, fx.org, fx.free[0].ID)
+		}, func(ctx context.Context, fx *fixture) (any, error) {
+			return scanFloorChannel(fx.f.stmts["r:channel"].QueryRowContext(ctx, fx.free[0].ID, fx.org), true)
+		}},
+		{"UpsertChannel+DeleteChannel", func(ctx context.Context, fx *fixture) (any, error) {
+			id := uuid.New()
+			if _, err := fx.s.UpsertChannel(ctx, grouping.ChannelUpsert{ID: id, OrganisationID: fx.org, Name: "temp", OwnerID: fx.user}); err != nil {
+				return nil, err
+			}
+			return nil, fx.s.DeleteChannel(ctx, fx.org, id)
+		}, func(ctx context.Context, fx *fixture) (any, error) {
+			id := uuid.New()
+			err := fx.f.tx(ctx, func(tx *sql.Tx, st func(string) *sql.Stmt) error {
+				if err := oneRowChanged(st("insertChannel").ExecContext(ctx, id, fx.org, "temp", "", fx.user, nowMillis())); err != nil {
+					return err
+				}
+				_, err := scanFloorChannel(st("channelTx").QueryRowContext(ctx, id, fx.org), true)
+				return err
+			})
+			if err != nil {
+				return nil, err
+			}
+			return nil, fx.f.tx(ctx, func(tx *sql.Tx, st func(string) *sql.Stmt) error {
+				return oneRowChanged(st("deleteChannel").ExecContext(ctx, nowMillis(), id, fx.org))
+			})
+		}},
+		{"AddChannelMember+RemoveChannelMember", func(ctx context.Context, fx *fixture) (any, error) {
+			c, u := fx.free[1].ID, uuid.New()
+			if err := fx.s.AddChannelMember(ctx, fx.org, c, u); err != nil {
+				return nil, err
+			}
+			return nil, fx.s.RemoveChannelMember(ctx, fx.org, c, u)
+		}, func(ctx context.Context, fx *fixture) (any, error) {
+			c, u := fx.free[1].ID, uuid.New()
+			if err := fx.f.tx(ctx, func(tx *sql.Tx, st func(string) *sql.Stmt) error {
+				return oneRowChanged(st("addMember").ExecContext(ctx, c, u, fx.org))
+			}); err != nil {
+				return nil, err
+			}
+			return nil, fx.f.tx(ctx, func(tx *sql.Tx, st func(string) *sql.Stmt) error {
+				return oneRowChanged(st("removeMember").ExecContext(ctx, c, u, fx.org))
+			})
+		}},
+		{"CreateGroup+DeleteGroup", func(ctx context.Context, fx *fixture) (any, error) {
+			g, err := fx.s.CreateGroup(ctx, fx.org, grouping.NewGroup{Name: "Temporary"})
+			if err != nil {
+				return nil, err
+			}
+			return g.Position, fx.s.DeleteGroup(ctx, fx.org, g.ID, 0)
+		}, func(ctx context.Context, fx *fixture) (any, error) {
+			id, pos := uuid.New(), 0
+			if err := fx.f.tx(ctx, func(tx *sql.Tx, st func(string) *sql.Stmt) error {
+				return st("createGroup").QueryRowContext(ctx, id, fx.org, "Temporary", grouping.FoldName("Temporary"), nowMillis()).Scan(&pos)
+			}); err != nil {
+				return nil, err
+			}
+			return pos, fx.f.tx(ctx, func(tx *sql.Tx, st func(string) *sql.Stmt) error {
+				if _, err := st("ungroup").ExecContext(ctx, id); err != nil {
+					return err
+				}
+				return oneRowChanged(st("deleteGroup").ExecContext(ctx, nowMillis(), id, fx.org))
+			})
+		}},
+		{"GetGroup", func(ctx context.Context, fx *fixture) (any, error) {
+			return fx.s.GetGroup(ctx, fx.org, fx.groups[0].ID, grouping.GetGroupOptions{})
+		}, func(ctx context.Context, fx *fixture) (any, error) {
+			return scanFloorGroup(fx.f.stmts["r:group"].QueryRowContext(ctx, fx.groups[0].ID, fx.org))
+		}},
+		{"ListGroups", func(ctx context.Context, fx *fixture) (any, error) {
+			p, err := fx.s.ListGroups(ctx, fx.org, grouping.ListGroupsOptions{Limit: page})
+			return p.Items, err
+		}, func(ctx context.Context, fx *fixture) (any, error) {
+			return floorQuery(ctx, fx.f.stmts["r:groups"], scanFloorGroup, fx.org, page+1)
+		}},
+		{"UpdateGroup", func(ctx context.Context, fx *fixture) (any, error) {
+			d := "Updated"
+			return fx.s.UpdateGroup(ctx, fx.org, fx.groups[2].ID, grouping.GroupUpdate{Description: &d})
+		}, func(ctx context.Context, fx *fixture) (any, error) {
+			var g grouping.Group
+			err := fx.f.tx(ctx, func(tx *sql.Tx, st func(string) *sql.Stmt) error {
+				var err error
+				g, err = scanFloorGroup(st("updateGroup").QueryRowContext(ctx, "Updated", nowMillis(), fx.groups[2].ID, fx.org))
+				return err
+			})
+			return g, err
+		}},
+		{"ReorderGroups", func(ctx context.Context, fx *fixture) (any, error) {
+			return nil, fx.s.ReorderGroups(ctx, fx.org, fx.groupOrder())
+		}, func(ctx context.Context, fx *fixture) (any, error) {
+			order := fx.groupOrder()
+			return nil, fx.f.tx(ctx, func(tx *sql.Tx, st func(string) *sql.Stmt) error {
+				if err := floorCheckIDs(ctx, st("groupIDs"), order, fx.org); err != nil {
+					return err
+				}
+				set := st("setGroupPos")
+				for i, id := range order {
+					if _, err := set.ExecContext(ctx, i, id, i); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+		}},
+		{"AssignChannel+RemoveChannel", func(ctx context.Context, fx *fixture) (any, error) {
+			g, c := fx.groups[3].ID, fx.free[2].ID
+			if err := fx.s.AssignChannel(ctx, fx.org, g, c); err != nil {
+				return nil, err
+			}
+			return nil, fx.s.RemoveChannel(ctx, fx.org, g, c)
+		}, func(ctx context.Context, fx *fixture) (any, error) {
+			g, c := fx.groups[3].ID, fx.free[2].ID
+			if err := fx.f.tx(ctx, func(tx *sql.Tx, st func(string) *sql.Stmt) error {
+				return oneRowChanged(st("assign").ExecContext(ctx, g, c, fx.org))
+			}); err != nil {
+				return nil, err
+			}
+			return nil, fx.f.tx(ctx, func(tx *sql.Tx, st func(string) *sql.Stmt) error {
+				return oneRowChanged(st("remove").ExecContext(ctx, c, fx.org, g))
+			})
+		}},
+		{"MoveChannel+MoveChannel", func(ctx context.Context, fx *fixture) (any, error) {
+			c := fx.channels[0].ID // in groups[0]
+			if err := fx.s.MoveChannel(ctx, fx.org, fx.groups[4].ID, c); err != nil {
+				return nil, err
+			}
+			return nil, fx.s.MoveChannel(ctx, fx.org, fx.groups[0].ID, c)
+		}, func(ctx context.Context, fx *fixture) (any, error) {
+			c := fx.channels[0].ID
+			for _, g := range []uuid.UUID{fx.groups[4].ID, fx.groups[0].ID} {
+				if err := fx.f.tx(ctx, func(tx *sql.Tx, st func(string) *sql.Stmt) error {
+					return oneRowChanged(st("move").ExecContext(ctx, g, c, fx.org))
+				}); err != nil {
+					return nil, err
+				}
+			}
+			return nil, nil
+		}},
+		{"ReorderGroupChannels", func(ctx context.Context, fx *fixture) (any, error) {
+			return nil, fx.s.ReorderGroupChannels(ctx, fx.org, fx.groups[5].ID, fx.channelOrder(ctx, fx.groups[5].ID))
+		}, func(ctx context.Context, fx *fixture) (any, error) {
+			g := fx.groups[5].ID
+			order := fx.channelOrder(ctx, g)
+			return nil, fx.f.tx(ctx, func(tx *sql.Tx, st func(string) *sql.Stmt) error {
+				if err := floorCheckIDs(ctx, st("groupChannelIDs"), order, g); err != nil {
+					return err
+				}
+				set := st("setChannelPos")
+				for i, id := range order {
+					if _, err := set.ExecContext(ctx, i, id, g, i); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+		}},
+		{"ListGroupChannels", func(ctx context.Context, fx *fixture) (any, error) {
+			p, err := fx.s.ListGroupChannels(ctx, fx.org, fx.groups[0].ID, grouping.ListChannelsOptions{Limit: page})
+			return p.Items, err
+		}, func(ctx context.Context, fx *fixture) (any, error) {
+			return floorQuery(ctx, fx.f.stmts["r:groupChannels"], channelRow, fx.groups[0].ID, fx.org, page+1)
+		}},
+		{"ListUngroupedChannels", func(ctx context.Context, fx *fixture) (any, error) {
+			p, err := fx.s.ListUngroupedChannels(ctx, fx.org, grouping.ListChannelsOptions{Limit: page})
+			return p.Items, err
+		}, func(ctx context.Context, fx *fixture) (any, error) {
+			return floorQuery(ctx, fx.f.stmts["r:ungrouped"], channelRow, fx.org, page+1)
+		}},
+		{"ListDiscoverableChannels", func(ctx context.Context, fx *fixture) (any, error) {
+			p, err := fx.s.ListDiscoverableChannels(ctx, fx.org, fx.user, grouping.ListChannelsOptions{Limit: page})
+			return p.Items, err
+		}, func(ctx context.Context, fx *fixture) (any, error) {
+			return floorQuery(ctx, fx.f.stmts["r:discoverable"], channelRow, fx.org, fx.user, page+1)
+		}},
+		{"AttachChannel", func(ctx context.Context, fx *fixture) (any, error) {
+			return fx.s.AttachChannel(ctx, fx.ws, fx.attached, fx.nextAccount(ctx))
+		}, func(ctx context.Context, fx *fixture) (any, error) {
+			return fx.floorAttach(ctx, fx.attached, fx.nextAccount(ctx))
+		}},
+		{"DetachChannel+AttachChannel", func(ctx context.Context, fx *fixture) (any, error) {
+			if err := fx.s.DetachChannel(ctx, fx.ws, fx.detached); err != nil {
+				return nil, err
+			}
+			return fx.s.AttachChannel(ctx, fx.ws, fx.detached, fx.accounts[1])
+		}, func(ctx context.Context, fx *fixture) (any, error) {
+			if err := fx.f.tx(ctx, func(tx *sql.Tx, st func(string) *sql.Stmt) error {
+				var from uuid.UUID
+				if err := st("unlink").QueryRowContext(ctx, fx.ws, fx.detached).Scan(&from); err != nil {
+					return err
+				}
+				return oneRowChanged(st("touch").ExecContext(ctx, nowMillis(), from))
+			}); err != nil {
+				return nil, err
+			}
+			return fx.floorAttach(ctx, fx.detached, fx.accounts[1])
+		}},
+		{"GetChannelGroup", func(ctx context.Context, fx *fixture) (any, error) {
+			return fx.s.GetChannelGroup(ctx, fx.ws, fx.channelGroups[7].ID)
+		}, func(ctx context.Context, fx *fixture) (any, error) {
+			return scanFloorChannelGroup(fx.f.stmts["r:channelGroup"].QueryRowContext(ctx, fx.channelGroups[7].ID, fx.ws), fx.ws)
+		}},
+		{"ListChannelGroups", func(ctx context.Context, fx *fixture) (any, error) {
+			p, err := fx.s.ListChannelGroups(ctx, fx.ws, grouping.ListChannelGroupsOptions{Limit: page})
+			return p.Items, err
+		}, func(ctx context.Context, fx *fixture) (any, error) {
+			return floorQuery(ctx, fx.f.stmts["r:channelGroups"], func(sc interface{ Scan(...any) error }) (grouping.ChannelGroup, error) {
+				return scanFloorChannelGroup(sc, fx.ws)
+			}, fx.ws, page+1)
+		}},
+		{"AttachChannel+DeleteChannelGroup", func(ctx context.Context, fx *fixture) (any, error) {
+			cg, err := fx.s.AttachChannel(ctx, fx.ws, uuid.New(), grouping.ChannelGroupAttach{PlatformID: "telegram", PlatformGroupID: "temp", PlatformGroupName: "Temp"})
+			if err != nil {
+				return nil, err
+			}
+			return nil, fx.s.DeleteChannelGroup(ctx, fx.ws, cg.ID)
+		}, func(ctx context.Context, fx *fixture) (any, error) {
+			cg, err := fx.floorAttach(ctx, uuid.New(), grouping.ChannelGroupAttach{PlatformID: "telegram", PlatformGroupID: "temp", PlatformGroupName: "Temp"})
+			if err != nil {
+				return nil, err
+			}
+			return nil, fx.f.tx(ctx, func(tx *sql.Tx, st func(string) *sql.Stmt) error {
+				return oneRowChanged(st("deleteChannelGroup").ExecContext(ctx, cg.ID, fx.ws))
+			})
+		}},
+	}
+}
+
+// channelRow scans a list row of the floor.
+func channelRow(sc interface{ Scan(...any) error }) (grouping.Channel, error) {
+	return scanFloorChannel(sc, false)
+}
+
+// floorCheckIDs reads the IDs an order must hold exactly once and checks
+// order against them, as a reorder must.
+func floorCheckIDs(ctx context.Context, st *sql.Stmt, order []uuid.UUID, arg any) error {
+	ids, err := floorQuery(ctx, st, func(sc interface{ Scan(...any) error }) (id uuid.UUID, err error) {
+		return id, sc.Scan(&id)
+	}, arg)
+	if err != nil {
+		return err
+	}
+	want := make(map[uuid.UUID]bool, len(ids))
+	for _, id := range ids {
+		want[id] = true
+	}
+	if len(order) != len(want) {
+		return errors.New("floor: incomplete order")
+	}
+	for _, id := range order {
+		if !want[id] {
+			return errors.New("floor: foreign or repeated ID")
+		}
+		delete(want, id)
+	}
+	return nil
+}
+
+// groupOrder alternates between two orders of the groups.
+func (fx *fixture) groupOrder() []uuid.UUID {
+	ids := make([]uuid.UUID, len(fx.groups))
+	for i, g := range fx.groups {
+		ids[i] = g.ID
+	}
+	if fx.flip() {
+		slices.Reverse(ids)
+	}
+	return ids
+}
+
+var flips = map[*fixture]bool{}
+
+func (fx *fixture) flip() bool {
+	flips[fx] = !flips[fx]
+	return flips[fx]
+}
+
+// channelOrder reverses the group's current channel order.
+func (fx *fixture) channelOrder(ctx context.Context, group uuid.UUID) []uuid.UUID {
+	p, err := fx.s.ListGroupChannels(ctx, fx.org, group, grouping.ListChannelsOptions{IncludeArchived: true})
+	if err != nil {
+		panic(err)
+	}
+	ids := make([]uuid.UUID, len(p.Items))
+	for i, c := range p.Items {
+		ids[len(ids)-1-i] = c.ID
+	}
+	return ids
+}
+
+// nextAccount alternates the attached channel between two accounts.
+func (fx *fixture) nextAccount(ctx context.Context) grouping.ChannelGroupAttach {
+	if fx.flip() {
+		return fx.accounts[2]
+	}
+	return fx.accounts[0]
+}
+
+// floorAttach attaches a channel by hand: the account and the channel's
+// current group in one read, then the writes that change.
+func (fx *fixture) floorAttach(ctx context.Context, channel uuid.UUID, a grouping.ChannelGroupAttach) (grouping.ChannelGroup, error) {
+	var out grouping.ChannelGroup
+	err := fx.f.tx(ctx, func(tx *sql.Tx, st func(string) *sql.Stmt) error {
+		now := nowMillis()
+		var (
+			cg, current uuid.NullUUID
+			name        string
+			maxPos      int64
+		)
+		err := st("account").QueryRowContext(ctx, fx.ws, channel, a.PlatformID, a.PlatformGroupID).Scan(&cg, &name, &maxPos, &current)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			cg = uuid.NullUUID{UUID: uuid.New(), Valid: true}
+			name, maxPos = a.PlatformGroupName, -1
+			if _, err := st("insertChannelGroup").ExecContext(ctx, cg.UUID, fx.ws, a.PlatformID, a.PlatformGroupID, name, now, now); err != nil {
+				return err
+			}
+			var cur uuid.NullUUID
+			if err := tx.QueryRowContext(ctx, `SELECT channel_group_id FROM channel_group_channels WHERE workspace_id = ? AND channel_id = ?`, fx.ws, channel).Scan(&cur); err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
+			current = cur
+		case err != nil:
+			return err
+		}
+		if current.UUID != cg.UUID {
+			if current.Valid {
+				if _, err := st("unlink").ExecContext(ctx, fx.ws, channel); err != nil {
+					return err
+				}
+				if _, err := st("touch").ExecContext(ctx, now, current.UUID); err != nil {
+					return err
+				}
+			}
+			if _, err := st("link").ExecContext(ctx, fx.ws, channel, cg.UUID, maxPos+1); err != nil {
+				return err
+			}
+			if _, err := st("rename").ExecContext(ctx, a.PlatformGroupName, now, cg.UUID); err != nil {
+				return err
+			}
+		}
+		out, err = scanFloorChannelGroup(st("channelGroupTx").QueryRowContext(ctx, cg.UUID, fx.ws), fx.ws)
+		return err
+	})
+	return out, err
+}
+
+// comparable returns v as JSON with the times and versions that differ
+// between two runs of the same write blanked out.
+func comparableJSON(v any) string {
+	b, _ := json.Marshal(v)
+	var x any
+	_ = json.Unmarshal(b, &x)
+	var blank func(any) any
+	blank = func(v any) any {
+		switch t := v.(type) {
+		case map[string]any:
+			for k := range t {
+				if strings.HasSuffix(k, "_at") || strings.HasSuffix(k, "At") {
+					t[k] = "time"
+				} else {
+					t[k] = blank(t[k])
+				}
+			}
+		case []any:
+			if len(t) == 0 {
+				return []any(nil) // an empty list is an empty list
+			}
+			for i := range t {
+				t[i] = blank(t[i])
+			}
+		}
+		return v
+	}
+	b, _ = json.Marshal(blank(x))
+	return string(b)
+}
+
+// TestFloorMatchesLibrary checks that each floor does the same work as the
+// library: the same result, and the same data afterwards.
+func TestFloorMatchesLibrary(t *testing.T) {
+	ctx := t.Context()
+	for _, c := range floorCases() {
+		t.Run(c.name, func(t *testing.T) {
+			fxLib, fxFloor := newFixture(t, 300), newFixture(t, 300)
+			// The two fixtures differ in their IDs; compare shapes through
+			// JSON with the IDs of each mapped to their order of appearance.
+			lib, err := c.library(ctx, fxLib)
+			if err != nil {
+				t.Fatal(err)
+			}
+			floor, err := c.floor(ctx, fxFloor)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if a, b := canonical(comparableJSON(lib)), canonical(comparableJSON(floor)); !listPrefix(a, b) {
+				t.Errorf("results differ:\nlibrary %s\nfloor   %s", a, b)
+			}
+			a, b := canonical(comparableJSON(dumpFixture(ctx, t, fxLib))), canonical(comparableJSON(dumpFixture(ctx, t, fxFloor)))
+			if a != b {
+				t.Errorf("data differs after the operation:\nlibrary %s\nfloor   %s", a, b)
+			}
+		})
+	}
+}
+
+// listPrefix reports whether two results agree. A floor list reads one row
+// more than the page, to know whether more follow; the library's page is
+// its prefix.
+func listPrefix(lib, floor string) bool {
+	if lib == floor {
+		return true
+	}
+	return strings.HasPrefix(floor, strings.TrimSuffix(lib, "]")+",")
+}
+
+// dumpFixture reads everything an operation of the floor cases can change.
+func dumpFixture(ctx context.Context, t *testing.T, fx *fixture) any {
+	groups, err := fx.s.ListGroups(ctx, fx.org, grouping.ListGroupsOptions{IncludeChannels: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ungrouped, err := fx.s.ListUngroupedChannels(ctx, fx.org, grouping.ListChannelsOptions{IncludeArchived: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cgs, err := fx.s.ListChannelGroups(ctx, fx.ws, grouping.ListChannelGroupsOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return []any{groups.Items, ungrouped.Items, cgs.Items}
+}
+
+// canonical replaces every UUID in s by its order of first appearance, so
+// that two fixtures built alike compare equal.
+func canonical(s string) string {
+	seen := map[string]string{}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		if i+36 <= len(s) {
+			if _, err := uuid.Parse(s[i : i+36]); err == nil && strings.Count(s[i:i+36], "-") == 4 {
+				id := s[i : i+36]
+				if _, ok := seen[id]; !ok {
+					seen[id] = fmt.Sprintf("id%d", len(seen))
+				}
+				b.WriteString(seen[id])
+				i += 36
+				continue
+			}
+		}
+		b.WriteByte(s[i])
+		i++
+	}
+	return b.String()
+}
+
+// BenchmarkFloor times each case through the library and the floor, on one
+// fixture of 3,000 channels.
+func BenchmarkFloor(b *testing.B) {
+	ctx := context.Background()
+	fx := newFixture(b, 3000)
+	for _, c := range floorCases() {
+		for _, impl := range []struct {
+			name string
+			run  func(context.Context, *fixture) (any, error)
+		}{{"library", c.library}, {"floor", c.floor}} {
+			b.Run(c.name+"/impl="+impl.name, func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					if _, err := impl.run(ctx, fx); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}
+
+var _ = math.MaxInt
