@@ -19,39 +19,43 @@
 //
 // # Routes
 //
+// Each route has one [Action], which the policy is told (and the OpenAPI
+// document gives as "x-action"): read, write-groups (wg),
+// write-channel-groups (wcg) or write-mirror (wm).
+//
 // Organisation routes (success: 200 with {"status":"success",
 // "status_code":200,"message":…,"data":…}; "data" is absent for deletes and
 // channel assignment, removal and moves):
 //
-//	POST   /organisations/{organisation_id}/groups                               Group created successfully
-//	GET    /organisations/{organisation_id}/groups                               Groups fetched successfully
-//	GET    /organisations/{organisation_id}/groups/{group_id}                    Group fetched successfully
-//	PATCH  /organisations/{organisation_id}/groups/{group_id}                    Group updated successfully
-//	DELETE /organisations/{organisation_id}/groups/{group_id}                    Group deleted successfully
-//	POST   /organisations/{organisation_id}/groups/{group_id}/channels/{channel_id}  Group channel assigned successfully
-//	DELETE /organisations/{organisation_id}/groups/{group_id}/channels/{channel_id}  Group channel removed successfully
-//	PATCH  /organisations/{organisation_id}/groups/{group_id}/channels/{channel_id}  Group channel moved successfully
-//	GET    /organisations/{organisation_id}/groups/{group_id}/channels           Group channels fetched successfully
-//	GET    /organisations/{organisation_id}/groups/channels/no-group             Channels not in group fetched successfully
-//	GET    /organisations/{organisation_id}/groups/channels/user-no-group        Discoverable Channels for user fetched successfully
+//	POST   /organisations/{organisation_id}/groups                                   wg    Group created successfully
+//	GET    /organisations/{organisation_id}/groups                                   read  Groups fetched successfully
+//	GET    /organisations/{organisation_id}/groups/{group_id}                        read  Group fetched successfully
+//	PATCH  /organisations/{organisation_id}/groups/{group_id}                        wg    Group updated successfully
+//	DELETE /organisations/{organisation_id}/groups/{group_id}                        wg    Group deleted successfully
+//	POST   /organisations/{organisation_id}/groups/{group_id}/channels/{channel_id}  wg    Group channel assigned successfully
+//	DELETE /organisations/{organisation_id}/groups/{group_id}/channels/{channel_id}  wg    Group channel removed successfully
+//	PATCH  /organisations/{organisation_id}/groups/{group_id}/channels/{channel_id}  wg    Group channel moved successfully
+//	GET    /organisations/{organisation_id}/groups/{group_id}/channels               read  Group channels fetched successfully
+//	GET    /organisations/{organisation_id}/groups/channels/no-group                 read  Channels not in group fetched successfully
+//	GET    /organisations/{organisation_id}/groups/channels/user-no-group            read  Discoverable Channels for user fetched successfully
 //
 // Workspace routes (success: the bare JSON value):
 //
-//	GET /workspaces/{workspaceId}/channel-groups                   {"results":[…],"nextPageToken":…}
-//	GET /workspaces/{workspaceId}/channel-groups/{channelGroupId}  the channel group
+//	GET /workspaces/{workspaceId}/channel-groups                   read  {"results":[…],"nextPageToken":…}
+//	GET /workspaces/{workspaceId}/channel-groups/{channelGroupId}  read  the channel group
 //
 // Extension routes, on unless [WithoutExtensions] is given:
 //
-//	PUT    /organisations/{organisation_id}                                      {"name"} → Organisation saved successfully
-//	PUT    /organisations/{organisation_id}/channels/{channel_id}                {"name","description","owner_id","archived","message_count","users"} → Channel saved successfully
-//	DELETE /organisations/{organisation_id}/channels/{channel_id}                Channel deleted successfully
-//	PUT    /organisations/{organisation_id}/channels/{channel_id}/users/{user_id}  Channel member added successfully
-//	DELETE /organisations/{organisation_id}/channels/{channel_id}/users/{user_id}  Channel member removed successfully
-//	PUT    /organisations/{organisation_id}/groups/order                         {"group_ids"} → Groups reordered successfully
-//	PUT    /organisations/{organisation_id}/groups/{group_id}/channels/order     {"channel_ids"} → Group channels reordered successfully
-//	PUT    /workspaces/{workspaceId}/channels/{channelId}/channel-group          {"platformId","platformGroupId","platformGroupName"} → 200, the channel group
-//	DELETE /workspaces/{workspaceId}/channels/{channelId}/channel-group          204
-//	DELETE /workspaces/{workspaceId}/channel-groups/{channelGroupId}             204
+//	PUT    /organisations/{organisation_id}                                        wm   {"name"} → Organisation saved successfully
+//	PUT    /organisations/{organisation_id}/channels/{channel_id}                  wm   {"name","description","owner_id","archived","message_count","users"} → Channel saved successfully
+//	DELETE /organisations/{organisation_id}/channels/{channel_id}                  wm   Channel deleted successfully
+//	PUT    /organisations/{organisation_id}/channels/{channel_id}/users/{user_id}  wm   Channel member added successfully
+//	DELETE /organisations/{organisation_id}/channels/{channel_id}/users/{user_id}  wm   Channel member removed successfully
+//	PUT    /organisations/{organisation_id}/groups/order                           wg   {"group_ids"} → Groups reordered successfully
+//	PUT    /organisations/{organisation_id}/groups/{group_id}/channels/order       wg   {"channel_ids"} → Group channels reordered successfully
+//	PUT    /workspaces/{workspaceId}/channels/{channelId}/channel-group            wcg  {"platformId","platformGroupId","platformGroupName"} → 200, the channel group
+//	DELETE /workspaces/{workspaceId}/channels/{channelId}/channel-group            wcg  204
+//	DELETE /workspaces/{workspaceId}/channel-groups/{channelGroupId}               wcg  204
 //
 // The channel upsert replaces the channel's membership with "users" when
 // that field is present (an empty list removes every member) and leaves it
@@ -60,21 +64,36 @@
 // # Authentication and authorisation
 //
 // The host supplies an [Authenticator] that turns a request into a
-// [Principal] (a user and the organisations and workspaces it may act in);
-// package jwtauth provides one for bearer JWTs. An [Authoriser] then decides
-// whether the principal may act in the tenant named by the path;
-// [MemberAuthoriser], the default, allows exactly the tenants listed in the
-// principal. There is no open default: [New] fails without an
-// Authenticator unless [WithoutAuthentication] asks for an open API by name.
-// In that open mode the discoverable-channels route takes its user from the
-// required user_id query parameter.
+// [Principal]: a user, its roles, and the organisations and workspaces it
+// may act in. Package jwtauth provides one for bearer JWTs. A [Policy] then
+// decides whether the principal may perform the route's action in the
+// tenant named by the path. [DefaultPolicy], used unless [WithPolicy]
+// replaces it, allows:
+//
+//	read, write-groups, write-channel-groups  a principal that lists the tenant
+//	write-mirror                              only such a principal with RoleService, the host's backend
+//
+// so that end users can never rewrite the host's organisations, channels
+// or memberships. A service principal may be granted every tenant at once
+// with Principal.AllTenants, which counts for RoleService only.
+// [WithAdminGroupWrites] makes write-groups need RoleAdmin (or
+// RoleService) as well, and [WithAuthoriser] replaces the tenant check
+// while keeping the role rules. A refusal is 403 with a message that says
+// why: "You do not have access to this organisation" (or workspace) to a
+// principal that does not list the tenant, "This action needs the service
+// role" (or admin) for a missing role, and "You may not do this in this
+// organisation" when a policy refuses a principal of the tenant otherwise.
+//
+// There is no open default: [New] fails without an Authenticator unless
+// [WithoutAuthentication] asks for an open API by name. In that open mode
+// every action is allowed in every tenant, and the discoverable-channels
+// route takes its user from the required user_id query parameter.
 //
 // Each request is checked in this order: authentication (401), path
 // wildcards, which must be UUIDs in their 36-character form (400), the
-// tenant (403), query and body (400, 413, 415), then the store. Only
-// GET {prefix}/openapi.json needs no credentials; neither do the 404 and
-// 405 answers to paths and methods that match no route, as they reveal no
-// more than that public document.
+// policy (403), query and body (400, 413, 415), then the store. Only GET {prefix}/openapi.json needs no
+// credentials; neither do the 404 and 405 answers to paths and methods that
+// match no route, as they reveal no more than that public document.
 //
 // # Errors
 //
@@ -95,7 +114,7 @@
 //	status  code                    when
 //	400     invalid                 bad UUID, query parameter, JSON, unknown field, trailing data, failed validation
 //	401     unauthorized            no or bad credentials; WWW-Authenticate: Bearer (error="invalid_token" when a credential was sent)
-//	403     forbidden               authenticated, but not allowed in that organisation or workspace
+//	403     forbidden               authenticated, but the policy refuses the action in that organisation or workspace
 //	404     not_found               no such object, or it belongs to another tenant; unknown route
 //	405     method_not_allowed      known path, other method; the Allow header lists the methods
 //	409     conflict                duplicate group name, archived target group, channel in another group

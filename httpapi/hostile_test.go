@@ -32,7 +32,7 @@ func TestHostileRequests(t *testing.T) {
 		e.withTokens()
 		a, b := e.fx.a, e.fx.b
 		ghostOrg := uuid.New()
-		ghost := e.creds.valid(httpapi.Principal{UserID: a.user, Organisations: []uuid.UUID{a.org, ghostOrg}, Workspaces: []uuid.UUID{a.ws}})
+		ghost := e.creds.valid(httpapi.Principal{UserID: a.user, Roles: []string{httpapi.RoleService}, Organisations: []uuid.UUID{a.org, ghostOrg}, Workspaces: []uuid.UUID{a.ws}})
 		cases := hostileCases(t, e, ghostOrg, ghost)
 		if len(cases) < 80 {
 			t.Fatalf("only %d hostile cases", len(cases))
@@ -46,6 +46,9 @@ func TestHostileRequests(t *testing.T) {
 				req := tc.req
 				if req.as == "" && !tc.anon {
 					req.as = a.token
+					if mirrorRoute(req.method, req.path) {
+						req.as = a.service // allowed to write the mirror
+					}
 				}
 				if tc.anon {
 					req.as = ""
@@ -167,6 +170,10 @@ func hostileCases(t testing.TB, e *env, ghostOrg uuid.UUID, ghost string) []host
 		{name: "other organisation", req: getGroup("/organisations/" + b.org.String() + "/groups"), status: 403},
 		{name: "other workspace", req: getGroup("/workspaces/" + b.ws.String() + "/channel-groups"), status: 403},
 		{name: "unlisted organisation", req: create(`{"name":"x"}`), status: 403, anon: false},
+		{name: "user renames organisation", req: request{method: "PUT", path: org, body: `{"name":"mine now"}`, as: a.token}, status: 403},
+		{name: "user deletes channel", req: request{method: "DELETE", path: org + "/channels/" + ch2, as: a.token}, status: 403},
+		{name: "user joins channel", req: request{method: "PUT", path: org + "/channels/" + ch2 + "/users/" + a.user.String(), as: a.token}, status: 403},
+		{name: "user with invalid mirror body", req: request{method: "PUT", path: org + "/channels/" + ch2, body: `{"name":""}`, as: a.token}, status: 403},
 
 		// Bodies.
 		{name: "body not JSON", req: create(`{`), status: 400, field: "body"},

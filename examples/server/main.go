@@ -109,25 +109,22 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{
-		Handler:           withRequestLog(log, withCleanPaths(mux)),
-		ReadHeaderTimeout: readHeaderTimeout,
-		ReadTimeout:       readTimeout,
-		WriteTimeout:      writeTimeout,
-		IdleTimeout:       idleTimeout,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
+	srv := newServer(withRequestLog(log, withCleanPaths(mux)), log)
 	base := "http://" + ln.Addr().String()
 	if generated {
 		signer, err := jwtauth.NewHS256Signer(secret)
 		if err != nil {
 			return fmt.Errorf("demo token: %w", err)
 		}
-		token, err := signer.Sign(demoPrincipal(), demoTokenTTL)
+		userToken, err := signer.Sign(demoPrincipal(), demoTokenTTL)
 		if err != nil {
 			return fmt.Errorf("demo token: %w", err)
 		}
-		printWelcome(stdout, base, token)
+		serviceToken, err := signer.Sign(demoServicePrincipal(), demoTokenTTL)
+		if err != nil {
+			return fmt.Errorf("demo service token: %w", err)
+		}
+		printWelcome(stdout, base, userToken, serviceToken)
 	}
 	log.Info("listening", "url", base, "db", cfg.dbPath)
 
@@ -146,6 +143,19 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// newServer returns the HTTP server for h, with the program's timeouts,
+// logging its own errors to log.
+func newServer(h http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
 }
 
 // handleHealthz reports that the process is up.
