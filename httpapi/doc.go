@@ -91,7 +91,8 @@
 //
 // Each request is checked in this order: authentication (401), path
 // wildcards, which must be UUIDs in their 36-character form (400), the
-// policy (403), query and body (400, 413, 415), then the store. Only GET {prefix}/openapi.json needs no
+// policy (403), the query string (400), then query parameters and body
+// (400, 413, 415), then the store. Only GET {prefix}/openapi.json needs no
 // credentials; neither do the 404 and 405 answers to paths and methods that
 // match no route, as they reveal no more than that public document.
 //
@@ -103,7 +104,7 @@
 //
 // where "errors" appears for invalid input and names the offending path
 // wildcard, query parameter, header (If-Match) or body field ("body" when the
-// body as a whole is wrong). Workspace routes answer
+// body as a whole is wrong, "query" when the query string is). Workspace routes answer
 //
 //	{"code":"invalid","message":"platformId must match ^[A-Za-z0-9-]+$"}
 //
@@ -112,7 +113,7 @@
 // {prefix}/workspaces, the organisation shape elsewhere.
 //
 //	status  code                    when
-//	400     invalid                 bad UUID, query parameter, JSON, unknown field, trailing data, failed validation
+//	400     invalid                 bad UUID, query string or parameter, JSON, unknown field, trailing data, failed validation
 //	401     unauthorized            no or bad credentials; WWW-Authenticate: Bearer (error="invalid_token" when a credential was sent)
 //	403     forbidden               authenticated, but the policy refuses the action in that organisation or workspace
 //	404     not_found               no such object, or it belongs to another tenant; unknown route
@@ -135,6 +136,9 @@
 // application/json (parameters allowed, a charset only if UTF-8) is 415.
 // Routes that take no body ignore one.
 //
+// The query string must parse: a pair separated by ";" instead of "&", or a
+// malformed percent-encoding (?cursor=%%%, ?limit=%zz) is 400 naming the
+// parameter, or "query" when no parameter can be named, on every route.
 // Query parameters are parsed strictly and may be given once: limit is an
 // integer from 1 to 1000 (default 1000); archived and include_archived are
 // true or false; include is only channels; cursor (pageToken on workspace

@@ -61,7 +61,7 @@ func handleGroupCreate(logger *slog.Logger, store grouping.Store) http.Handler {
 
 func handleGroupList(logger *slog.Logger, store grouping.Store) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		q := r.URL.Query()
+		q := query(r)
 		var opts grouping.ListGroupsOptions
 		var err error
 		if opts.IncludeChannels, err = queryIncludeChannels(q); err != nil {
@@ -91,7 +91,7 @@ func handleGroupList(logger *slog.Logger, store grouping.Store) http.Handler {
 
 func handleGroupGet(logger *slog.Logger, store grouping.Store) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		include, err := queryIncludeChannels(r.URL.Query())
+		include, err := queryIncludeChannels(query(r))
 		if err != nil {
 			writeError(w, r, logger, err)
 			return

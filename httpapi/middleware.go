@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"runtime/debug"
 	"strings"
 
@@ -29,12 +30,14 @@ const (
 	keyFamily ctxKey = iota
 	keyPrincipal
 	keyPathIDs
+	keyQuery
 )
 
 // route wraps the handler of one route in the checks every route runs, in
 // this order: recover and error shape, authentication (401), path wildcards
-// (400), the policy's decision on the action in the tenant (403). The
-// handler then checks query and body and calls the store.
+// (400), the policy's decision on the action in the tenant (403), and the
+// query string's syntax (400). The handler then checks the query's
+// parameters and the body, and calls the store.
 func (a *API) route(path string, action Action, h http.Handler) http.Handler {
 	fam := familyOrganisation
 	kind := TenantOrganisation
@@ -111,8 +114,9 @@ func (a *API) authenticated(h http.Handler) http.Handler {
 }
 
 // scoped parses the path's wildcards as UUIDs (400 naming the first bad
-// one), then asks the policy whether the principal may perform action in
-// the tenant named by the first wildcard (403).
+// one), asks the policy whether the principal may perform action in the
+// tenant named by the first wildcard (403), then parses the query string
+// (400).
 func (a *API) scoped(kind TenantKind, action Action, params []string, h http.Handler) http.Handler {
 	what := "organisation"
 	if kind == TenantWorkspace {
@@ -133,7 +137,13 @@ func (a *API) scoped(kind TenantKind, action Action, params []string, h http.Han
 			writeError(w, r, a.logger, denial(err, principal(r), access.Tenant, what))
 			return
 		}
-		h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), keyPathIDs, ids)))
+		q, err := parseQuery(r.URL.RawQuery)
+		if err != nil {
+			writeError(w, r, a.logger, err)
+			return
+		}
+		ctx := context.WithValue(r.Context(), keyPathIDs, ids)
+		h.ServeHTTP(w, r.WithContext(context.WithValue(ctx, keyQuery, q)))
 	})
 }
 
@@ -166,6 +176,12 @@ func pathID(r *http.Request, name string) uuid.UUID {
 		panic("httpapi: route has no path wildcard " + name)
 	}
 	return id
+}
+
+// query returns the request's query parameters, parsed by scoped.
+func query(r *http.Request) url.Values {
+	q, _ := r.Context().Value(keyQuery).(url.Values)
+	return q
 }
 
 // principal returns the request's authenticated Principal.

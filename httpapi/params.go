@@ -13,6 +13,35 @@ import (
 // shorter, so a longer one is refused before it reaches the store.
 const maxCursorLength = 512
 
+// parseQuery parses a raw query string, strictly: a pair separated by ";"
+// or holding a malformed percent-encoding is invalid (400) and names the
+// problem, where url.URL.Query would drop it without a word. Empty pairs
+// ("a=1&&b=2") are skipped; "+" is a space.
+func parseQuery(raw string) (url.Values, error) {
+	q := url.Values{}
+	for raw != "" {
+		var pair string
+		pair, raw, _ = strings.Cut(raw, "&")
+		if pair == "" {
+			continue
+		}
+		if strings.Contains(pair, ";") {
+			return nil, grouping.InvalidField("query", "the query string must separate parameters with & and encode ; as %%3B")
+		}
+		k, v, _ := strings.Cut(pair, "=")
+		key, err := url.QueryUnescape(k)
+		if err != nil {
+			return nil, grouping.InvalidField("query", "the query string holds a parameter name that is not validly percent-encoded")
+		}
+		value, err := url.QueryUnescape(v)
+		if err != nil {
+			return nil, grouping.InvalidField(key, "%s is not validly percent-encoded", key)
+		}
+		q[key] = append(q[key], value)
+	}
+	return q, nil
+}
+
 // queryParam returns the single value of the query parameter name and
 // whether it is present. A parameter given more than once is invalid.
 func queryParam(q url.Values, name string) (string, bool, error) {

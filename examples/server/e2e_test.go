@@ -439,6 +439,19 @@ func TestRunInProcess(t *testing.T) {
 	backend.call("PUT", "/organisations/"+uuid.NewString(), rename, 200, nil)             // in every organisation
 	backend.call("GET", "/workspaces/"+uuid.NewString()+"/channel-groups", nil, 200, nil) // and workspace
 
+	// Request headers are capped at 64 KiB: a header block somewhat over
+	// that is refused before any handler runs (Go's server reads up to 4 KiB
+	// past the cap), one under it is served.
+	for _, tc := range []struct{ size, status int }{{60 << 10, http.StatusOK}, {72 << 10, http.StatusRequestHeaderFieldsTooLarge}} {
+		req, err := http.NewRequest("GET", "http://"+addr+"/healthz", nil)
+		is.NoErr(err)
+		req.Header.Set("X-Padding", strings.Repeat("p", tc.size))
+		resp, err := http.DefaultClient.Do(req)
+		is.NoErr(err)
+		resp.Body.Close()
+		is.Equal(resp.StatusCode, tc.status) // headers of tc.size bytes
+	}
+
 	cancel()
 	select {
 	case err := <-done:

@@ -51,6 +51,10 @@ const (
 	shutdownTimeout   = 20 * time.Second
 	readyTimeout      = 2 * time.Second
 	demoTokenTTL      = 24 * time.Hour
+	// maxHeaderBytes caps a request's header block; a larger one is
+	// answered 431 before any handler runs. Real headers, a bearer token
+	// of at most jwtauth.MaxTokenBytes included, are far smaller.
+	maxHeaderBytes = 64 << 10
 )
 
 // run is the whole program. It serves until ctx is cancelled, then shuts the
@@ -145,8 +149,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	return nil
 }
 
-// newServer returns the HTTP server for h, with the program's timeouts,
-// logging its own errors to log.
+// newServer returns the HTTP server for h, with the program's timeouts and
+// header limit, logging its own errors to log.
 func newServer(h http.Handler, log *slog.Logger) *http.Server {
 	return &http.Server{
 		Handler:           h,
@@ -154,6 +158,7 @@ func newServer(h http.Handler, log *slog.Logger) *http.Server {
 		ReadTimeout:       readTimeout,
 		WriteTimeout:      writeTimeout,
 		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 }
