@@ -151,9 +151,12 @@
 //
 // Group get, create and update responses carry a strong ETag derived from
 // the group's version, such as "3". PATCH and DELETE of a group honour
-// If-Match: * matches any existing group; a list of entity tags matches when
-// one of its strong tags is the current one (412 otherwise, and at once when
-// no tag could be one of the API's, such as a weak tag); a header that is not
-// a valid entity-tag list is 400 naming If-Match. The store checks the
-// version atomically with the change.
+// If-Match as RFC 9110 describes it: * matches any existing group; a list
+// of entity tags, which may span several header lines and holds empty
+// elements that are ignored, matches when one of its tags is the current
+// one by strong comparison, so a weak tag (W/"3") never matches; otherwise
+// the answer is 412 and nothing changes. A missing group is 404 whatever
+// If-Match says, as it would be without it. A header that is not * or a
+// valid entity-tag list (* inside a list included) is 400 naming If-Match.
+// The store checks the version atomically with the change.
 package httpapi

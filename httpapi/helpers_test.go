@@ -195,6 +195,9 @@ type request struct {
 	// last without Content-Length), as JSON otherwise; nil sends no body.
 	body   any
 	header map[string]string
+	// lines are header lines added as they are, for a header sent on
+	// several lines or with an empty value.
+	lines http.Header
 	// as is the token sent as a bearer credential; empty sends none.
 	as string
 }
@@ -250,6 +253,11 @@ func (e *env) do(t testing.TB, req request) response {
 			continue
 		}
 		hr.Header.Set(k, v)
+	}
+	for k, vs := range req.lines {
+		for _, v := range vs {
+			hr.Header.Add(k, v)
+		}
 	}
 	if req.as != "" {
 		hr.Header.Set("Authorization", "Bearer "+req.as)

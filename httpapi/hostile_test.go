@@ -223,7 +223,9 @@ func hostileCases(t testing.TB, e *env, ghostOrg uuid.UUID, ghost string) []host
 		{name: "update unterminated If-Match", req: withIfMatch(patch(`{"name":"x"}`), `"1`), status: 400, field: "If-Match"},
 		{name: "update missing group", req: request{method: "PATCH", path: org + "/groups/" + missing, body: `{"name":"x"}`}, status: 404},
 		{name: "delete stale If-Match", req: withIfMatch(request{method: "DELETE", path: org + "/groups/" + g1}, `"999"`), status: 412},
-		{name: "delete malformed If-Match", req: withIfMatch(request{method: "DELETE", path: org + "/groups/" + g1}, `"1",`), status: 400, field: "If-Match"},
+		{name: "delete malformed If-Match", req: withIfMatch(request{method: "DELETE", path: org + "/groups/" + g1}, `"1" "2"`), status: 400, field: "If-Match"},
+		{name: "delete If-Match * in a list", req: withIfMatch(request{method: "DELETE", path: org + "/groups/" + g1}, `*, "1"`), status: 400, field: "If-Match"},
+		{name: "delete If-Match lower-case weak", req: withIfMatch(request{method: "DELETE", path: org + "/groups/" + g1}, `w/"1"`), status: 400, field: "If-Match"},
 		{name: "delete missing group", req: request{method: "DELETE", path: org + "/groups/" + missing}, status: 404},
 		{name: "delete missing group, If-Match *", req: withIfMatch(request{method: "DELETE", path: org + "/groups/" + missing}, `*`), status: 404},
 
