@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"path"
+	"reflect"
 	"strings"
 
 	"github.com/channelgrouping/grouping"
@@ -160,11 +161,15 @@ func WithoutAuthentication() Option {
 // New returns an API serving store.
 //
 // Either [WithAuthenticator] or [WithoutAuthentication] must be given: there
-// is no open default. New returns an error for a nil store, conflicting or
-// invalid options.
+// is no open default. New returns an error for a nil store (a nil interface,
+// or an interface holding a nil pointer such as a (*memstore.Store)(nil)),
+// and for conflicting or invalid options.
 func New(store grouping.Store, opts ...Option) (*API, error) {
 	if store == nil {
 		return nil, errors.New("httpapi: nil Store")
+	}
+	if isNil(store) {
+		return nil, fmt.Errorf("httpapi: nil Store: the Store is a nil %T", store)
 	}
 	var o options
 	for _, opt := range opts {
@@ -271,3 +276,13 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 type probeHit struct{}
 
 func (probeHit) ServeHTTP(http.ResponseWriter, *http.Request) {}
+
+// isNil reports whether v holds a nil pointer, map, slice, channel or
+// function, on which every request would panic.
+func isNil(v any) bool {
+	switch rv := reflect.ValueOf(v); rv.Kind() {
+	case reflect.Pointer, reflect.Map, reflect.Slice, reflect.Chan, reflect.Func, reflect.Interface, reflect.UnsafePointer:
+		return rv.IsNil()
+	}
+	return false
+}

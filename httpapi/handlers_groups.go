@@ -206,15 +206,16 @@ func handleGroupsReorder(logger *slog.Logger, store grouping.Store) http.Handler
 	})
 }
 
-// parseUUIDList parses a required list of UUIDs from a request body.
+// parseUUIDList parses a required list of UUIDs from a request body, each
+// in the one spelling parseUUID accepts.
 func parseUUIDList(field string, ss []string) ([]uuid.UUID, error) {
 	if ss == nil {
 		return nil, grouping.InvalidField(field, "%s is required", field)
 	}
 	ids := make([]uuid.UUID, len(ss))
 	for i, s := range ss {
-		id, err := uuid.Parse(s)
-		if err != nil || len(s) != 36 {
+		id, err := parseUUID(field, s)
+		if err != nil {
 			return nil, grouping.InvalidField(field, "%s must hold only UUIDs", field)
 		}
 		ids[i] = id

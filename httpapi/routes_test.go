@@ -1,13 +1,16 @@
 package httpapi_test
 
 import (
+	"fmt"
 	"net/http"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/channelgrouping/grouping"
 	"github.com/channelgrouping/grouping/httpapi"
 	"github.com/channelgrouping/grouping/memstore"
+	"github.com/channelgrouping/grouping/sqlite"
 	"github.com/google/uuid"
 	"github.com/matryer/is"
 )
@@ -24,6 +27,13 @@ func TestNew(t *testing.T) {
 
 	_, err = httpapi.New(nil, httpapi.WithoutAuthentication())
 	is.True(err != nil) // no store
+
+	for _, typedNil := range []grouping.Store{(*memstore.Store)(nil), (*sqlite.Store)(nil)} {
+		api, err := httpapi.New(typedNil, httpapi.WithoutAuthentication())
+		is.True(err != nil)                                                 // a nil pointer in the interface is no store either
+		is.True(api == nil)                                                 // and no API is made that would panic on every request
+		is.True(strings.Contains(err.Error(), fmt.Sprintf("%T", typedNil))) // the error names the type
+	}
 
 	_, err = httpapi.New(store, httpapi.WithoutAuthentication(), httpapi.WithAuthenticator(auth))
 	is.True(err != nil) // open mode and an authenticator contradict each other
