@@ -126,7 +126,9 @@
 //	503     unavailable             the request was cancelled or its deadline passed before the store answered
 //
 // A panic in a handler is recovered, logged and answered with 500; the
-// server keeps serving.
+// server keeps serving. A panic once the response has started cannot become
+// a 500: it is logged and the connection is aborted, so that the client sees
+// a cut-off response rather than a complete-looking one.
 //
 // # Requests
 //

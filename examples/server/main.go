@@ -2,7 +2,7 @@
 // persistent SQLite store, bearer-token authentication, health checks,
 // access logs and graceful shutdown.
 //
-//	go run ./examples/server           # serve on 127.0.0.1:8080 from ./grouping.db
+//	go run ./examples/server           # serve on 127.0.0.1:8080 from ./grouping.db, printing demo tokens
 //	go run ./examples/server -demo     # the same, with demo data in an empty database
 //
 // See the repository README for the configuration table and a curl
