@@ -218,7 +218,7 @@ func TestEndToEnd(t *testing.T) {
 	token, err := signer.Sign(httpapi.Principal{UserID: user, Organisations: []uuid.UUID{org}, Workspaces: []uuid.UUID{ws}}, time.Hour)
 	is.NoErr(err)
 	serviceToken, err := signer.Sign(httpapi.Principal{UserID: uuid.New(), Roles: []string{httpapi.RoleService}, Organisations: []uuid.UUID{org}}, time.Hour)
-	is.NoErr(err)
+	is.NoErr(err) // the host backend's token
 
 	srv := startServer(t, bin, db)
 	c := &client{t: t, base: srv.base, token: token}
@@ -444,10 +444,10 @@ func TestRunInProcess(t *testing.T) {
 	// past the cap), one under it is served.
 	for _, tc := range []struct{ size, status int }{{60 << 10, http.StatusOK}, {72 << 10, http.StatusRequestHeaderFieldsTooLarge}} {
 		req, err := http.NewRequest("GET", "http://"+addr+"/healthz", nil)
-		is.NoErr(err)
+		is.NoErr(err) // the request is made
 		req.Header.Set("X-Padding", strings.Repeat("p", tc.size))
 		resp, err := http.DefaultClient.Do(req)
-		is.NoErr(err)
+		is.NoErr(err) // and answered
 		resp.Body.Close()
 		is.Equal(resp.StatusCode, tc.status) // headers of tc.size bytes
 	}
