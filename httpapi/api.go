@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"path"
+	"reflect"
 	"strings"
 
 	"github.com/channelgrouping/grouping"
@@ -18,7 +19,7 @@ type API struct {
 	store      grouping.Store
 	prefix     string
 	authn      Authenticator
-	authz      Authoriser
+	policy     Policy
 	logger     *slog.Logger
 	extensions bool
 	open       bool
@@ -36,13 +37,17 @@ type Option func(*options) error
 type options struct {
 	prefix       string
 	authn        Authenticator
-	authz        Authoriser
+	policy       Policy
+	defaults     DefaultPolicy
 	logger       *slog.Logger
 	noExtensions bool
 	noAuth       bool
 	authnSet     bool
-	authzSet     bool
 	loggerSet    bool
+	// policyBy and defaultsBy name the options that set the policy and
+	// configured the default one, so that New can report a contradiction.
+	policyBy   string
+	defaultsBy []string
 }
 
 // WithPrefix mounts every route under prefix, such as "/api/v1". The prefix
@@ -71,14 +76,45 @@ func WithAuthenticator(a Authenticator) Option {
 	}
 }
 
-// WithAuthoriser replaces the access decision, which is [MemberAuthoriser]
-// by default.
+// WithPolicy replaces the whole access decision, [DefaultPolicy] by
+// default, with p. The policy is told the tenant and the action of every
+// request (see [Access]); it can delegate to DefaultPolicy for the cases it
+// does not decide itself. It cannot be combined with [WithAuthoriser] or
+// [WithAdminGroupWrites], which configure the default policy.
+func WithPolicy(p Policy) Option {
+	return func(o *options) error {
+		if p == nil {
+			return errors.New("httpapi: WithPolicy: nil Policy")
+		}
+		o.policy, o.policyBy = p, "WithPolicy"
+		return nil
+	}
+}
+
+// WithAuthoriser replaces the tenant check of the default policy,
+// [MemberAuthoriser] by default, with a. The default policy still requires
+// the role of each action afterwards: the mirror routes answer 403 to any
+// principal without RoleService, whatever a allows. To decide by action,
+// use [WithPolicy] instead.
 func WithAuthoriser(a Authoriser) Option {
 	return func(o *options) error {
 		if a == nil {
 			return errors.New("httpapi: WithAuthoriser: nil Authoriser")
 		}
-		o.authz, o.authzSet = a, true
+		o.defaults.Tenants = a
+		o.defaultsBy = append(o.defaultsBy, "WithAuthoriser")
+		return nil
+	}
+}
+
+// WithAdminGroupWrites makes the default policy require RoleAdmin (or
+// RoleService) for group writes (ActionWriteGroups): other members of an
+// organisation may then read its groups but not change them. It is
+// [DefaultPolicy] with AdminGroupWrites set.
+func WithAdminGroupWrites() Option {
+	return func(o *options) error {
+		o.defaults.AdminGroupWrites = true
+		o.defaultsBy = append(o.defaultsBy, "WithAdminGroupWrites")
 		return nil
 	}
 }
@@ -107,13 +143,14 @@ func WithoutExtensions() Option {
 }
 
 // WithoutAuthentication turns authentication and authorisation off: every
-// request is allowed in every organisation and workspace.
+// request is allowed every action in every organisation and workspace.
 //
 // This is insecure and meant for trusted networks, tests and demos only. As
 // there is no authenticated user, the discoverable-channels route
 // (GET …/groups/channels/user-no-group) then requires the user as a
 // user_id query parameter (a UUID; 400 when absent or malformed).
-// It cannot be combined with WithAuthenticator or WithAuthoriser.
+// It cannot be combined with WithAuthenticator, WithPolicy, WithAuthoriser
+// or WithAdminGroupWrites.
 func WithoutAuthentication() Option {
 	return func(o *options) error {
 		o.noAuth = true
@@ -124,13 +161,17 @@ func WithoutAuthentication() Option {
 // New returns an API serving store.
 //
 // Either [WithAuthenticator] or [WithoutAuthentication] must be given: there
-// is no open default. New returns an error for a nil store, conflicting or
-// invalid options.
+// is no open default. New returns an error for a nil store (a nil interface,
+// or an interface holding a nil pointer such as a (*memstore.Store)(nil)),
+// and for conflicting or invalid options.
 func New(store grouping.Store, opts ...Option) (*API, error) {
 	if store == nil {
 		return nil, errors.New("httpapi: nil Store")
 	}
-	o := options{authz: MemberAuthoriser{}}
+	if isNil(store) {
+		return nil, fmt.Errorf("httpapi: nil Store: the Store is a nil %T", store)
+	}
+	var o options
 	for _, opt := range opts {
 		if opt == nil {
 			continue
@@ -140,29 +181,34 @@ func New(store grouping.Store, opts ...Option) (*API, error) {
 		}
 	}
 	switch {
-	case o.noAuth && (o.authnSet || o.authzSet):
-		return nil, errors.New("httpapi: WithoutAuthentication cannot be combined with WithAuthenticator or WithAuthoriser")
+	case o.noAuth && (o.authnSet || o.policyBy != "" || len(o.defaultsBy) > 0):
+		return nil, errors.New("httpapi: WithoutAuthentication cannot be combined with WithAuthenticator, WithPolicy, WithAuthoriser or WithAdminGroupWrites")
 	case !o.noAuth && !o.authnSet:
 		return nil, errors.New("httpapi: no Authenticator: pass WithAuthenticator, or WithoutAuthentication for an open API")
+	case o.policyBy != "" && len(o.defaultsBy) > 0:
+		return nil, fmt.Errorf("httpapi: %s configures the default policy, which WithPolicy replaces", o.defaultsBy[0])
 	}
 	a := &API{
 		store:      store,
 		prefix:     o.prefix,
 		authn:      o.authn,
-		authz:      o.authz,
+		policy:     o.policy,
 		logger:     o.logger,
 		extensions: !o.noExtensions,
 		open:       o.noAuth,
+	}
+	if a.policy == nil {
+		a.policy = o.defaults
 	}
 	if !o.loggerSet {
 		a.logger = slog.Default()
 	}
 	if a.open {
 		a.authn = AuthenticatorFunc(func(*http.Request) (Principal, error) { return Principal{}, nil })
-		a.authz = AuthoriserFunc(func(*http.Request, Principal, Tenant) error { return nil })
+		a.policy = allowAll{}
 	}
 	a.probe = http.NewServeMux()
-	a.addRoutes(func(method, pattern string, _ http.Handler) {
+	a.addRoutes(func(method, pattern string, _ Action, _ http.Handler) {
 		a.probe.Handle(method+" "+a.prefix+pattern, probeHit{})
 	})
 	a.probe.Handle("GET "+a.prefix+"/openapi.json", probeHit{})
@@ -180,8 +226,8 @@ func New(store grouping.Store, opts ...Option) (*API, error) {
 // any ServeMux registration it panics if a pattern conflicts with one
 // already on mux, so register an API once per mux.
 func (a *API) Register(mux *http.ServeMux) {
-	a.addRoutes(func(method, pattern string, h http.Handler) {
-		mux.Handle(method+" "+a.prefix+pattern, a.route(pattern, h))
+	a.addRoutes(func(method, pattern string, action Action, h http.Handler) {
+		mux.Handle(method+" "+a.prefix+pattern, a.route(pattern, action, h))
 	})
 	mux.Handle("GET "+a.prefix+"/openapi.json", a.entry(familyOrganisation, handleOpenAPI(a.logger)))
 
@@ -230,3 +276,13 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 type probeHit struct{}
 
 func (probeHit) ServeHTTP(http.ResponseWriter, *http.Request) {}
+
+// isNil reports whether v holds a nil pointer, map, slice, channel or
+// function, on which every request would panic.
+func isNil(v any) bool {
+	switch rv := reflect.ValueOf(v); rv.Kind() {
+	case reflect.Pointer, reflect.Map, reflect.Slice, reflect.Chan, reflect.Func, reflect.Interface, reflect.UnsafePointer:
+		return rv.IsNil()
+	}
+	return false
+}

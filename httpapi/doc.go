@@ -19,39 +19,43 @@
 //
 // # Routes
 //
+// Each route has one [Action], which the policy is told (and the OpenAPI
+// document gives as "x-action"): read, write-groups (wg),
+// write-channel-groups (wcg) or write-mirror (wm).
+//
 // Organisation routes (success: 200 with {"status":"success",
 // "status_code":200,"message":…,"data":…}; "data" is absent for deletes and
 // channel assignment, removal and moves):
 //
-//	POST   /organisations/{organisation_id}/groups                               Group created successfully
-//	GET    /organisations/{organisation_id}/groups                               Groups fetched successfully
-//	GET    /organisations/{organisation_id}/groups/{group_id}                    Group fetched successfully
-//	PATCH  /organisations/{organisation_id}/groups/{group_id}                    Group updated successfully
-//	DELETE /organisations/{organisation_id}/groups/{group_id}                    Group deleted successfully
-//	POST   /organisations/{organisation_id}/groups/{group_id}/channels/{channel_id}  Group channel assigned successfully
-//	DELETE /organisations/{organisation_id}/groups/{group_id}/channels/{channel_id}  Group channel removed successfully
-//	PATCH  /organisations/{organisation_id}/groups/{group_id}/channels/{channel_id}  Group channel moved successfully
-//	GET    /organisations/{organisation_id}/groups/{group_id}/channels           Group channels fetched successfully
-//	GET    /organisations/{organisation_id}/groups/channels/no-group             Channels not in group fetched successfully
-//	GET    /organisations/{organisation_id}/groups/channels/user-no-group        Discoverable Channels for user fetched successfully
+//	POST   /organisations/{organisation_id}/groups                                   wg    Group created successfully
+//	GET    /organisations/{organisation_id}/groups                                   read  Groups fetched successfully
+//	GET    /organisations/{organisation_id}/groups/{group_id}                        read  Group fetched successfully
+//	PATCH  /organisations/{organisation_id}/groups/{group_id}                        wg    Group updated successfully
+//	DELETE /organisations/{organisation_id}/groups/{group_id}                        wg    Group deleted successfully
+//	POST   /organisations/{organisation_id}/groups/{group_id}/channels/{channel_id}  wg    Group channel assigned successfully
+//	DELETE /organisations/{organisation_id}/groups/{group_id}/channels/{channel_id}  wg    Group channel removed successfully
+//	PATCH  /organisations/{organisation_id}/groups/{group_id}/channels/{channel_id}  wg    Group channel moved successfully
+//	GET    /organisations/{organisation_id}/groups/{group_id}/channels               read  Group channels fetched successfully
+//	GET    /organisations/{organisation_id}/groups/channels/no-group                 read  Channels not in group fetched successfully
+//	GET    /organisations/{organisation_id}/groups/channels/user-no-group            read  Discoverable Channels for user fetched successfully
 //
 // Workspace routes (success: the bare JSON value):
 //
-//	GET /workspaces/{workspaceId}/channel-groups                   {"results":[…],"nextPageToken":…}
-//	GET /workspaces/{workspaceId}/channel-groups/{channelGroupId}  the channel group
+//	GET /workspaces/{workspaceId}/channel-groups                   read  {"results":[…],"nextPageToken":…}
+//	GET /workspaces/{workspaceId}/channel-groups/{channelGroupId}  read  the channel group
 //
 // Extension routes, on unless [WithoutExtensions] is given:
 //
-//	PUT    /organisations/{organisation_id}                                      {"name"} → Organisation saved successfully
-//	PUT    /organisations/{organisation_id}/channels/{channel_id}                {"name","description","owner_id","archived","message_count","users"} → Channel saved successfully
-//	DELETE /organisations/{organisation_id}/channels/{channel_id}                Channel deleted successfully
-//	PUT    /organisations/{organisation_id}/channels/{channel_id}/users/{user_id}  Channel member added successfully
-//	DELETE /organisations/{organisation_id}/channels/{channel_id}/users/{user_id}  Channel member removed successfully
-//	PUT    /organisations/{organisation_id}/groups/order                         {"group_ids"} → Groups reordered successfully
-//	PUT    /organisations/{organisation_id}/groups/{group_id}/channels/order     {"channel_ids"} → Group channels reordered successfully
-//	PUT    /workspaces/{workspaceId}/channels/{channelId}/channel-group          {"platformId","platformGroupId","platformGroupName"} → 200, the channel group
-//	DELETE /workspaces/{workspaceId}/channels/{channelId}/channel-group          204
-//	DELETE /workspaces/{workspaceId}/channel-groups/{channelGroupId}             204
+//	PUT    /organisations/{organisation_id}                                        wm   {"name"} → Organisation saved successfully
+//	PUT    /organisations/{organisation_id}/channels/{channel_id}                  wm   {"name","description","owner_id","archived","message_count","users"} → Channel saved successfully
+//	DELETE /organisations/{organisation_id}/channels/{channel_id}                  wm   Channel deleted successfully
+//	PUT    /organisations/{organisation_id}/channels/{channel_id}/users/{user_id}  wm   Channel member added successfully
+//	DELETE /organisations/{organisation_id}/channels/{channel_id}/users/{user_id}  wm   Channel member removed successfully
+//	PUT    /organisations/{organisation_id}/groups/order                           wg   {"group_ids"} → Groups reordered successfully
+//	PUT    /organisations/{organisation_id}/groups/{group_id}/channels/order       wg   {"channel_ids"} → Group channels reordered successfully
+//	PUT    /workspaces/{workspaceId}/channels/{channelId}/channel-group            wcg  {"platformId","platformGroupId","platformGroupName"} → 200, the channel group
+//	DELETE /workspaces/{workspaceId}/channels/{channelId}/channel-group            wcg  204
+//	DELETE /workspaces/{workspaceId}/channel-groups/{channelGroupId}               wcg  204
 //
 // The channel upsert replaces the channel's membership with "users" when
 // that field is present (an empty list removes every member) and leaves it
@@ -60,21 +64,37 @@
 // # Authentication and authorisation
 //
 // The host supplies an [Authenticator] that turns a request into a
-// [Principal] (a user and the organisations and workspaces it may act in);
-// package jwtauth provides one for bearer JWTs. An [Authoriser] then decides
-// whether the principal may act in the tenant named by the path;
-// [MemberAuthoriser], the default, allows exactly the tenants listed in the
-// principal. There is no open default: [New] fails without an
-// Authenticator unless [WithoutAuthentication] asks for an open API by name.
-// In that open mode the discoverable-channels route takes its user from the
-// required user_id query parameter.
+// [Principal]: a user, its roles, and the organisations and workspaces it
+// may act in. Package jwtauth provides one for bearer JWTs. A [Policy] then
+// decides whether the principal may perform the route's action in the
+// tenant named by the path. [DefaultPolicy], used unless [WithPolicy]
+// replaces it, allows:
+//
+//	read, write-groups, write-channel-groups  a principal that lists the tenant
+//	write-mirror                              only such a principal with RoleService, the host's backend
+//
+// so that end users can never rewrite the host's organisations, channels
+// or memberships. A service principal may be granted every tenant at once
+// with Principal.AllTenants, which counts for RoleService only.
+// [WithAdminGroupWrites] makes write-groups need RoleAdmin (or
+// RoleService) as well, and [WithAuthoriser] replaces the tenant check
+// while keeping the role rules. A refusal is 403 with a message that says
+// why: "You do not have access to this organisation" (or workspace) to a
+// principal that does not list the tenant, "This action needs the service
+// role" (or admin) for a missing role, and "You may not do this in this
+// organisation" when a policy refuses a principal of the tenant otherwise.
+//
+// There is no open default: [New] fails without an Authenticator unless
+// [WithoutAuthentication] asks for an open API by name. In that open mode
+// every action is allowed in every tenant, and the discoverable-channels
+// route takes its user from the required user_id query parameter.
 //
 // Each request is checked in this order: authentication (401), path
 // wildcards, which must be UUIDs in their 36-character form (400), the
-// tenant (403), query and body (400, 413, 415), then the store. Only
-// GET {prefix}/openapi.json needs no credentials; neither do the 404 and
-// 405 answers to paths and methods that match no route, as they reveal no
-// more than that public document.
+// policy (403), the query string (400), then query parameters and body
+// (400, 413, 415), then the store. Only GET {prefix}/openapi.json needs no
+// credentials; neither do the 404 and 405 answers to paths and methods that
+// match no route, as they reveal no more than that public document.
 //
 // # Errors
 //
@@ -84,7 +104,7 @@
 //
 // where "errors" appears for invalid input and names the offending path
 // wildcard, query parameter, header (If-Match) or body field ("body" when the
-// body as a whole is wrong). Workspace routes answer
+// body as a whole is wrong, "query" when the query string is). Workspace routes answer
 //
 //	{"code":"invalid","message":"platformId must match ^[A-Za-z0-9-]+$"}
 //
@@ -93,9 +113,9 @@
 // {prefix}/workspaces, the organisation shape elsewhere.
 //
 //	status  code                    when
-//	400     invalid                 bad UUID, query parameter, JSON, unknown field, trailing data, failed validation
+//	400     invalid                 bad UUID, query string or parameter, JSON, unknown field, trailing data, failed validation
 //	401     unauthorized            no or bad credentials; WWW-Authenticate: Bearer (error="invalid_token" when a credential was sent)
-//	403     forbidden               authenticated, but not allowed in that organisation or workspace
+//	403     forbidden               authenticated, but the policy refuses the action in that organisation or workspace
 //	404     not_found               no such object, or it belongs to another tenant; unknown route
 //	405     method_not_allowed      known path, other method; the Allow header lists the methods
 //	409     conflict                duplicate group name, archived target group, channel in another group
@@ -106,7 +126,9 @@
 //	503     unavailable             the request was cancelled or its deadline passed before the store answered
 //
 // A panic in a handler is recovered, logged and answered with 500; the
-// server keeps serving.
+// server keeps serving. A panic once the response has started cannot become
+// a 500: it is logged and the connection is aborted, so that the client sees
+// a cut-off response rather than a complete-looking one.
 //
 // # Requests
 //
@@ -116,6 +138,9 @@
 // application/json (parameters allowed, a charset only if UTF-8) is 415.
 // Routes that take no body ignore one.
 //
+// The query string must parse: a pair separated by ";" instead of "&", or a
+// malformed percent-encoding (?cursor=%%%, ?limit=%zz) is 400 naming the
+// parameter, or "query" when no parameter can be named, on every route.
 // Query parameters are parsed strictly and may be given once: limit is an
 // integer from 1 to 1000 (default 1000); archived and include_archived are
 // true or false; include is only channels; cursor (pageToken on workspace
@@ -128,9 +153,12 @@
 //
 // Group get, create and update responses carry a strong ETag derived from
 // the group's version, such as "3". PATCH and DELETE of a group honour
-// If-Match: * matches any existing group; a list of entity tags matches when
-// one of its strong tags is the current one (412 otherwise, and at once when
-// no tag could be one of the API's, such as a weak tag); a header that is not
-// a valid entity-tag list is 400 naming If-Match. The store checks the
-// version atomically with the change.
+// If-Match as RFC 9110 describes it: * matches any existing group; a list
+// of entity tags, which may span several header lines and holds empty
+// elements that are ignored, matches when one of its tags is the current
+// one by strong comparison, so a weak tag (W/"3") never matches; otherwise
+// the answer is 412 and nothing changes. A missing group is 404 whatever
+// If-Match says, as it would be without it. A header that is not * or a
+// valid entity-tag list (* inside a list included) is 400 naming If-Match.
+// The store checks the version atomically with the change.
 package httpapi

@@ -71,3 +71,72 @@ func Example() {
 	// 200 success Group created successfully
 	// C-Group ETag "1"
 }
+
+// A policy of the host's own: auditors may only read, and everything else
+// is decided by the default policy, under which only the host's backend
+// (the service role) may write the mirror.
+func ExampleWithPolicy() {
+	ctx := context.Background()
+	store := memstore.New()
+	orgID := uuid.MustParse("6f1d3c1e-4a4b-4c2a-9a51-2f3f4a5b6c7d")
+	if _, err := store.UpsertOrganisation(ctx, grouping.Organisation{ID: orgID, Name: "Acme"}); err != nil {
+		fmt.Println(err)
+		return
+	}
+	principals := map[string]httpapi.Principal{
+		"auditor": {UserID: uuid.New(), Roles: []string{"auditor"}, Organisations: []uuid.UUID{orgID}},
+		"user":    {UserID: uuid.New(), Organisations: []uuid.UUID{orgID}},
+		"backend": {UserID: uuid.New(), Roles: []string{httpapi.RoleService}, AllTenants: true},
+	}
+	auth := httpapi.AuthenticatorFunc(func(r *http.Request) (httpapi.Principal, error) {
+		p, ok := principals[strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")]
+		if !ok {
+			return httpapi.Principal{}, httpapi.ErrUnauthenticated
+		}
+		return p, nil
+	})
+	policy := httpapi.PolicyFunc(func(r *http.Request, p httpapi.Principal, a httpapi.Access) error {
+		if p.HasRole("auditor") && a.Action != httpapi.ActionRead {
+			return fmt.Errorf("auditors only read: %w", httpapi.ErrForbidden)
+		}
+		return httpapi.DefaultPolicy{}.Authorise(r, p, a)
+	})
+	api, err := httpapi.New(store, httpapi.WithAuthenticator(auth), httpapi.WithPolicy(policy))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	srv := httptest.NewServer(api)
+	defer srv.Close()
+
+	org := srv.URL + "/organisations/" + orgID.String()
+	for _, c := range []struct{ who, method, url, body string }{
+		{"auditor", "GET", org + "/groups", ""},
+		{"auditor", "POST", org + "/groups", `{"name":"Audit"}`},
+		{"user", "POST", org + "/groups", `{"name":"Sales"}`},
+		{"user", "PUT", org, `{"name":"Mine now"}`},
+		{"backend", "PUT", org, `{"name":"Acme Ltd"}`},
+	} {
+		req, err := http.NewRequest(c.method, c.url, strings.NewReader(c.body))
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		req.Header.Set("Authorization", "Bearer "+c.who)
+		res, err := srv.Client().Do(req)
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		var out struct{ Message string }
+		json.NewDecoder(res.Body).Decode(&out)
+		res.Body.Close()
+		fmt.Println(c.who, c.method, strings.TrimPrefix(c.url, org), res.StatusCode, out.Message)
+	}
+	// Output:
+	// auditor GET /groups 200 Groups fetched successfully
+	// auditor POST /groups 403 You may not do this in this organisation
+	// user POST /groups 200 Group created successfully
+	// user PUT  403 This action needs the service role
+	// backend PUT  200 Organisation saved successfully
+}

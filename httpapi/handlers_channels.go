@@ -40,7 +40,7 @@ func handleChannelMove(logger *slog.Logger, store grouping.Store) http.Handler {
 
 func handleGroupChannels(logger *slog.Logger, store grouping.Store) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		opts, err := channelListOptions(r.URL.Query())
+		opts, err := channelListOptions(query(r))
 		if err != nil {
 			writeError(w, r, logger, err)
 			return
@@ -56,7 +56,7 @@ func handleGroupChannels(logger *slog.Logger, store grouping.Store) http.Handler
 
 func handleUngroupedChannels(logger *slog.Logger, store grouping.Store) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		opts, err := channelListOptions(r.URL.Query())
+		opts, err := channelListOptions(query(r))
 		if err != nil {
 			writeError(w, r, logger, err)
 			return
@@ -76,7 +76,7 @@ func handleUngroupedChannels(logger *slog.Logger, store grouping.Store) http.Han
 // query parameter.
 func handleDiscoverableChannels(logger *slog.Logger, store grouping.Store, open bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		q := r.URL.Query()
+		q := query(r)
 		userID := principal(r).UserID
 		if open {
 			s, ok, err := queryParam(q, "user_id")

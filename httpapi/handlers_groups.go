@@ -61,7 +61,7 @@ func handleGroupCreate(logger *slog.Logger, store grouping.Store) http.Handler {
 
 func handleGroupList(logger *slog.Logger, store grouping.Store) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		q := r.URL.Query()
+		q := query(r)
 		var opts grouping.ListGroupsOptions
 		var err error
 		if opts.IncludeChannels, err = queryIncludeChannels(q); err != nil {
@@ -91,7 +91,7 @@ func handleGroupList(logger *slog.Logger, store grouping.Store) http.Handler {
 
 func handleGroupGet(logger *slog.Logger, store grouping.Store) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		include, err := queryIncludeChannels(r.URL.Query())
+		include, err := queryIncludeChannels(query(r))
 		if err != nil {
 			writeError(w, r, logger, err)
 			return
@@ -109,7 +109,7 @@ func handleGroupGet(logger *slog.Logger, store grouping.Store) http.Handler {
 func handleGroupUpdate(logger *slog.Logger, store grouping.Store) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		orgID, groupID := pathID(r, "organisation_id"), pathID(r, "group_id")
-		versions, err := ifMatch(r.Header)
+		pre, err := ifMatch(r.Header)
 		if err != nil {
 			writeError(w, r, logger, err)
 			return
@@ -120,7 +120,7 @@ func handleGroupUpdate(logger *slog.Logger, store grouping.Store) http.Handler {
 			return
 		}
 		u := req.update()
-		if u.IfVersion, err = matchVersion(r.Context(), store, orgID, groupID, versions); err != nil {
+		if u.IfVersion, err = matchVersion(r.Context(), store, orgID, groupID, pre); err != nil {
 			writeError(w, r, logger, err)
 			return
 		}
@@ -137,12 +137,12 @@ func handleGroupUpdate(logger *slog.Logger, store grouping.Store) http.Handler {
 func handleGroupDelete(logger *slog.Logger, store grouping.Store) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		orgID, groupID := pathID(r, "organisation_id"), pathID(r, "group_id")
-		versions, err := ifMatch(r.Header)
+		pre, err := ifMatch(r.Header)
 		if err != nil {
 			writeError(w, r, logger, err)
 			return
 		}
-		version, err := matchVersion(r.Context(), store, orgID, groupID, versions)
+		version, err := matchVersion(r.Context(), store, orgID, groupID, pre)
 		if err != nil {
 			writeError(w, r, logger, err)
 			return
@@ -155,23 +155,26 @@ func handleGroupDelete(logger *slog.Logger, store grouping.Store) http.Handler {
 	})
 }
 
-// matchVersion picks the version a group change is conditional on from the
-// candidates If-Match lists (see ifMatch): none means unconditional, one is
-// left to the store to check atomically, and from several the group's
-// current version is taken if it is among them. The store still checks that
-// version atomically, so a change in between is caught.
-func matchVersion(ctx context.Context, store grouping.Store, orgID, groupID uuid.UUID, versions []int64) (int64, error) {
-	switch len(versions) {
-	case 0:
+// matchVersion turns an If-Match precondition (see ifMatch) into the
+// version a group change is conditional on, 0 for none. One candidate
+// version is left to the store, which checks it atomically with the
+// change. Otherwise the group is read: a missing group is not found, as it
+// would be without If-Match (RFC 9110, section 13.2.1), and the change is
+// made conditional on the current version if the list holds it, or fails
+// with 412 if not. The store still checks that version atomically, so a
+// change in between is caught.
+func matchVersion(ctx context.Context, store grouping.Store, orgID, groupID uuid.UUID, pre precondition) (int64, error) {
+	switch {
+	case !pre.conditional:
 		return 0, nil
-	case 1:
-		return versions[0], nil
+	case len(pre.versions) == 1:
+		return pre.versions[0], nil
 	}
 	g, err := store.GetGroup(ctx, orgID, groupID, grouping.GetGroupOptions{})
 	if err != nil {
 		return 0, err
 	}
-	if !slices.Contains(versions, g.Version) {
+	if !slices.Contains(pre.versions, g.Version) {
 		return 0, grouping.Errorf(grouping.PreconditionFailed, "If-Match does not match the group's current ETag")
 	}
 	return g.Version, nil
@@ -203,15 +206,16 @@ func handleGroupsReorder(logger *slog.Logger, store grouping.Store) http.Handler
 	})
 }
 
-// parseUUIDList parses a required list of UUIDs from a request body.
+// parseUUIDList parses a required list of UUIDs from a request body, each
+// in the one spelling parseUUID accepts.
 func parseUUIDList(field string, ss []string) ([]uuid.UUID, error) {
 	if ss == nil {
 		return nil, grouping.InvalidField(field, "%s is required", field)
 	}
 	ids := make([]uuid.UUID, len(ss))
 	for i, s := range ss {
-		id, err := uuid.Parse(s)
-		if err != nil || len(s) != 36 {
+		id, err := parseUUID(field, s)
+		if err != nil {
 			return nil, grouping.InvalidField(field, "%s must hold only UUIDs", field)
 		}
 		ids[i] = id

@@ -15,7 +15,7 @@ type channelGroupList struct {
 
 func handleChannelGroupList(logger *slog.Logger, store grouping.Store) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		q := r.URL.Query()
+		q := query(r)
 		var opts grouping.ListChannelGroupsOptions
 		var err error
 		if opts.Limit, err = queryLimit(q); err != nil {

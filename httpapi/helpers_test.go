@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -122,11 +123,29 @@ func newEnv(t testing.TB, store grouping.Store, cfg envConfig) *env {
 	if doc == nil {
 		doc = httpapi.OpenAPI()
 	}
-	e.check, err = openapitest.New(doc, openapitest.WithPrefix(cfg.prefix))
+	e.check, err = validator(doc, cfg.prefix)
 	if err != nil {
 		t.Fatalf("load OpenAPI document: %v", err)
 	}
 	return e
+}
+
+// validators caches a Validator per document and prefix: making one
+// compiles every schema of the document, which is slow, and a Validator is
+// safe for concurrent use.
+var validators sync.Map // [2]string{doc, prefix} → *openapitest.Validator
+
+func validator(doc []byte, prefix string) (*openapitest.Validator, error) {
+	key := [2]string{string(doc), prefix}
+	if v, ok := validators.Load(key); ok {
+		return v.(*openapitest.Validator), nil
+	}
+	v, err := openapitest.New(doc, openapitest.WithPrefix(prefix))
+	if err != nil {
+		return nil, err
+	}
+	validators.Store(key, v)
+	return v, nil
 }
 
 // documentWithoutExtensions returns the OpenAPI document of an API served
@@ -176,6 +195,9 @@ type request struct {
 	// last without Content-Length), as JSON otherwise; nil sends no body.
 	body   any
 	header map[string]string
+	// lines are header lines added as they are, for a header sent on
+	// several lines or with an empty value.
+	lines http.Header
 	// as is the token sent as a bearer credential; empty sends none.
 	as string
 }
@@ -231,6 +253,11 @@ func (e *env) do(t testing.TB, req request) response {
 			continue
 		}
 		hr.Header.Set(k, v)
+	}
+	for k, vs := range req.lines {
+		for _, v := range vs {
+			hr.Header.Add(k, v)
+		}
 	}
 	if req.as != "" {
 		hr.Header.Set("Authorization", "Bearer "+req.as)
@@ -338,6 +365,7 @@ type tenant struct {
 	ws        uuid.UUID
 	user      uuid.UUID // member of channels[0]
 	token     string    // user's token, allowed in org and ws
+	service   string    // a service principal's token, allowed in org and ws
 	groups    []uuid.UUID
 	channels  []uuid.UUID // [0],[1] in groups[0]; [2] ungrouped; [3] archived, ungrouped
 	chGroup   uuid.UUID   // channel group of ws holding wsChannel
@@ -400,12 +428,23 @@ func seedTenant(t testing.TB, store grouping.Store, name string) tenant {
 	return tn
 }
 
-// withTokens gives each tenant's user a token for its own tenants.
+// withTokens gives each tenant's user a token for its own tenants, and
+// each tenant a service principal's token for them (which may write the
+// mirror).
 func (e *env) withTokens() {
 	for _, tn := range []*tenant{&e.fx.a, &e.fx.b} {
 		tn.token = e.creds.valid(httpapi.Principal{UserID: tn.user, Organisations: []uuid.UUID{tn.org}, Workspaces: []uuid.UUID{tn.ws}})
+		tn.service = e.creds.valid(httpapi.Principal{UserID: uuid.New(), Roles: []string{httpapi.RoleService}, Organisations: []uuid.UUID{tn.org}, Workspaces: []uuid.UUID{tn.ws}})
 	}
 }
+
+// mirrorRoute reports whether method and path (below the prefix, without
+// query) are one of the mirror routes, which need a service principal.
+func mirrorRoute(method, path string) bool {
+	return (method == "PUT" || method == "DELETE") && mirrorPath.MatchString(path)
+}
+
+var mirrorPath = regexp.MustCompile(`^/organisations/[^/]+(/channels/[^/]+(/users/[^/]+)?)?$`)
 
 // snapshot returns what the store shows about the tenants, so that a test
 // can check that a request changed nothing: every group (with version and

@@ -32,7 +32,7 @@ func TestHostileRequests(t *testing.T) {
 		e.withTokens()
 		a, b := e.fx.a, e.fx.b
 		ghostOrg := uuid.New()
-		ghost := e.creds.valid(httpapi.Principal{UserID: a.user, Organisations: []uuid.UUID{a.org, ghostOrg}, Workspaces: []uuid.UUID{a.ws}})
+		ghost := e.creds.valid(httpapi.Principal{UserID: a.user, Roles: []string{httpapi.RoleService}, Organisations: []uuid.UUID{a.org, ghostOrg}, Workspaces: []uuid.UUID{a.ws}})
 		cases := hostileCases(t, e, ghostOrg, ghost)
 		if len(cases) < 80 {
 			t.Fatalf("only %d hostile cases", len(cases))
@@ -46,6 +46,9 @@ func TestHostileRequests(t *testing.T) {
 				req := tc.req
 				if req.as == "" && !tc.anon {
 					req.as = a.token
+					if mirrorRoute(req.method, req.path) {
+						req.as = a.service // allowed to write the mirror
+					}
 				}
 				if tc.anon {
 					req.as = ""
@@ -167,6 +170,10 @@ func hostileCases(t testing.TB, e *env, ghostOrg uuid.UUID, ghost string) []host
 		{name: "other organisation", req: getGroup("/organisations/" + b.org.String() + "/groups"), status: 403},
 		{name: "other workspace", req: getGroup("/workspaces/" + b.ws.String() + "/channel-groups"), status: 403},
 		{name: "unlisted organisation", req: create(`{"name":"x"}`), status: 403, anon: false},
+		{name: "user renames organisation", req: request{method: "PUT", path: org, body: `{"name":"mine now"}`, as: a.token}, status: 403},
+		{name: "user deletes channel", req: request{method: "DELETE", path: org + "/channels/" + ch2, as: a.token}, status: 403},
+		{name: "user joins channel", req: request{method: "PUT", path: org + "/channels/" + ch2 + "/users/" + a.user.String(), as: a.token}, status: 403},
+		{name: "user with invalid mirror body", req: request{method: "PUT", path: org + "/channels/" + ch2, body: `{"name":""}`, as: a.token}, status: 403},
 
 		// Bodies.
 		{name: "body not JSON", req: create(`{`), status: 400, field: "body"},
@@ -216,7 +223,9 @@ func hostileCases(t testing.TB, e *env, ghostOrg uuid.UUID, ghost string) []host
 		{name: "update unterminated If-Match", req: withIfMatch(patch(`{"name":"x"}`), `"1`), status: 400, field: "If-Match"},
 		{name: "update missing group", req: request{method: "PATCH", path: org + "/groups/" + missing, body: `{"name":"x"}`}, status: 404},
 		{name: "delete stale If-Match", req: withIfMatch(request{method: "DELETE", path: org + "/groups/" + g1}, `"999"`), status: 412},
-		{name: "delete malformed If-Match", req: withIfMatch(request{method: "DELETE", path: org + "/groups/" + g1}, `"1",`), status: 400, field: "If-Match"},
+		{name: "delete malformed If-Match", req: withIfMatch(request{method: "DELETE", path: org + "/groups/" + g1}, `"1" "2"`), status: 400, field: "If-Match"},
+		{name: "delete If-Match * in a list", req: withIfMatch(request{method: "DELETE", path: org + "/groups/" + g1}, `*, "1"`), status: 400, field: "If-Match"},
+		{name: "delete If-Match lower-case weak", req: withIfMatch(request{method: "DELETE", path: org + "/groups/" + g1}, `w/"1"`), status: 400, field: "If-Match"},
 		{name: "delete missing group", req: request{method: "DELETE", path: org + "/groups/" + missing}, status: 404},
 		{name: "delete missing group, If-Match *", req: withIfMatch(request{method: "DELETE", path: org + "/groups/" + missing}, `*`), status: 404},
 
@@ -260,6 +269,11 @@ func hostileCases(t testing.TB, e *env, ghostOrg uuid.UUID, ghost string) []host
 		{name: "channel owner missing", req: putChannel(`{"name":"x"}`), status: 400, field: "owner_id"},
 		{name: "channel owner not a UUID", req: putChannel(`{"name":"x","owner_id":"x"}`), status: 400, field: "owner_id"},
 		{name: "channel users not UUIDs", req: putChannel(`{"name":"x","owner_id":"` + owner + `","users":["x"]}`), status: 400, field: "users"},
+		{name: "channel owner in braces", req: putChannel(`{"name":"x","owner_id":"{` + owner + `}"}`), status: 400, field: "owner_id"},
+		{name: "channel owner as URN", req: putChannel(`{"name":"x","owner_id":"urn:uuid:` + owner + `"}`), status: 400, field: "owner_id"},
+		{name: "channel owner without hyphens", req: putChannel(`{"name":"x","owner_id":"` + strings.ReplaceAll(owner, "-", "") + `"}`), status: 400, field: "owner_id"},
+		{name: "channel users in braces", req: putChannel(`{"name":"x","owner_id":"` + owner + `","users":["{` + owner + `}"]}`), status: 400, field: "users"},
+		{name: "channel users as URN", req: putChannel(`{"name":"x","owner_id":"` + owner + `","users":["urn:uuid:` + owner + `"]}`), status: 400, field: "users"},
 		{name: "channel users wrong type", req: putChannel(`{"name":"x","owner_id":"` + owner + `","users":"x"}`), status: 400, field: "users"},
 		{name: "channel message count negative", req: putChannel(`{"name":"x","owner_id":"` + owner + `","message_count":-1}`), status: 400, field: "message_count"},
 		{name: "channel message count fractional", req: putChannel(`{"name":"x","owner_id":"` + owner + `","message_count":1.5}`), status: 400, field: "message_count"},
@@ -275,10 +289,14 @@ func hostileCases(t testing.TB, e *env, ghostOrg uuid.UUID, ghost string) []host
 		{name: "reorder groups incomplete", req: request{method: "PUT", path: org + "/groups/order", body: map[string]any{"group_ids": []string{g0, g1}}}, status: 400, field: "group_ids"},
 		{name: "reorder groups repeated", req: request{method: "PUT", path: org + "/groups/order", body: map[string]any{"group_ids": []string{g0, g1, g1, gArch}}}, status: 400, field: "group_ids"},
 		{name: "reorder groups not UUIDs", req: request{method: "PUT", path: org + "/groups/order", body: `{"group_ids":["x"]}`}, status: 400, field: "group_ids"},
+		{name: "reorder groups in braces", req: request{method: "PUT", path: org + "/groups/order", body: map[string]any{"group_ids": []string{"{" + g0 + "}", g1, gArch}}}, status: 400, field: "group_ids"},
+		{name: "reorder groups as URNs", req: request{method: "PUT", path: org + "/groups/order", body: map[string]any{"group_ids": []string{g0, "urn:uuid:" + g1, gArch}}}, status: 400, field: "group_ids"},
 		{name: "reorder groups missing field", req: request{method: "PUT", path: org + "/groups/order", body: `{}`}, status: 400, field: "group_ids"},
 		{name: "reorder groups wrong type", req: request{method: "PUT", path: org + "/groups/order", body: `{"group_ids":"x"}`}, status: 400, field: "group_ids"},
 		{name: "reorder groups of another organisation", req: request{method: "PUT", path: org + "/groups/order", body: map[string]any{"group_ids": []string{b.groups[0].String(), b.groups[1].String(), b.archived.String()}}}, status: 400, field: "group_ids"},
 		{name: "reorder channels incomplete", req: request{method: "PUT", path: org + "/groups/" + g0 + "/channels/order", body: map[string]any{"channel_ids": []string{ch0}}}, status: 400, field: "channel_ids"},
+		{name: "reorder channels in braces", req: request{method: "PUT", path: org + "/groups/" + g0 + "/channels/order", body: map[string]any{"channel_ids": []string{"{" + ch0 + "}", a.channels[1].String()}}}, status: 400, field: "channel_ids"},
+		{name: "reorder channels as URNs", req: request{method: "PUT", path: org + "/groups/" + g0 + "/channels/order", body: map[string]any{"channel_ids": []string{ch0, "urn:uuid:" + a.channels[1].String()}}}, status: 400, field: "channel_ids"},
 		{name: "reorder channels foreign", req: request{method: "PUT", path: org + "/groups/" + g0 + "/channels/order", body: map[string]any{"channel_ids": []string{ch0, ch2}}}, status: 400, field: "channel_ids"},
 		{name: "attach platform id bad", req: attach(`{"platformId":"bad id!","platformGroupId":"x"}`), status: 400, field: "platformId"},
 		{name: "attach platform group id missing", req: attach(`{"platformId":"whatsapp"}`), status: 400, field: "platformGroupId"},

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"runtime/debug"
 	"strings"
 
@@ -29,13 +30,15 @@ const (
 	keyFamily ctxKey = iota
 	keyPrincipal
 	keyPathIDs
+	keyQuery
 )
 
 // route wraps the handler of one route in the checks every route runs, in
 // this order: recover and error shape, authentication (401), path wildcards
-// (400), authorisation in the tenant (403). The handler then checks query and
-// body and calls the store.
-func (a *API) route(path string, h http.Handler) http.Handler {
+// (400), the policy's decision on the action in the tenant (403), and the
+// query string's syntax (400). The handler then checks the query's
+// parameters and the body, and calls the store.
+func (a *API) route(path string, action Action, h http.Handler) http.Handler {
 	fam := familyOrganisation
 	kind := TenantOrganisation
 	if strings.HasPrefix(path, "/workspaces/") {
@@ -45,7 +48,7 @@ func (a *API) route(path string, h http.Handler) http.Handler {
 	if len(params) == 0 || (params[0] != "organisation_id" && params[0] != "workspaceId") {
 		panic("httpapi: route " + path + " does not start with its tenant")
 	}
-	return a.entry(fam, a.authenticated(a.scoped(kind, params, h)))
+	return a.entry(fam, a.authenticated(a.scoped(kind, action, params, h)))
 }
 
 // wildcards returns the names of the {wildcards} of a path pattern in order.
@@ -111,9 +114,14 @@ func (a *API) authenticated(h http.Handler) http.Handler {
 }
 
 // scoped parses the path's wildcards as UUIDs (400 naming the first bad
-// one), then asks the Authoriser whether the principal may act in the tenant
-// named by the first wildcard (403).
-func (a *API) scoped(kind TenantKind, params []string, h http.Handler) http.Handler {
+// one), asks the policy whether the principal may perform action in the
+// tenant named by the first wildcard (403), then parses the query string
+// (400).
+func (a *API) scoped(kind TenantKind, action Action, params []string, h http.Handler) http.Handler {
+	what := "organisation"
+	if kind == TenantWorkspace {
+		what = "workspace"
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ids := make(pathIDs, len(params))
 		for _, name := range params {
@@ -124,21 +132,36 @@ func (a *API) scoped(kind TenantKind, params []string, h http.Handler) http.Hand
 			}
 			ids[name] = id
 		}
-		t := Tenant{Kind: kind, ID: ids[params[0]]}
-		if err := a.authz.Authorise(r, principal(r), t); err != nil {
-			if errors.Is(err, ErrForbidden) {
-				what := "organisation"
-				if kind == TenantWorkspace {
-					what = "workspace"
-				}
-				writeError(w, r, a.logger, &grouping.Error{Code: codeForbidden, Message: "You do not have access to this " + what, Err: err})
-				return
-			}
-			writeError(w, r, a.logger, &grouping.Error{Code: grouping.Internal, Message: "authorise request", Err: err})
+		access := Access{Tenant: Tenant{Kind: kind, ID: ids[params[0]]}, Action: action}
+		if err := a.policy.Authorise(r, principal(r), access); err != nil {
+			writeError(w, r, a.logger, denial(err, principal(r), access.Tenant, what))
 			return
 		}
-		h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), keyPathIDs, ids)))
+		q, err := parseQuery(r.URL.RawQuery)
+		if err != nil {
+			writeError(w, r, a.logger, err)
+			return
+		}
+		ctx := context.WithValue(r.Context(), keyPathIDs, ids)
+		h.ServeHTTP(w, r.WithContext(context.WithValue(ctx, keyQuery, q)))
 	})
+}
+
+// denial turns a policy's refusal into the error the client gets: 403 for
+// an error wrapping ErrForbidden, an internal error otherwise. The message
+// says which role is missing when the policy returned a RoleError, and
+// otherwise whether the principal lists the tenant at all, which it knows.
+func denial(err error, p Principal, t Tenant, what string) error {
+	if !errors.Is(err, ErrForbidden) {
+		return &grouping.Error{Code: grouping.Internal, Message: "authorise request", Err: err}
+	}
+	msg := "You do not have access to this " + what
+	if re, ok := errors.AsType[*RoleError](err); ok {
+		msg = "This action needs the " + re.Role + " role"
+	} else if (MemberAuthoriser{}).Authorise(nil, p, t) == nil {
+		msg = "You may not do this in this " + what
+	}
+	return &grouping.Error{Code: codeForbidden, Message: msg, Err: err}
 }
 
 // pathIDs holds a request's path wildcards, parsed.
@@ -153,6 +176,12 @@ func pathID(r *http.Request, name string) uuid.UUID {
 		panic("httpapi: route has no path wildcard " + name)
 	}
 	return id
+}
+
+// query returns the request's query parameters, parsed by scoped.
+func query(r *http.Request) url.Values {
+	q, _ := r.Context().Value(keyQuery).(url.Values)
+	return q
 }
 
 // principal returns the request's authenticated Principal.

@@ -3,11 +3,13 @@ package httpapi_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/channelgrouping/grouping"
+	"github.com/channelgrouping/grouping/memstore"
 	"github.com/google/uuid"
 	"github.com/matryer/is"
 )
@@ -97,4 +99,54 @@ func TestAbandonedRequest(t *testing.T) {
 		is.True(!strings.Contains(e.logs.String(), "level=ERROR"))                // not a fault of the service
 		is.True(strings.Contains(e.logs.String(), "request abandoned"))           // but still logged
 	})
+}
+
+// leakyStore fails some calls of a working store with internal errors
+// whose text must not reach the client.
+type leakyStore struct {
+	grouping.Store
+	err error
+}
+
+func (s leakyStore) GetGroup(context.Context, uuid.UUID, uuid.UUID, grouping.GetGroupOptions) (grouping.Group, error) {
+	return grouping.Group{}, s.err
+}
+
+func (s leakyStore) GetChannelGroup(context.Context, uuid.UUID, uuid.UUID) (grouping.ChannelGroup, error) {
+	return grouping.ChannelGroup{}, s.err
+}
+
+// TestInternalErrorsHideDetail checks that a 500 says "Internal server
+// error" and nothing else, whatever the internal error carries: a plain
+// error, an internal *grouping.Error with a Message of its own, one
+// wrapped, or a *grouping.Error whose code the HTTP layer does not know.
+// The detail is logged instead.
+func TestInternalErrorsHideDetail(t *testing.T) {
+	const secret = "SELECT failed on /var/lib/secret.db"
+	for _, tc := range []struct {
+		name string
+		err  error
+	}{
+		{"plain error", errors.New(secret)},
+		{"internal error with a message", &grouping.Error{Code: grouping.Internal, Message: secret}},
+		{"internal error with a message, wrapped", fmt.Errorf("get group: %w", &grouping.Error{Code: grouping.Internal, Message: secret, Err: errors.New("cause")})},
+		{"internal error with a cause", &grouping.Error{Code: grouping.Internal, Message: "query", Err: errors.New(secret)}},
+		{"unknown code with a message", &grouping.Error{Code: "disk_on_fire", Message: secret}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			is := is.New(t)
+			e := newEnv(t, leakyStore{Store: memstore.New(), err: tc.err}, envConfig{})
+			e.withTokens()
+			a := e.fx.a
+			res := e.do(t, request{method: "GET", path: "/organisations/" + a.org.String() + "/groups/" + a.groups[0].String(), as: a.token})
+			m := orgErrorShape(t, res, http.StatusInternalServerError)
+			is.Equal(m["message"], "Internal server error")        // the generic message only
+			is.True(!strings.Contains(string(res.body), "SELECT")) // nothing of the error's text
+			res = e.do(t, request{method: "GET", path: "/workspaces/" + a.ws.String() + "/channel-groups/" + a.chGroup.String(), as: a.token})
+			m = workspaceErrorShape(t, res, http.StatusInternalServerError, "internal")
+			is.Equal(m["message"], "Internal server error")        // in the workspace shape too
+			is.True(!strings.Contains(string(res.body), "SELECT")) // nothing of the error's text
+			is.True(strings.Contains(e.logs.String(), secret))     // but it is logged
+		})
+	}
 }

@@ -13,6 +13,35 @@ import (
 // shorter, so a longer one is refused before it reaches the store.
 const maxCursorLength = 512
 
+// parseQuery parses a raw query string, strictly: a pair separated by ";"
+// or holding a malformed percent-encoding is invalid (400) and names the
+// problem, where url.URL.Query would drop it without a word. Empty pairs
+// ("a=1&&b=2") are skipped; "+" is a space.
+func parseQuery(raw string) (url.Values, error) {
+	q := url.Values{}
+	for raw != "" {
+		var pair string
+		pair, raw, _ = strings.Cut(raw, "&")
+		if pair == "" {
+			continue
+		}
+		if strings.Contains(pair, ";") {
+			return nil, grouping.InvalidField("query", "the query string must separate parameters with & and encode ; as %%3B")
+		}
+		k, v, _ := strings.Cut(pair, "=")
+		key, err := url.QueryUnescape(k)
+		if err != nil {
+			return nil, grouping.InvalidField("query", "the query string holds a parameter name that is not validly percent-encoded")
+		}
+		value, err := url.QueryUnescape(v)
+		if err != nil {
+			return nil, grouping.InvalidField(key, "%s is not validly percent-encoded", key)
+		}
+		q[key] = append(q[key], value)
+	}
+	return q, nil
+}
+
 // queryParam returns the single value of the query parameter name and
 // whether it is present. A parameter given more than once is invalid.
 func queryParam(q url.Values, name string) (string, bool, error) {
@@ -99,67 +128,70 @@ func channelListOptions(q url.Values) (grouping.ListChannelsOptions, error) {
 	return opts, err
 }
 
-// ifMatch reads the If-Match header of a group change and returns the
-// version the change is conditional on (0 when unconditional).
-//
-// Rules: no header or * means unconditional (the group must still exist).
-// Otherwise the header must be a list of entity tags (RFC 9110); a
-// malformed one is 400. Only strong tags of the form "N" (N a positive
-// integer) can match, as those are the ETags the API issues. When none of
-// the tags can match, the answer is 412 straight away; with one candidate
-// the store checks it atomically; with several, the group is read and the
-// change is made conditional on its current version if that is listed.
-func ifMatch(h http.Header) (versions []int64, err error) {
+// precondition is what the If-Match header of a group change asks for.
+type precondition struct {
+	// conditional is false without If-Match or with If-Match: *, which
+	// asks only that the group exist, as every change does anyway.
+	conditional bool
+	// versions are the versions the listed tags can match: those of strong
+	// tags of the form "N", N a positive integer, as the API issues them.
+	versions []int64
+}
+
+// ifMatch reads the If-Match header of a group change (RFC 9110, section
+// 13.1.1). Several header lines make one list. The value is either * or a
+// list of entity tags, in which empty elements are ignored (section
+// 5.6.1); anything else is 400. Comparison is strong, so a weak tag
+// (W/"N") never matches, nor does a tag the API could not have issued.
+// Whether the listed tags match is decided by matchVersion.
+func ifMatch(h http.Header) (precondition, error) {
 	values := h.Values("If-Match")
 	if len(values) == 0 {
-		return nil, nil
+		return precondition{}, nil
 	}
-	raw := strings.TrimSpace(strings.Join(values, ","))
+	raw := strings.Trim(strings.Join(values, ","), " \t")
 	if raw == "*" {
-		return nil, nil
+		return precondition{}, nil
 	}
 	bad := grouping.InvalidField("If-Match", "If-Match must be * or a list of entity tags such as \"3\"")
+	pre := precondition{conditional: true}
 	rest := raw
 	for {
 		rest = strings.TrimLeft(rest, " \t")
+		if rest == "" {
+			return pre, nil
+		}
+		if rest[0] == ',' {
+			rest = rest[1:] // an empty element
+			continue
+		}
 		weak := strings.HasPrefix(rest, "W/")
 		if weak {
 			rest = rest[2:]
 		}
 		if !strings.HasPrefix(rest, `"`) {
-			return nil, bad
+			return precondition{}, bad
 		}
 		end := strings.IndexByte(rest[1:], '"')
 		if end < 0 {
-			return nil, bad
+			return precondition{}, bad
 		}
 		opaque := rest[1 : 1+end]
 		for i := 0; i < len(opaque); i++ {
 			if c := opaque[i]; c < 0x21 || c == 0x7f {
-				return nil, bad
+				return precondition{}, bad
+			}
+		}
+		if !weak {
+			if v, err := strconv.ParseInt(opaque, 10, 64); err == nil && v > 0 && etag(v) == `"`+opaque+`"` {
+				pre.versions = append(pre.versions, v)
 			}
 		}
 		rest = strings.TrimLeft(rest[2+end:], " \t")
-		if !weak {
-			if v, err := strconv.ParseInt(opaque, 10, 64); err == nil && v > 0 && opaque[0] != '+' {
-				versions = append(versions, v)
-			}
-		}
-		if rest == "" {
-			break
-		}
-		if rest[0] != ',' {
-			return nil, bad
-		}
-		rest = rest[1:]
-		if strings.TrimLeft(rest, " \t") == "" {
-			return nil, bad
+		if rest != "" && rest[0] != ',' {
+			return precondition{}, bad
 		}
 	}
-	if len(versions) == 0 {
-		return nil, grouping.Errorf(grouping.PreconditionFailed, "If-Match does not match the group's current ETag")
-	}
-	return versions, nil
 }
 
 // etag is the strong entity tag of a group version.

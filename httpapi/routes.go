@@ -2,42 +2,49 @@ package httpapi
 
 import "net/http"
 
-// addRoutes lists the whole API surface. Paths are relative to the prefix.
-// Every path starts with its tenant, /organisations/{organisation_id} or
-// /workspaces/{workspaceId}; every wildcard is a UUID.
-func (a *API) addRoutes(handle func(method, path string, h http.Handler)) {
+// addRoutes lists the whole API surface, each route with the action the
+// policy is told. Paths are relative to the prefix. Every path starts with
+// its tenant, /organisations/{organisation_id} or /workspaces/{workspaceId};
+// every wildcard is a UUID.
+func (a *API) addRoutes(handle func(method, path string, action Action, h http.Handler)) {
 	store, logger := a.store, a.logger
+	const (
+		read          = ActionRead
+		writeGroups   = ActionWriteGroups
+		writeChGroups = ActionWriteChannelGroups
+		writeMirror   = ActionWriteMirror
+	)
 
 	// Organisation routes.
-	handle("POST", "/organisations/{organisation_id}/groups", handleGroupCreate(logger, store))
-	handle("GET", "/organisations/{organisation_id}/groups", handleGroupList(logger, store))
-	handle("GET", "/organisations/{organisation_id}/groups/{group_id}", handleGroupGet(logger, store))
-	handle("PATCH", "/organisations/{organisation_id}/groups/{group_id}", handleGroupUpdate(logger, store))
-	handle("DELETE", "/organisations/{organisation_id}/groups/{group_id}", handleGroupDelete(logger, store))
-	handle("POST", "/organisations/{organisation_id}/groups/{group_id}/channels/{channel_id}", handleChannelAssign(logger, store))
-	handle("DELETE", "/organisations/{organisation_id}/groups/{group_id}/channels/{channel_id}", handleChannelRemove(logger, store))
-	handle("PATCH", "/organisations/{organisation_id}/groups/{group_id}/channels/{channel_id}", handleChannelMove(logger, store))
-	handle("GET", "/organisations/{organisation_id}/groups/{group_id}/channels", handleGroupChannels(logger, store))
-	handle("GET", "/organisations/{organisation_id}/groups/channels/no-group", handleUngroupedChannels(logger, store))
-	handle("GET", "/organisations/{organisation_id}/groups/channels/user-no-group", handleDiscoverableChannels(logger, store, a.open))
+	handle("POST", "/organisations/{organisation_id}/groups", writeGroups, handleGroupCreate(logger, store))
+	handle("GET", "/organisations/{organisation_id}/groups", read, handleGroupList(logger, store))
+	handle("GET", "/organisations/{organisation_id}/groups/{group_id}", read, handleGroupGet(logger, store))
+	handle("PATCH", "/organisations/{organisation_id}/groups/{group_id}", writeGroups, handleGroupUpdate(logger, store))
+	handle("DELETE", "/organisations/{organisation_id}/groups/{group_id}", writeGroups, handleGroupDelete(logger, store))
+	handle("POST", "/organisations/{organisation_id}/groups/{group_id}/channels/{channel_id}", writeGroups, handleChannelAssign(logger, store))
+	handle("DELETE", "/organisations/{organisation_id}/groups/{group_id}/channels/{channel_id}", writeGroups, handleChannelRemove(logger, store))
+	handle("PATCH", "/organisations/{organisation_id}/groups/{group_id}/channels/{channel_id}", writeGroups, handleChannelMove(logger, store))
+	handle("GET", "/organisations/{organisation_id}/groups/{group_id}/channels", read, handleGroupChannels(logger, store))
+	handle("GET", "/organisations/{organisation_id}/groups/channels/no-group", read, handleUngroupedChannels(logger, store))
+	handle("GET", "/organisations/{organisation_id}/groups/channels/user-no-group", read, handleDiscoverableChannels(logger, store, a.open))
 
 	// Workspace routes.
-	handle("GET", "/workspaces/{workspaceId}/channel-groups", handleChannelGroupList(logger, store))
-	handle("GET", "/workspaces/{workspaceId}/channel-groups/{channelGroupId}", handleChannelGroupGet(logger, store))
+	handle("GET", "/workspaces/{workspaceId}/channel-groups", read, handleChannelGroupList(logger, store))
+	handle("GET", "/workspaces/{workspaceId}/channel-groups/{channelGroupId}", read, handleChannelGroupGet(logger, store))
 
 	if !a.extensions {
 		return
 	}
 
 	// Extension routes: the host's mirror, ordering, channel groups.
-	handle("PUT", "/organisations/{organisation_id}", handleOrganisationPut(logger, store))
-	handle("PUT", "/organisations/{organisation_id}/channels/{channel_id}", handleChannelPut(logger, store))
-	handle("DELETE", "/organisations/{organisation_id}/channels/{channel_id}", handleChannelDelete(logger, store))
-	handle("PUT", "/organisations/{organisation_id}/channels/{channel_id}/users/{user_id}", handleMemberPut(logger, store))
-	handle("DELETE", "/organisations/{organisation_id}/channels/{channel_id}/users/{user_id}", handleMemberDelete(logger, store))
-	handle("PUT", "/organisations/{organisation_id}/groups/order", handleGroupsReorder(logger, store))
-	handle("PUT", "/organisations/{organisation_id}/groups/{group_id}/channels/order", handleGroupChannelsReorder(logger, store))
-	handle("PUT", "/workspaces/{workspaceId}/channels/{channelId}/channel-group", handleChannelAttach(logger, store))
-	handle("DELETE", "/workspaces/{workspaceId}/channels/{channelId}/channel-group", handleChannelDetach(logger, store))
-	handle("DELETE", "/workspaces/{workspaceId}/channel-groups/{channelGroupId}", handleChannelGroupDelete(logger, store))
+	handle("PUT", "/organisations/{organisation_id}", writeMirror, handleOrganisationPut(logger, store))
+	handle("PUT", "/organisations/{organisation_id}/channels/{channel_id}", writeMirror, handleChannelPut(logger, store))
+	handle("DELETE", "/organisations/{organisation_id}/channels/{channel_id}", writeMirror, handleChannelDelete(logger, store))
+	handle("PUT", "/organisations/{organisation_id}/channels/{channel_id}/users/{user_id}", writeMirror, handleMemberPut(logger, store))
+	handle("DELETE", "/organisations/{organisation_id}/channels/{channel_id}/users/{user_id}", writeMirror, handleMemberDelete(logger, store))
+	handle("PUT", "/organisations/{organisation_id}/groups/order", writeGroups, handleGroupsReorder(logger, store))
+	handle("PUT", "/organisations/{organisation_id}/groups/{group_id}/channels/order", writeGroups, handleGroupChannelsReorder(logger, store))
+	handle("PUT", "/workspaces/{workspaceId}/channels/{channelId}/channel-group", writeChGroups, handleChannelAttach(logger, store))
+	handle("DELETE", "/workspaces/{workspaceId}/channels/{channelId}/channel-group", writeChGroups, handleChannelDetach(logger, store))
+	handle("DELETE", "/workspaces/{workspaceId}/channel-groups/{channelGroupId}", writeChGroups, handleChannelGroupDelete(logger, store))
 }

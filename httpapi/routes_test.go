@@ -1,13 +1,16 @@
 package httpapi_test
 
 import (
+	"fmt"
 	"net/http"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/channelgrouping/grouping"
 	"github.com/channelgrouping/grouping/httpapi"
 	"github.com/channelgrouping/grouping/memstore"
+	"github.com/channelgrouping/grouping/sqlite"
 	"github.com/google/uuid"
 	"github.com/matryer/is"
 )
@@ -24,6 +27,13 @@ func TestNew(t *testing.T) {
 
 	_, err = httpapi.New(nil, httpapi.WithoutAuthentication())
 	is.True(err != nil) // no store
+
+	for _, typedNil := range []grouping.Store{(*memstore.Store)(nil), (*sqlite.Store)(nil)} {
+		api, err := httpapi.New(typedNil, httpapi.WithoutAuthentication())
+		is.True(err != nil)                                                 // a nil pointer in the interface is no store either
+		is.True(api == nil)                                                 // and no API is made that would panic on every request
+		is.True(strings.Contains(err.Error(), fmt.Sprintf("%T", typedNil))) // the error names the type
+	}
 
 	_, err = httpapi.New(store, httpapi.WithoutAuthentication(), httpapi.WithAuthenticator(auth))
 	is.True(err != nil) // open mode and an authenticator contradict each other
@@ -266,14 +276,14 @@ func TestRoutes(t *testing.T) {
 
 		t.Run("mirror", func(t *testing.T) {
 			is := is.New(t)
-			res := e.do(t, request{method: "PUT", path: org, as: a.token, body: `{"name":"Renamed Org"}`})
+			res := e.do(t, request{method: "PUT", path: org, as: a.service, body: `{"name":"Renamed Org"}`})
 			m := orgEnvelope(t, res, "Organisation saved successfully")
 			is.Equal(m["data"].(map[string]any)["name"], "Renamed Org") // renamed
 			is.Equal(m["data"].(map[string]any)["id"], a.org.String())  // same organisation
 
 			ch := uuid.NewString()
 			owner, member := uuid.NewString(), uuid.NewString()
-			res = e.do(t, request{method: "PUT", path: org + "/channels/" + ch, as: a.token,
+			res = e.do(t, request{method: "PUT", path: org + "/channels/" + ch, as: a.service,
 				body: `{"name":"general","description":"talk","owner_id":"` + owner + `","archived":false,"message_count":7,"users":["` + member + `"]}`})
 			m = orgEnvelope(t, res, "Channel saved successfully")
 			d := m["data"].(map[string]any)
@@ -284,16 +294,16 @@ func TestRoutes(t *testing.T) {
 			is.Equal(d["owner_id"], owner)           // owner
 
 			user := uuid.NewString()
-			res = e.do(t, request{method: "PUT", path: org + "/channels/" + ch + "/users/" + user, as: a.token})
+			res = e.do(t, request{method: "PUT", path: org + "/channels/" + ch + "/users/" + user, as: a.service})
 			orgEnvelope(t, res, "Channel member added successfully")
-			res = e.do(t, request{method: "DELETE", path: org + "/channels/" + ch + "/users/" + user, as: a.token})
+			res = e.do(t, request{method: "DELETE", path: org + "/channels/" + ch + "/users/" + user, as: a.service})
 			orgEnvelope(t, res, "Channel member removed successfully")
-			res = e.do(t, request{method: "DELETE", path: org + "/channels/" + ch + "/users/" + user, as: a.token})
+			res = e.do(t, request{method: "DELETE", path: org + "/channels/" + ch + "/users/" + user, as: a.service})
 			orgErrorShape(t, res, http.StatusNotFound) // no longer a member
 
-			res = e.do(t, request{method: "DELETE", path: org + "/channels/" + ch, as: a.token})
+			res = e.do(t, request{method: "DELETE", path: org + "/channels/" + ch, as: a.service})
 			orgEnvelope(t, res, "Channel deleted successfully")
-			res = e.do(t, request{method: "POST", path: org + "/groups/" + a.groups[1].String() + "/channels/" + ch, as: a.token})
+			res = e.do(t, request{method: "POST", path: org + "/groups/" + a.groups[1].String() + "/channels/" + ch, as: a.service})
 			orgErrorShape(t, res, http.StatusNotFound) // a deleted channel cannot be assigned
 		})
 

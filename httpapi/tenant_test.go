@@ -9,9 +9,10 @@ import (
 	"github.com/matryer/is"
 )
 
-// TestTenantIsolation calls every route as the user of tenant A with the
-// IDs of tenant B: B's tenant in the path is forbidden (403); A's tenant in
-// the path with B's objects finds nothing (404). B's data never changes.
+// TestTenantIsolation calls every route as the user of tenant A (or A's
+// service principal, on the mirror routes) with the IDs of tenant B: B's
+// tenant in the path is forbidden (403); A's tenant in the path with B's
+// objects finds nothing (404). B's data never changes.
 func TestTenantIsolation(t *testing.T) {
 	forEachStore(t, func(t *testing.T, store grouping.Store) {
 		e := newEnv(t, store, envConfig{})
@@ -72,15 +73,17 @@ func TestTenantIsolation(t *testing.T) {
 		before := snapshot(t, e.store, b)
 		t.Run("B's tenant in the path", func(t *testing.T) {
 			for _, c := range routes(b.org.String(), b.ws.String(), b.groups[0].String(), b.channels[0].String(), bUser, b.chGroup.String(), b.wsChannel.String(), bGroups) {
-				t.Run(c.method+" "+c.path, func(t *testing.T) {
-					res := e.do(t, request{method: c.method, path: c.path, body: nilIfEmpty(c.body), as: a.token})
-					if strings.HasPrefix(c.path, "/workspaces") {
-						workspaceErrorShape(t, res, http.StatusForbidden, "forbidden") // another workspace
-					} else {
-						orgErrorShape(t, res, http.StatusForbidden) // another organisation
-					}
-					assertUnchanged(t, before, snapshot(t, e.store, b))
-				})
+				for who, token := range map[string]string{"user": a.token, "service": a.service} {
+					t.Run(who+" "+c.method+" "+c.path, func(t *testing.T) {
+						res := e.do(t, request{method: c.method, path: c.path, body: nilIfEmpty(c.body), as: token})
+						if strings.HasPrefix(c.path, "/workspaces") {
+							workspaceErrorShape(t, res, http.StatusForbidden, "forbidden") // another workspace
+						} else {
+							orgErrorShape(t, res, http.StatusForbidden) // another organisation
+						}
+						assertUnchanged(t, before, snapshot(t, e.store, b))
+					})
+				}
 			}
 		})
 
@@ -101,7 +104,11 @@ func TestTenantIsolation(t *testing.T) {
 			for _, c := range calls {
 				t.Run(c.method+" "+c.path, func(t *testing.T) {
 					is := is.New(t)
-					res := e.do(t, request{method: c.method, path: c.path, body: nilIfEmpty(c.body), as: a.token})
+					token := a.token
+					if mirrorRoute(c.method, c.path) {
+						token = a.service // the mirror is the host backend's to write
+					}
+					res := e.do(t, request{method: c.method, path: c.path, body: nilIfEmpty(c.body), as: token})
 					want := c.own
 					switch {
 					case want == 0:

@@ -60,7 +60,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: server [flags]\n\nServes the grouping HTTP API from a SQLite file.\n"+
 			"The HS256 secret for bearer tokens comes from %s (at least 32 bytes);\n"+
-			"without it a secret is generated for this run and a demo token printed.\n\nFlags:\n", envJWTSecret)
+			"without it a secret is generated for this run and two demo tokens are printed,\n"+
+			"one for a user and one for the host's backend (role service, every tenant).\n\nFlags:\n", envJWTSecret)
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {

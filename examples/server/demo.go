@@ -18,6 +18,8 @@ var (
 	demoWorkspace = uuid.MustParse("6f1c2a8e-4b7d-4e2a-9c31-5d8e7f60b001")
 	demoUser      = uuid.MustParse("6f1c2a8e-4b7d-4e2a-9c31-5d8e7f60c001")
 	demoColleague = uuid.MustParse("6f1c2a8e-4b7d-4e2a-9c31-5d8e7f60c002")
+	// demoBackend is the service account of the host's backend.
+	demoBackend = uuid.MustParse("6f1c2a8e-4b7d-4e2a-9c31-5d8e7f60e001")
 )
 
 // demoChannels are the demo organisation's channels; the demo user is a
@@ -34,12 +36,25 @@ var demoChannels = []struct {
 	{uuid.MustParse("6f1c2a8e-4b7d-4e2a-9c31-5d8e7f60d006"), "support-us"},
 }
 
-// demoPrincipal is who the printed demo token acts for.
+// demoPrincipal is who the printed user token acts for: an end user of the
+// demo organisation and workspace, who may read and change groups and
+// channel groups but not the host's mirror.
 func demoPrincipal() httpapi.Principal {
 	return httpapi.Principal{
 		UserID:        demoUser,
 		Organisations: []uuid.UUID{demoOrg},
 		Workspaces:    []uuid.UUID{demoWorkspace},
+	}
+}
+
+// demoServicePrincipal is who the printed service token acts for: the
+// host's backend, which keeps the mirror of organisations, channels and
+// memberships up to date, in every tenant.
+func demoServicePrincipal() httpapi.Principal {
+	return httpapi.Principal{
+		UserID:     demoBackend,
+		Roles:      []string{httpapi.RoleService},
+		AllTenants: true,
 	}
 }
 
@@ -97,22 +112,25 @@ func seedDemo(ctx context.Context, s grouping.Store) (bool, error) {
 	return true, nil
 }
 
-// printWelcome prints the demo token and curl lines to try the API with.
-func printWelcome(w io.Writer, base, token string) {
+// printWelcome prints the demo tokens and curl lines to try the API with.
+func printWelcome(w io.Writer, base, userToken, serviceToken string) {
 	fmt.Fprintf(w, `
-Demo bearer token (valid 24h, for user %[3]s in organisation %[4]s and workspace %[5]s):
+Demo bearer tokens (valid 24h):
 
+  # user %[4]s in organisation %[5]s and workspace %[6]s
   export TOKEN=%[2]s
+  # the host's backend (role service, every tenant): the only one that may write the mirror
+  export SERVICE_TOKEN=%[3]s
   export BASE=%[1]s
 
 Try it (run the server with -demo for sample data):
 
-  curl -s -X PUT -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d '{"name":"Demo Organisation"}' $BASE/organisations/%[4]s
-  curl -s -X POST -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d '{"name":"Sales","description":"Deals and leads"}' $BASE/organisations/%[4]s/groups
-  curl -s -H "Authorization: Bearer $TOKEN" "$BASE/organisations/%[4]s/groups?include=channels"
-  curl -s -H "Authorization: Bearer $TOKEN" $BASE/organisations/%[4]s/groups/channels/no-group
-  curl -s -H "Authorization: Bearer $TOKEN" $BASE/organisations/%[4]s/groups/channels/user-no-group
-  curl -s -H "Authorization: Bearer $TOKEN" $BASE/workspaces/%[5]s/channel-groups
+  curl -s -X PUT -H "Authorization: Bearer $SERVICE_TOKEN" -H 'Content-Type: application/json' -d '{"name":"Demo Organisation"}' $BASE/organisations/%[5]s
+  curl -s -X POST -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d '{"name":"Sales","description":"Deals and leads"}' $BASE/organisations/%[5]s/groups
+  curl -s -H "Authorization: Bearer $TOKEN" "$BASE/organisations/%[5]s/groups?include=channels"
+  curl -s -H "Authorization: Bearer $TOKEN" $BASE/organisations/%[5]s/groups/channels/no-group
+  curl -s -H "Authorization: Bearer $TOKEN" $BASE/organisations/%[5]s/groups/channels/user-no-group
+  curl -s -H "Authorization: Bearer $TOKEN" $BASE/workspaces/%[6]s/channel-groups
 
-`, base, token, demoUser, demoOrg, demoWorkspace)
+`, base, userToken, serviceToken, demoUser, demoOrg, demoWorkspace)
 }

@@ -217,9 +217,12 @@ func TestEndToEnd(t *testing.T) {
 	is.NoErr(err)
 	token, err := signer.Sign(httpapi.Principal{UserID: user, Organisations: []uuid.UUID{org}, Workspaces: []uuid.UUID{ws}}, time.Hour)
 	is.NoErr(err)
+	serviceToken, err := signer.Sign(httpapi.Principal{UserID: uuid.New(), Roles: []string{httpapi.RoleService}, Organisations: []uuid.UUID{org}}, time.Hour)
+	is.NoErr(err) // the host backend's token
 
 	srv := startServer(t, bin, db)
 	c := &client{t: t, base: srv.base, token: token}
+	backend := &client{t: t, base: srv.base, token: serviceToken}
 	o := "/organisations/" + org.String()
 
 	// Health, and authentication being enforced.
@@ -247,8 +250,10 @@ func TestEndToEnd(t *testing.T) {
 	is.True(strings.HasPrefix(resp.Header.Get("WWW-Authenticate"), "Bearer")) // says how to authenticate
 	is.True(resp.Header.Get(requestIDHeader) != "")                           // every response carries a request ID
 
-	// Mirror an organisation, channels and members.
-	c.call("PUT", o, map[string]any{"name": "End to End"}, 200, nil)
+	// The host's backend mirrors an organisation, channels and members; a
+	// user may not.
+	c.call("PUT", o, map[string]any{"name": "End to End"}, 403, nil)
+	backend.call("PUT", o, map[string]any{"name": "End to End"}, 200, nil)
 	ch := map[string]uuid.UUID{}
 	for _, name := range []string{"alpha", "bravo", "charlie", "delta"} {
 		ch[name] = uuid.New()
@@ -257,15 +262,16 @@ func TestEndToEnd(t *testing.T) {
 			users = append(users, user)
 		}
 		var got envelope[wireChannel]
-		c.call("PUT", o+"/channels/"+ch[name].String(), map[string]any{
+		backend.call("PUT", o+"/channels/"+ch[name].String(), map[string]any{
 			"name": name, "description": "#" + name, "owner_id": other, "archived": false,
 			"message_count": 3, "users": users,
 		}, 200, &got)
 		is.Equal(got.Data.UserCount, len(users)) // membership replaced from users
 	}
-	c.call("PUT", o+"/channels/"+ch["bravo"].String()+"/users/"+user.String(), nil, 200, nil)
-	c.call("DELETE", o+"/channels/"+ch["bravo"].String()+"/users/"+user.String(), nil, 200, nil)
-	c.call("DELETE", o+"/channels/"+ch["bravo"].String()+"/users/"+user.String(), nil, 404, nil)
+	c.call("PUT", o+"/channels/"+ch["bravo"].String()+"/users/"+user.String(), nil, 403, nil) // a user cannot join a channel here
+	backend.call("PUT", o+"/channels/"+ch["bravo"].String()+"/users/"+user.String(), nil, 200, nil)
+	backend.call("DELETE", o+"/channels/"+ch["bravo"].String()+"/users/"+user.String(), nil, 200, nil)
+	backend.call("DELETE", o+"/channels/"+ch["bravo"].String()+"/users/"+user.String(), nil, 404, nil)
 
 	// Create, list, rename and reorder groups.
 	var created envelope[wireGroup]
@@ -404,14 +410,18 @@ func TestRunInProcess(t *testing.T) {
 	}
 	is.True(ready) // the store answers
 
-	// Without a configured secret, the program prints a working demo token.
-	var token string
+	// Without a configured secret, the program prints working demo tokens:
+	// one for a user, one for the host's backend.
+	exported := map[string]string{}
 	for _, line := range strings.Split(stdout.String(), "\n") {
-		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "export TOKEN="); ok {
-			token = v
+		if kv, ok := strings.CutPrefix(strings.TrimSpace(line), "export "); ok {
+			k, v, _ := strings.Cut(kv, "=")
+			exported[k] = v
 		}
 	}
-	is.True(token != "")                                                   // token printed
+	token, serviceToken := exported["TOKEN"], exported["SERVICE_TOKEN"]
+	is.True(token != "")                                                   // user token printed
+	is.True(serviceToken != "" && serviceToken != token)                   // service token printed
 	is.True(strings.Contains(stdout.String(), "curl "))                    // with curl lines to try
 	is.True(strings.Contains(stderr.String(), envJWTSecret+" is not set")) // and a loud warning
 	c := &client{t: t, base: "http://" + addr, token: token}
@@ -421,6 +431,26 @@ func TestRunInProcess(t *testing.T) {
 	var chans envelope[[]wireChannel]
 	c.call("GET", "/organisations/"+demoOrg.String()+"/groups/channels/user-no-group", nil, 200, &chans)
 	is.Equal(len(chans.Data), len(demoChannels)-2) // the demo user is in two channels
+
+	rename := map[string]any{"name": "Demo Organisation"}
+	c.call("PUT", "/organisations/"+demoOrg.String(), rename, 403, nil) // the user token may not write the mirror
+	backend := &client{t: t, base: "http://" + addr, token: serviceToken}
+	backend.call("PUT", "/organisations/"+demoOrg.String(), rename, 200, nil)             // the service token may
+	backend.call("PUT", "/organisations/"+uuid.NewString(), rename, 200, nil)             // in every organisation
+	backend.call("GET", "/workspaces/"+uuid.NewString()+"/channel-groups", nil, 200, nil) // and workspace
+
+	// Request headers are capped at 64 KiB: a header block somewhat over
+	// that is refused before any handler runs (Go's server reads up to 4 KiB
+	// past the cap), one under it is served.
+	for _, tc := range []struct{ size, status int }{{60 << 10, http.StatusOK}, {72 << 10, http.StatusRequestHeaderFieldsTooLarge}} {
+		req, err := http.NewRequest("GET", "http://"+addr+"/healthz", nil)
+		is.NoErr(err) // the request is made
+		req.Header.Set("X-Padding", strings.Repeat("p", tc.size))
+		resp, err := http.DefaultClient.Do(req)
+		is.NoErr(err) // and answered
+		resp.Body.Close()
+		is.Equal(resp.StatusCode, tc.status) // headers of tc.size bytes
+	}
 
 	cancel()
 	select {

@@ -2,7 +2,7 @@
 // persistent SQLite store, bearer-token authentication, health checks,
 // access logs and graceful shutdown.
 //
-//	go run ./examples/server           # serve on 127.0.0.1:8080 from ./grouping.db
+//	go run ./examples/server           # serve on 127.0.0.1:8080 from ./grouping.db, printing demo tokens
 //	go run ./examples/server -demo     # the same, with demo data in an empty database
 //
 // See the repository README for the configuration table and a curl
@@ -51,6 +51,10 @@ const (
 	shutdownTimeout   = 20 * time.Second
 	readyTimeout      = 2 * time.Second
 	demoTokenTTL      = 24 * time.Hour
+	// maxHeaderBytes caps a request's header block; a larger one is
+	// answered 431 before any handler runs. Real headers, a bearer token
+	// of at most jwtauth.MaxTokenBytes included, are far smaller.
+	maxHeaderBytes = 64 << 10
 )
 
 // run is the whole program. It serves until ctx is cancelled, then shuts the
@@ -109,25 +113,22 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{
-		Handler:           withRequestLog(log, withCleanPaths(mux)),
-		ReadHeaderTimeout: readHeaderTimeout,
-		ReadTimeout:       readTimeout,
-		WriteTimeout:      writeTimeout,
-		IdleTimeout:       idleTimeout,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
+	srv := newServer(withRequestLog(log, withCleanPaths(mux)), log)
 	base := "http://" + ln.Addr().String()
 	if generated {
 		signer, err := jwtauth.NewHS256Signer(secret)
 		if err != nil {
 			return fmt.Errorf("demo token: %w", err)
 		}
-		token, err := signer.Sign(demoPrincipal(), demoTokenTTL)
+		userToken, err := signer.Sign(demoPrincipal(), demoTokenTTL)
 		if err != nil {
 			return fmt.Errorf("demo token: %w", err)
 		}
-		printWelcome(stdout, base, token)
+		serviceToken, err := signer.Sign(demoServicePrincipal(), demoTokenTTL)
+		if err != nil {
+			return fmt.Errorf("demo service token: %w", err)
+		}
+		printWelcome(stdout, base, userToken, serviceToken)
 	}
 	log.Info("listening", "url", base, "db", cfg.dbPath)
 
@@ -146,6 +147,20 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// newServer returns the HTTP server for h, with the program's timeouts and
+// header limit, logging its own errors to log.
+func newServer(h http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
 }
 
 // handleHealthz reports that the process is up.

@@ -8,15 +8,49 @@
 //
 //	{
 //	  "sub": "<user UUID>",
+//	  "roles": ["admin"],
 //	  "organisations": ["<organisation UUID>", …],
 //	  "workspaces": ["<workspace UUID>", …],
 //	  "exp": 1735000000
 //	}
 //
 // exp is required; nbf and iat are checked when present. organisations and
-// workspaces may be left out, which grants no tenant. With [WithIssuer] and
-// [WithAudience], iss and aud are required to match too. A token signed with
-// any other algorithm, "none" included, is refused.
+// workspaces may be left out (or null), which grants no tenant. With
+// [WithIssuer] and [WithAudience], iss and aud are required to match too. A
+// token signed with any other algorithm, "none" included, is refused.
+//
+// # Roles and service tokens
+//
+// roles, when present, is an array of strings that becomes
+// Principal.Roles; absent or null means none. Two roles mean something to
+// the default policy of package httpapi:
+//
+//   - "service" ([httpapi.RoleService]) marks the host's own backend, the
+//     only principal that may write the mirror of organisations, channels
+//     and memberships;
+//   - "admin" ([httpapi.RoleAdmin]) is needed for group writes when the API
+//     is built with [httpapi.WithAdminGroupWrites].
+//
+// A service token may carry "all_tenants": true to act in every
+// organisation and workspace (Principal.AllTenants), for a backend that
+// acts for all of them. The claim is a JSON boolean, and a token that sets
+// it without the "service" role is refused, so that no user token grants
+// every tenant by mistake.
+//
+// # Strictness
+//
+// Beyond its signature, a token is refused when:
+//
+//   - its header or its claims repeat a member name, at any depth (JSON
+//     parsers disagree on which one wins);
+//   - its header has a typ other than "JWT", compared without regard to
+//     case as RFC 7515 asks for media types (typ may be left out);
+//   - its header names critical parameters (crit), none of which this
+//     reader understands (RFC 7515, section 4.1.11);
+//   - exp, nbf or iat is not a JSON number (RFC 7519, section 2: a quoted
+//     number is not a NumericDate);
+//   - sub, roles, organisations, workspaces or all_tenants has the wrong
+//     JSON type, or an ID is not a UUID in its 36-character form.
 //
 // Every refusal is an error that wraps [httpapi.ErrUnauthenticated], so the
 // API answers 401. Its message gives a short reason, such as "token expired",
@@ -169,11 +203,13 @@ func newConfig(opts []Option) (config, error) {
 	return c, nil
 }
 
-// claims is the JSON form of a token's claims.
+// claims is the JSON form of a token's claims, as a Signer writes them.
 type claims struct {
 	jwt.RegisteredClaims
+	Roles         []string `json:"roles,omitempty"`
 	Organisations []string `json:"organisations"`
 	Workspaces    []string `json:"workspaces"`
+	AllTenants    bool     `json:"all_tenants,omitempty"`
 }
 
 // Authenticator authenticates requests by a bearer JWT. It is safe for
@@ -221,6 +257,11 @@ var (
 	errNoToken       = errors.New("empty bearer token")
 	errManyHeaders   = errors.New("more than one Authorization header")
 	errCritical      = errors.New("critical header parameters are not supported")
+	errRepeated      = errors.New("header or claims repeat a member name")
+	errType          = errors.New("typ is not JWT")
+	errDate          = errors.New("exp, nbf and iat must be JSON numbers")
+	errClaimType     = errors.New("a claim has the wrong type")
+	errAllTenants    = errors.New("all_tenants needs the service role")
 	errNotBearer     = errors.New("not a Bearer token")
 	errTooLong       = errors.New("token too long")
 	errBadSubject    = errors.New("sub is not a user UUID")
@@ -246,15 +287,16 @@ func (a *Authenticator) Authenticate(r *http.Request) (httpapi.Principal, error)
 	if err != nil {
 		return httpapi.Principal{}, refuse(err.Error(), err)
 	}
-	var c claims
-	t, err := a.parser.ParseWithClaims(token, &c, a.keyFor)
+	// The library checks the signature and the registered claims' values;
+	// the JSON it would let through (repeated members, quoted dates, an
+	// unknown typ) is refused first, and the claims are read from there.
+	c, err := checkToken(token)
+	if err != nil {
+		return httpapi.Principal{}, err
+	}
+	t, err := a.parser.ParseWithClaims(token, &jwt.RegisteredClaims{}, a.keyFor)
 	if err != nil {
 		return httpapi.Principal{}, a.refusal(t, err)
-	}
-	// A token may name header parameters its reader must understand (RFC
-	// 7515, section 4.1.11); this reader understands none beyond the basics.
-	if _, ok := t.Header["crit"]; ok {
-		return httpapi.Principal{}, refuse(errCritical.Error(), errCritical)
 	}
 	return principal(c)
 }
@@ -320,20 +362,24 @@ func bearerToken(h http.Header) (string, error) {
 }
 
 // principal turns verified claims into a principal.
-func principal(c claims) (httpapi.Principal, error) {
-	user, ok := parseID(c.Subject)
+func principal(c tokenClaims) (httpapi.Principal, error) {
+	user, ok := parseID(c.subject)
 	if !ok {
 		return httpapi.Principal{}, refuse(errBadSubject.Error(), errBadSubject)
 	}
-	orgs, ok := parseIDs(c.Organisations)
+	orgs, ok := parseIDs(c.organisations)
 	if !ok {
 		return httpapi.Principal{}, refuse(errBadTenant.Error(), errBadTenant)
 	}
-	workspaces, ok := parseIDs(c.Workspaces)
+	workspaces, ok := parseIDs(c.workspaces)
 	if !ok {
 		return httpapi.Principal{}, refuse(errBadTenant.Error(), errBadTenant)
 	}
-	return httpapi.Principal{UserID: user, Organisations: orgs, Workspaces: workspaces}, nil
+	p := httpapi.Principal{UserID: user, Roles: c.roles, Organisations: orgs, Workspaces: workspaces, AllTenants: c.allTenants}
+	if p.AllTenants && !p.HasRole(httpapi.RoleService) {
+		return httpapi.Principal{}, refuse(errAllTenants.Error(), errAllTenants)
+	}
+	return p, nil
 }
 
 // parseID accepts a UUID in its 36-character form, in either case, other

@@ -93,6 +93,29 @@ func unsigned(header string, claims jwt.MapClaims) string {
 	return enc.EncodeToString([]byte(header)) + "." + enc.EncodeToString(b) + ".c2lnbmF0dXJl"
 }
 
+// signRaw signs a raw header and claims with HS256 and secret, so that a
+// test can send JSON that a JSON encoder would not write.
+func signRaw(t *testing.T, header string, claims jwt.MapClaims) string {
+	t.Helper()
+	b, err := json.Marshal(claims)
+	is.New(t).NoErr(err) // the claims encode
+	enc := base64.RawURLEncoding
+	signing := enc.EncodeToString([]byte(header)) + "." + enc.EncodeToString(b)
+	sig, err := jwt.SigningMethodHS256.Sign(signing, secret)
+	is.New(t).NoErr(err) // the token is signed
+	return signing + "." + enc.EncodeToString(sig)
+}
+
+// signRawClaims signs raw claims under a standard HS256 header.
+func signRawClaims(t *testing.T, claims string) string {
+	t.Helper()
+	enc := base64.RawURLEncoding
+	signing := enc.EncodeToString([]byte(`{"alg":"HS256","typ":"JWT"}`)) + "." + enc.EncodeToString([]byte(claims))
+	sig, err := jwt.SigningMethodHS256.Sign(signing, secret)
+	is.New(t).NoErr(err) // the token is signed
+	return signing + "." + enc.EncodeToString(sig)
+}
+
 func request(authorization ...string) *http.Request {
 	r := httptest.NewRequest("GET", "/organisations/"+org1.String()+"/groups", nil)
 	for _, a := range authorization {
@@ -112,6 +135,16 @@ var wantPrincipal = httpapi.Principal{
 	UserID:        user,
 	Organisations: []uuid.UUID{org1, org2},
 	Workspaces:    []uuid.UUID{ws1},
+}
+
+func withRoles(p httpapi.Principal, roles ...string) httpapi.Principal {
+	p.Roles = append([]string{}, roles...)
+	return p
+}
+
+func allTenants(p httpapi.Principal) httpapi.Principal {
+	p.AllTenants = true
+	return p
 }
 
 func TestAuthenticateAccepts(t *testing.T) {
@@ -141,6 +174,15 @@ func TestAuthenticateAccepts(t *testing.T) {
 		{"nbf passed", hs, "Bearer " + mint(t, jwt.SigningMethodHS256, secret, valid("nbf", now.Unix())), wantPrincipal},
 		{"issuer and audience", strict, "Bearer " + mint(t, jwt.SigningMethodHS256, secret, valid("iss", "https://id.example", "aud", []string{"other", "grouping"})), wantPrincipal},
 		{"expired within the leeway", lenient, "Bearer " + mint(t, jwt.SigningMethodHS256, secret, valid("exp", now.Add(-10*time.Second).Unix())), wantPrincipal},
+		{"fractional exp", hs, "Bearer " + mint(t, jwt.SigningMethodHS256, secret, valid("exp", float64(now.Add(time.Hour).Unix())+0.5)), wantPrincipal},
+		{"roles", hs, "Bearer " + mint(t, jwt.SigningMethodHS256, secret, valid("roles", []string{"admin", "auditor"})), withRoles(wantPrincipal, "admin", "auditor")},
+		{"no roles", hs, "Bearer " + mint(t, jwt.SigningMethodHS256, secret, valid("roles", []string{})), withRoles(wantPrincipal)},
+		{"null roles", hs, "Bearer " + mint(t, jwt.SigningMethodHS256, secret, valid("roles", json.RawMessage("null"))), wantPrincipal},
+		{"service for all tenants", hs, "Bearer " + mint(t, jwt.SigningMethodHS256, secret, valid("roles", []string{"service"}, "all_tenants", true)), allTenants(withRoles(wantPrincipal, "service"))},
+		{"all_tenants false", hs, "Bearer " + mint(t, jwt.SigningMethodHS256, secret, valid("all_tenants", false)), wantPrincipal},
+		{"typ in lower case", hs, "Bearer " + signRaw(t, `{"alg":"HS256","typ":"jwt"}`, valid()), wantPrincipal},
+		{"no typ", hs, "Bearer " + signRaw(t, `{"alg":"HS256"}`, valid()), wantPrincipal},
+		{"same member in two objects", hs, "Bearer " + mint(t, jwt.SigningMethodHS256, secret, valid("x", []map[string]int{{"a": 1}, {"a": 2}})), wantPrincipal},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			is := is.New(t)
@@ -203,7 +245,13 @@ func TestAuthenticateRejects(t *testing.T) {
 		{"expired", hs, []string{bearer(valid("exp", now.Add(-time.Second).Unix()))}, jwt.ErrTokenExpired},
 		{"expired beyond the leeway", lenient, []string{bearer(valid("exp", now.Add(-time.Minute).Unix()))}, jwt.ErrTokenExpired},
 		{"no exp", hs, []string{bearer(valid("exp", nil))}, jwt.ErrTokenRequiredClaimMissing},
-		{"exp not a number", hs, []string{bearer(valid("exp", "tomorrow"))}, jwt.ErrTokenMalformed},
+		{"exp not a number", hs, []string{bearer(valid("exp", "tomorrow"))}, errDate},
+		{"exp a quoted number", hs, []string{bearer(valid("exp", "4102444800"))}, errDate},
+		{"exp null", hs, []string{bearer(valid("exp", json.RawMessage("null")))}, errDate},
+		{"exp a boolean", hs, []string{bearer(valid("exp", true))}, errDate},
+		{"nbf a quoted number", hs, []string{bearer(valid("nbf", "1700000000"))}, errDate},
+		{"iat a quoted number", hs, []string{bearer(valid("iat", "1700000000"))}, errDate},
+		{"iat an array", hs, []string{bearer(valid("iat", []int64{now.Unix()}))}, errDate},
 		{"not valid yet", hs, []string{bearer(valid("nbf", now.Add(time.Minute).Unix()))}, jwt.ErrTokenNotValidYet},
 		{"issued in the future", hs, []string{bearer(valid("iat", now.Add(time.Minute).Unix()))}, jwt.ErrTokenUsedBeforeIssued},
 		{"no issuer", strict, []string{bearer(valid("aud", "grouping"))}, jwt.ErrTokenRequiredClaimMissing},
@@ -215,12 +263,34 @@ func TestAuthenticateRejects(t *testing.T) {
 		{"sub the nil UUID", hs, []string{bearer(valid("sub", uuid.Nil.String()))}, errBadSubject},
 		{"sub in braces", hs, []string{bearer(valid("sub", "{"+user.String()+"}"))}, errBadSubject},
 		{"sub as URN", hs, []string{bearer(valid("sub", "urn:uuid:"+user.String()))}, errBadSubject},
-		{"sub a number", hs, []string{bearer(valid("sub", 42))}, jwt.ErrTokenMalformed},
+		{"sub a number", hs, []string{bearer(valid("sub", 42))}, errClaimType},
 		{"organisation not a UUID", hs, []string{bearer(valid("organisations", []string{org1.String(), "acme"}))}, errBadTenant},
 		{"empty workspace", hs, []string{bearer(valid("workspaces", []string{""}))}, errBadTenant},
 		{"nil workspace", hs, []string{bearer(valid("workspaces", []string{uuid.Nil.String()}))}, errBadTenant},
-		{"organisations a string", hs, []string{bearer(valid("organisations", org1.String()))}, jwt.ErrTokenMalformed},
-		{"workspaces of numbers", hs, []string{bearer(valid("workspaces", []int{1, 2}))}, jwt.ErrTokenMalformed},
+		{"organisations a string", hs, []string{bearer(valid("organisations", org1.String()))}, errClaimType},
+		{"workspaces of numbers", hs, []string{bearer(valid("workspaces", []int{1, 2}))}, errClaimType},
+		{"organisations holding null", hs, []string{bearer(valid("organisations", []any{org1.String(), nil}))}, errClaimType},
+		{"roles a string", hs, []string{bearer(valid("roles", "service"))}, errClaimType},
+		{"roles of numbers", hs, []string{bearer(valid("roles", []int{1}))}, errClaimType},
+		{"roles holding null", hs, []string{bearer(valid("roles", []any{"service", nil}))}, errClaimType},
+		{"roles an object", hs, []string{bearer(valid("roles", map[string]bool{"service": true}))}, errClaimType},
+		{"all_tenants a string", hs, []string{bearer(valid("roles", []string{"service"}, "all_tenants", "true"))}, errClaimType},
+		{"all_tenants a number", hs, []string{bearer(valid("roles", []string{"service"}, "all_tenants", 1))}, errClaimType},
+		{"all_tenants without the service role", hs, []string{bearer(valid("roles", []string{"admin"}, "all_tenants", true))}, errAllTenants},
+		{"all_tenants without roles", hs, []string{bearer(valid("all_tenants", true))}, errAllTenants},
+		{"typ JWS", hs, []string{"Bearer " + signRaw(t, `{"alg":"HS256","typ":"JWS"}`, valid())}, errType},
+		{"typ at+jwt", hs, []string{"Bearer " + signRaw(t, `{"alg":"HS256","typ":"at+jwt"}`, valid())}, errType},
+		{"typ empty", hs, []string{"Bearer " + signRaw(t, `{"alg":"HS256","typ":""}`, valid())}, errType},
+		{"typ a number", hs, []string{"Bearer " + signRaw(t, `{"alg":"HS256","typ":1}`, valid())}, errType},
+		{"header repeats alg", hs, []string{"Bearer " + signRaw(t, `{"alg":"HS256","typ":"JWT","alg":"HS256"}`, valid())}, errRepeated},
+		{"header repeats typ", hs, []string{"Bearer " + signRaw(t, `{"alg":"HS256","typ":"JWT","typ":"JWS"}`, valid())}, errRepeated},
+		{"claims repeat sub", hs, []string{"Bearer " + signRawClaims(t, `{"sub":"`+user.String()+`","exp":4102444800,"sub":"`+uuid.NewString()+`"}`)}, errRepeated},
+		{"claims repeat exp", hs, []string{"Bearer " + signRawClaims(t, `{"sub":"`+user.String()+`","exp":1,"exp":4102444800}`)}, errRepeated},
+		{"claims repeat a name once escaped", hs, []string{"Bearer " + signRawClaims(t, `{"sub":"`+user.String()+`","exp":4102444800,"sub":"`+uuid.NewString()+`"}`)}, errRepeated},
+		{"claims repeat roles", hs, []string{"Bearer " + signRawClaims(t, `{"sub":"`+user.String()+`","exp":4102444800,"roles":[],"roles":["service"]}`)}, errRepeated},
+		{"claims repeat a nested name", hs, []string{"Bearer " + signRawClaims(t, `{"sub":"`+user.String()+`","exp":4102444800,"x":[{"a":1,"a":2}]}`)}, errRepeated},
+		{"claims not an object", hs, []string{"Bearer " + signRawClaims(t, `["sub"]`)}, jwt.ErrTokenMalformed},
+		{"claims with trailing data", hs, []string{"Bearer " + signRawClaims(t, `{"sub":"`+user.String()+`","exp":4102444800} {}`)}, jwt.ErrTokenMalformed},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			is := is.New(t)
@@ -272,6 +342,26 @@ func TestSignerRoundTrip(t *testing.T) {
 	}
 }
 
+func TestSignerRoles(t *testing.T) {
+	is := is.New(t)
+	s, err := NewHS256Signer(secret, WithClock(clock))
+	is.NoErr(err) // the signer is made
+	service := httpapi.Principal{UserID: user, Roles: []string{httpapi.RoleService}, Organisations: []uuid.UUID{}, Workspaces: []uuid.UUID{}, AllTenants: true}
+	token, err := s.Sign(service, time.Hour)
+	is.NoErr(err) // a service token for all tenants is signed
+	p, err := newAuth(t, HS256(secret)).Authenticate(request("Bearer " + token))
+	is.NoErr(err)        // and accepted
+	is.Equal(p, service) // with its roles and all tenants
+
+	payload, err := base64.RawURLEncoding.DecodeString(strings.Split(token, ".")[1])
+	is.NoErr(err) // the payload decodes
+	var claims map[string]any
+	is.NoErr(json.Unmarshal(payload, &claims))        // the payload is JSON
+	is.Equal(claims["roles"], []any{"service"})       // roles is the documented claim
+	is.Equal(claims["all_tenants"], true)             // all_tenants is the documented claim
+	is.Equal(claims["exp"], float64(now.Unix()+3600)) // exp is a number
+}
+
 func TestSignerEmptyPrincipalLists(t *testing.T) {
 	is := is.New(t)
 	s, err := NewHS256Signer(secret, WithClock(clock))
@@ -288,6 +378,10 @@ func TestSignerEmptyPrincipalLists(t *testing.T) {
 	is.Equal(claims["exp"], float64(now.Unix()+60)) // exp is ttl from now
 	_, hasIssuer := claims["iss"]
 	is.True(!hasIssuer) // no issuer unless asked for
+	_, hasRoles := claims["roles"]
+	is.True(!hasRoles) // no roles claim without roles
+	_, hasAll := claims["all_tenants"]
+	is.True(!hasAll) // no all_tenants claim unless set
 }
 
 func TestSignRejects(t *testing.T) {
@@ -302,6 +396,7 @@ func TestSignRejects(t *testing.T) {
 		{"no ttl", httpapi.Principal{UserID: user}, 0},
 		{"negative ttl", httpapi.Principal{UserID: user}, -time.Hour},
 		{"ttl under a second", httpapi.Principal{UserID: user}, time.Millisecond},
+		{"all tenants without the service role", httpapi.Principal{UserID: user, Roles: []string{"admin"}, AllTenants: true}, time.Hour},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			is := is.New(t)

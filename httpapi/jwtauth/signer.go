@@ -71,13 +71,19 @@ func newSigner(method jwt.SigningMethod, key any, opts []Option) (*Signer, error
 }
 
 // Sign returns a token for p that expires ttl from now: sub is p.UserID,
-// organisations and workspaces list p's tenants (empty lists when it has
-// none), iat is now, and iss and aud are set when the Signer was given
-// [WithIssuer] or [WithAudience]. The claims carry whole seconds. p.UserID
-// must not be the nil UUID, and ttl must be at least a second.
+// roles lists p's roles (left out when it has none), organisations and
+// workspaces list p's tenants (empty lists when it has none), all_tenants
+// is true when p.AllTenants is, iat is now, and iss and aud are set when
+// the Signer was given [WithIssuer] or [WithAudience]. The claims carry
+// whole seconds. p.UserID must not be the nil UUID, ttl must be at least a
+// second, and p.AllTenants needs the service role, as an Authenticator
+// refuses it otherwise.
 func (s *Signer) Sign(p httpapi.Principal, ttl time.Duration) (string, error) {
 	if p.UserID == uuid.Nil {
 		return "", errors.New("jwtauth: a token needs a user ID")
+	}
+	if p.AllTenants && !p.HasRole(httpapi.RoleService) {
+		return "", errors.New("jwtauth: " + errAllTenants.Error())
 	}
 	if ttl < time.Second {
 		return "", errors.New("jwtauth: a token must live at least a second")
@@ -90,8 +96,10 @@ func (s *Signer) Sign(p httpapi.Principal, ttl time.Duration) (string, error) {
 			IssuedAt:  jwt.NewNumericDate(now),
 			ExpiresAt: jwt.NewNumericDate(now.Add(ttl)),
 		},
+		Roles:         p.Roles,
 		Organisations: idStrings(p.Organisations),
 		Workspaces:    idStrings(p.Workspaces),
+		AllTenants:    p.AllTenants,
 	}
 	if s.cfg.audience != "" {
 		c.Audience = jwt.ClaimStrings{s.cfg.audience}
