@@ -123,7 +123,8 @@
 //	413     payload_too_large       body over 1 MiB ([MaxBodyBytes])
 //	415     unsupported_media_type  Content-Type other than application/json
 //	500     internal                anything else; logged with the request's method and path, never shown
-//	503     unavailable             the request was cancelled or its deadline passed before the store answered
+//	503     unavailable             the store cannot serve it now (database busy beyond its bounded wait, database file deleted or replaced), or the request was cancelled or timed out; Retry-After: 1
+//	507     insufficient_storage    the database disk is full; writes succeed again once space is freed
 //
 // A panic in a handler is recovered, logged and answered with 500; the
 // server keeps serving. A panic once the response has started cannot become

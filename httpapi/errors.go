@@ -17,8 +17,10 @@ const (
 	codeMethodNotAllowed     grouping.Code = "method_not_allowed"
 	codePayloadTooLarge      grouping.Code = "payload_too_large"
 	codeUnsupportedMediaType grouping.Code = "unsupported_media_type"
-	codeUnavailable          grouping.Code = "unavailable"
 )
+
+// retryAfterSeconds is the Retry-After of every 503.
+const retryAfterSeconds = "1"
 
 // statusCode is the table from error code to HTTP status. Unknown codes are
 // internal errors.
@@ -42,8 +44,10 @@ func statusCode(c grouping.Code) int {
 		return http.StatusRequestEntityTooLarge
 	case codeUnsupportedMediaType:
 		return http.StatusUnsupportedMediaType
-	case codeUnavailable:
+	case grouping.Unavailable:
 		return http.StatusServiceUnavailable
+	case grouping.InsufficientStorage:
+		return http.StatusInsufficientStorage
 	default:
 		return http.StatusInternalServerError
 	}
@@ -75,10 +79,15 @@ func writeError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		// The client went away or a deadline passed: not a fault of the
 		// service, so no error log, and a status that says to try again.
-		code, msg = codeUnavailable, "The request was cancelled or timed out"
+		code, msg = grouping.Unavailable, "The request was cancelled or timed out"
 		logger.InfoContext(r.Context(), "request abandoned", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
 	status := statusCode(code)
+	if status == http.StatusServiceUnavailable {
+		// The store may serve the request in a moment: a lock held by
+		// another process, a caller that gave up.
+		w.Header().Set("Retry-After", retryAfterSeconds)
+	}
 	if status == http.StatusInternalServerError {
 		code, msg = grouping.Internal, "Internal server error"
 		logger.ErrorContext(r.Context(), "internal error", "method", r.Method, "path", r.URL.Path, "err", err)

@@ -460,3 +460,47 @@ func TestRunInProcess(t *testing.T) {
 		t.Fatal("run did not return after cancel")
 	}
 }
+
+// TestDeletedDatabaseFile deletes the database file under a running server:
+// readiness fails and writes answer 503 instead of being acknowledged and
+// lost with the next start.
+func TestDeletedDatabaseFile(t *testing.T) {
+	is := is.New(t)
+	addr := freeAddr(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	db := filepath.Join(t.TempDir(), "g.db")
+	var stdout, stderr bytes.Buffer
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"server", "-addr", addr, "-db", db, "-demo"}, envOf(nil), &stdout, &stderr)
+	}()
+	readyz := func() int {
+		resp, err := http.Get("http://" + addr + "/readyz")
+		if err != nil {
+			return 0
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	for i := 0; i < 200 && readyz() != 200; i++ {
+		time.Sleep(25 * time.Millisecond)
+	}
+	is.Equal(readyz(), 200) // ready
+	var token string
+	for _, line := range strings.Split(stdout.String(), "\n") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "export TOKEN="); ok {
+			token = v
+		}
+	}
+	is.True(token != "") // a user token was printed
+
+	is.NoErr(os.Remove(db)) // the file goes away
+	is.Equal(readyz(), 503) // readiness fails
+	c := &client{t: t, base: "http://" + addr, token: token}
+	h := c.call("POST", "/organisations/"+demoOrg.String()+"/groups", map[string]any{"name": "Lost"}, 503, nil)
+	is.Equal(h.Get("Retry-After"), "1") // a write answers 503 with Retry-After
+
+	cancel()
+	is.NoErr(<-done) // the server still shuts down cleanly
+}

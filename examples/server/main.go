@@ -201,11 +201,20 @@ func handleNotFound() http.Handler {
 // next to nothing.
 func handleReadyz(store grouping.Store, log *slog.Logger) http.Handler {
 	probe := uuid.New()
+	check := func(ctx context.Context) error {
+		_, err := store.ListChannelGroups(ctx, probe, grouping.ListChannelGroupsOptions{Limit: 1})
+		return err
+	}
+	// A store that can tell whether it can serve writes (sqlite.Store: its
+	// file is still the one it opened) says so instead.
+	if c, ok := store.(interface{ Check(context.Context) error }); ok {
+		check = c.Check
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
 		defer cancel()
 		w.Header().Set("Content-Type", "application/json")
-		if _, err := store.ListChannelGroups(ctx, probe, grouping.ListChannelGroupsOptions{Limit: 1}); err != nil {
+		if err := check(ctx); err != nil {
 			log.Warn("readiness check failed", "err", err)
 			w.WriteHeader(http.StatusServiceUnavailable)
 			io.WriteString(w, `{"status":"unavailable"}`+"\n")
