@@ -298,10 +298,14 @@ type fixture struct {
 	accounts           []grouping.ChannelGroupAttach
 	channelGroups      []grouping.ChannelGroup
 	attached, detached uuid.UUID // a channel in accounts[0], and one in accounts[1]
+	flipped            bool
+	page               int // the page size of the lists
 }
 
-// newFixture builds the fixture with n channels (n ≥ 300).
-func newFixture(tb testing.TB, n int) *fixture {
+// newFixture builds the fixture with n channels and lists read in pages
+// of page items: page+10 groups (the first holding page+10 channels) and
+// page+10 channel groups of 5 channels. n ≥ 2*(page+10).
+func newFixture(tb testing.TB, n, page int) *fixture {
 	tb.Helper()
 	ctx := context.Background()
 	// Two fixtures are built alike: the same IDs from a seeded source, and
@@ -321,7 +325,8 @@ func newFixture(tb testing.TB, n int) *fixture {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { s.Close() })
-	fx := &fixture{s: s, org: newID(), user: newID(), ws: newID()}
+	fx := &fixture{s: s, org: newID(), user: newID(), ws: newID(), page: page}
+	size := page + 10
 	must := func(err error) {
 		if err != nil {
 			tb.Fatal(err)
@@ -329,7 +334,7 @@ func newFixture(tb testing.TB, n int) *fixture {
 	}
 	_, err = s.UpsertOrganisation(ctx, grouping.Organisation{ID: fx.org, Name: "Floor"})
 	must(err)
-	for i := range 60 {
+	for i := range size {
 		g, err := s.CreateGroup(ctx, fx.org, grouping.NewGroup{Name: fmt.Sprint("group ", i)})
 		must(err)
 		fx.groups = append(fx.groups, g)
@@ -346,16 +351,16 @@ func newFixture(tb testing.TB, n int) *fixture {
 		})
 		must(err)
 		switch {
-		case i < 60:
+		case i < size:
 			must(s.AssignChannel(ctx, fx.org, fx.groups[0].ID, ch.ID))
 		case i%3 == 0:
-			must(s.AssignChannel(ctx, fx.org, fx.groups[1+i%59].ID, ch.ID))
+			must(s.AssignChannel(ctx, fx.org, fx.groups[1+i%(size-1)].ID, ch.ID))
 		default:
 			fx.free = append(fx.free, ch)
 		}
 		fx.channels = append(fx.channels, ch)
 	}
-	for i := range 60 {
+	for i := range size {
 		a := grouping.ChannelGroupAttach{PlatformID: "whatsapp", PlatformGroupID: fmt.Sprint(1000 + i), PlatformGroupName: fmt.Sprint("Account ", i)}
 		fx.accounts = append(fx.accounts, a)
 		var cg grouping.ChannelGroup
@@ -384,7 +389,6 @@ type floorCase struct {
 // floorCases lists every Store operation, alone or in a pair that undoes
 // itself.
 func floorCases() []floorCase {
-	const page = 50
 	return []floorCase{
 		{"UpsertOrganisation", func(ctx context.Context, fx *fixture) (any, error) {
 			o, err := fx.s.UpsertOrganisation(ctx, grouping.Organisation{ID: fx.org, Name: "Floor"})
@@ -486,10 +490,10 @@ func floorCases() []floorCase {
 			return scanFloorGroup(fx.f.stmts["r:group"].QueryRowContext(ctx, fx.groups[0].ID, fx.org))
 		}},
 		{"ListGroups", func(ctx context.Context, fx *fixture) (any, error) {
-			p, err := fx.s.ListGroups(ctx, fx.org, grouping.ListGroupsOptions{Limit: page})
+			p, err := fx.s.ListGroups(ctx, fx.org, grouping.ListGroupsOptions{Limit: fx.page})
 			return p.Items, err
 		}, func(ctx context.Context, fx *fixture) (any, error) {
-			return floorQuery(ctx, fx.f.stmts["r:groups"], scanFloorGroup, fx.org, page+1)
+			return floorQuery(ctx, fx.f.stmts["r:groups"], scanFloorGroup, fx.org, fx.page+1)
 		}},
 		{"UpdateGroup", func(ctx context.Context, fx *fixture) (any, error) {
 			d := "Updated"
@@ -573,22 +577,22 @@ func floorCases() []floorCase {
 			})
 		}},
 		{"ListGroupChannels", func(ctx context.Context, fx *fixture) (any, error) {
-			p, err := fx.s.ListGroupChannels(ctx, fx.org, fx.groups[0].ID, grouping.ListChannelsOptions{Limit: page})
+			p, err := fx.s.ListGroupChannels(ctx, fx.org, fx.groups[0].ID, grouping.ListChannelsOptions{Limit: fx.page})
 			return p.Items, err
 		}, func(ctx context.Context, fx *fixture) (any, error) {
-			return floorQuery(ctx, fx.f.stmts["r:groupChannels"], channelRow, fx.groups[0].ID, fx.org, page+1)
+			return floorQuery(ctx, fx.f.stmts["r:groupChannels"], channelRow, fx.groups[0].ID, fx.org, fx.page+1)
 		}},
 		{"ListUngroupedChannels", func(ctx context.Context, fx *fixture) (any, error) {
-			p, err := fx.s.ListUngroupedChannels(ctx, fx.org, grouping.ListChannelsOptions{Limit: page})
+			p, err := fx.s.ListUngroupedChannels(ctx, fx.org, grouping.ListChannelsOptions{Limit: fx.page})
 			return p.Items, err
 		}, func(ctx context.Context, fx *fixture) (any, error) {
-			return floorQuery(ctx, fx.f.stmts["r:ungrouped"], channelRow, fx.org, page+1)
+			return floorQuery(ctx, fx.f.stmts["r:ungrouped"], channelRow, fx.org, fx.page+1)
 		}},
 		{"ListDiscoverableChannels", func(ctx context.Context, fx *fixture) (any, error) {
-			p, err := fx.s.ListDiscoverableChannels(ctx, fx.org, fx.user, grouping.ListChannelsOptions{Limit: page})
+			p, err := fx.s.ListDiscoverableChannels(ctx, fx.org, fx.user, grouping.ListChannelsOptions{Limit: fx.page})
 			return p.Items, err
 		}, func(ctx context.Context, fx *fixture) (any, error) {
-			return floorQuery(ctx, fx.f.stmts["r:discoverable"], channelRow, fx.org, fx.user, page+1)
+			return floorQuery(ctx, fx.f.stmts["r:discoverable"], channelRow, fx.org, fx.user, fx.page+1)
 		}},
 		{"AttachChannel", func(ctx context.Context, fx *fixture) (any, error) {
 			return fx.s.AttachChannel(ctx, fx.ws, fx.attached, fx.nextAccount(ctx))
@@ -618,12 +622,12 @@ func floorCases() []floorCase {
 			return scanFloorChannelGroup(fx.f.stmts["r:channelGroup"].QueryRowContext(ctx, fx.channelGroups[7].ID, fx.ws), fx.ws)
 		}},
 		{"ListChannelGroups", func(ctx context.Context, fx *fixture) (any, error) {
-			p, err := fx.s.ListChannelGroups(ctx, fx.ws, grouping.ListChannelGroupsOptions{Limit: page})
+			p, err := fx.s.ListChannelGroups(ctx, fx.ws, grouping.ListChannelGroupsOptions{Limit: fx.page})
 			return p.Items, err
 		}, func(ctx context.Context, fx *fixture) (any, error) {
 			return floorQuery(ctx, fx.f.stmts["r:channelGroups"], func(sc interface{ Scan(...any) error }) (grouping.ChannelGroup, error) {
 				return scanFloorChannelGroup(sc, fx.ws)
-			}, fx.ws, page+1)
+			}, fx.ws, fx.page+1)
 		}},
 		{"AttachChannel+DeleteChannelGroup", func(ctx context.Context, fx *fixture) (any, error) {
 			cg, err := fx.s.AttachChannel(ctx, fx.ws, uuid.New(), grouping.ChannelGroupAttach{PlatformID: "telegram", PlatformGroupID: "temp", PlatformGroupName: "Temp"})
@@ -685,11 +689,10 @@ func (fx *fixture) groupOrder() []uuid.UUID {
 	return ids
 }
 
-var flips = map[*fixture]bool{}
-
+// flip alternates between true and false, per fixture.
 func (fx *fixture) flip() bool {
-	flips[fx] = !flips[fx]
-	return flips[fx]
+	fx.flipped = !fx.flipped
+	return fx.flipped
 }
 
 // channelOrder reverses the group's current channel order.
@@ -799,7 +802,8 @@ func TestFloorMatchesLibrary(t *testing.T) {
 	ctx := t.Context()
 	for _, c := range floorCases() {
 		t.Run(c.name, func(t *testing.T) {
-			fxLib, fxFloor := newFixture(t, 300), newFixture(t, 300)
+			t.Parallel()
+			fxLib, fxFloor := newFixture(t, 40, 5), newFixture(t, 40, 5)
 			// The two fixtures differ in their IDs; compare shapes through
 			// JSON with the IDs of each mapped to their order of appearance.
 			lib, err := c.library(ctx, fxLib)
@@ -875,7 +879,7 @@ func canonical(s string) string {
 // fixture of 3,000 channels.
 func BenchmarkFloor(b *testing.B) {
 	ctx := context.Background()
-	fx := newFixture(b, 3000)
+	fx := newFixture(b, 3000, 50)
 	for _, c := range floorCases() {
 		for _, impl := range []struct {
 			name string
