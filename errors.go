@@ -41,13 +41,16 @@ const (
 // Message is safe to show to an end user for every code but [Internal].
 // Field names the offending input for [Invalid] errors, using the wire
 // (JSON) name of the field or query parameter, and is empty otherwise.
+// Problems, for an error about several inputs at once (a bulk call), holds
+// the problem with each offending input, keyed by its ID or wire name.
 // Err is the underlying cause, if any; it is reachable with errors.Unwrap but
 // never part of Message.
 type Error struct {
-	Code    Code
-	Message string
-	Field   string
-	Err     error
+	Code     Code
+	Message  string
+	Field    string
+	Problems map[string]string
+	Err      error
 }
 
 // Error implements the error interface.
@@ -124,6 +127,16 @@ func ErrorField(err error) string {
 		return e.Field
 	}
 	return ""
+}
+
+// ErrorProblems returns the Problems of the first *Error in err's chain: the
+// problem with each offending input of a call about several, or nil.
+func ErrorProblems(err error) map[string]string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Problems
+	}
+	return nil
 }
 
 // Errorf returns an *Error with the given code and a formatted message.

@@ -14,6 +14,11 @@ const (
 	MaxLimit = 1000
 )
 
+// MaxBulkChannels is the most channel IDs a bulk call
+// ([Store.AssignChannels], [Store.RemoveChannels], [Store.MoveChannels])
+// takes.
+const MaxBulkChannels = 1000
+
 // Page is one page of a list. Items is never nil. NextCursor is empty on the
 // last page; otherwise pass it as the Cursor of the next call with the same
 // filters to continue where this page ended.
@@ -163,6 +168,31 @@ type Store interface {
 	// Errors: NotFound (organisation, group or channel), Conflict (the group
 	// is archived).
 	MoveChannel(ctx context.Context, orgID, groupID, channelID uuid.UUID) error
+
+	// AssignChannels assigns many channels to the group at once, all or
+	// nothing: they go to the end of the group's order in the order given,
+	// channels already in the group stay where they are, and when any ID is
+	// the nil UUID or repeated (Invalid), unknown, in another organisation
+	// or deleted (NotFound), or in another group (Conflict), nothing
+	// changes and the error's Problems name every offending ID. At most
+	// [MaxBulkChannels] IDs.
+	// Errors: Invalid, NotFound (organisation, group or channels), Conflict
+	// (the group is archived, or channels are in other groups).
+	AssignChannels(ctx context.Context, orgID, groupID uuid.UUID, channelIDs []uuid.UUID) error
+
+	// RemoveChannels takes many channels out of the group at once, all or
+	// nothing, as AssignChannels does; a channel that is not in the group
+	// is an offending ID (NotFound).
+	// Errors: Invalid, NotFound (organisation, group or channels).
+	RemoveChannels(ctx context.Context, orgID, groupID uuid.UUID, channelIDs []uuid.UUID) error
+
+	// MoveChannels moves many channels to the end of the group at once,
+	// from whichever group each is in or from none, all or nothing, as
+	// AssignChannels does; channels already in the group stay where they
+	// are.
+	// Errors: Invalid, NotFound (organisation, group or channels), Conflict
+	// (the group is archived).
+	MoveChannels(ctx context.Context, orgID, groupID uuid.UUID, channelIDs []uuid.UUID) error
 
 	// ReorderGroupChannels sets the order of the group's channels.
 	// channelIDs must hold every channel of the group (archived ones

@@ -516,3 +516,32 @@ func GroupChannelKey(pos int64, channelID uuid.UUID) Key { return Key{Pos: pos, 
 func CreationKey(createdAt time.Time, id uuid.UUID) Key {
 	return Key{Time: createdAt.UnixMilli(), ID: id}
 }
+
+// BulkTx is implemented by a Tx that reads and writes the channels of a
+// bulk call (grouping.Store.AssignChannels and its kin) in one round trip
+// each. The engine uses it when a driver's Tx has it, and the one-channel
+// methods of Tx otherwise, with the same result.
+type BulkTx interface {
+	// Placements is Placement for many channels at once: Channels holds
+	// the facts of each of channelIDs that is a channel of the
+	// organisation and not deleted, by ID; the others are missing.
+	Placements(ctx context.Context, orgID, groupID uuid.UUID, channelIDs []uuid.UUID) (BulkPlacement, error)
+
+	// PlaceChannels puts channelIDs[i] in the group at position
+	// firstPos+i.
+	PlaceChannels(ctx context.Context, groupID uuid.UUID, channelIDs []uuid.UUID, firstPos int64) error
+
+	// UnplaceChannels takes each channel of channelIDs out of its group.
+	UnplaceChannels(ctx context.Context, channelIDs []uuid.UUID) error
+}
+
+// BulkPlacement is what [BulkTx.Placements] finds.
+type BulkPlacement struct {
+	// OrganisationFound reports whether the organisation exists. A driver
+	// may leave it false when Group is set or Channels is not empty.
+	OrganisationFound bool
+	// Group is as in [Placement].
+	Group *PlacementGroup
+	// Channels are the facts of the channels found, by ID.
+	Channels map[uuid.UUID]*ChannelFacts
+}

@@ -283,3 +283,23 @@ VALUES (?, ?, ?, ?)`)
 var sqlUnlinkChannel = prepare(`
 DELETE FROM channel_group_channels WHERE workspace_id = ? AND channel_id = ?
 RETURNING channel_group_id`)
+
+// ---- Bulk calls ----
+
+// sqlBulkChannels reads the live channels of :org among a JSON array of
+// IDs, with the name of each one's group.
+var sqlBulkChannels = prepare(`SELECT c.id, c.archived, c.group_id, g.name
+FROM json_each(:ids)
+	JOIN channels AS c ON c.id = json_each.value AND c.organisation_id = :org AND c.deleted_at IS NULL
+	LEFT JOIN groups AS g ON g.id = c.group_id`)
+
+// sqlPlaceChannels puts channels in group :group at the positions of a JSON
+// array of [id, position] pairs.
+var sqlPlaceChannels = prepare(`UPDATE channels SET group_id = :group, group_position = p.pos
+FROM (SELECT value ->> 0 AS id, value ->> 1 AS pos FROM json_each(:pairs)) AS p
+WHERE channels.id = p.id`)
+
+// sqlUnplaceChannels takes the channels of a JSON array of IDs out of their
+// groups.
+var sqlUnplaceChannels = prepare(`UPDATE channels SET group_id = NULL, group_position = NULL
+WHERE id IN (SELECT value FROM json_each(?))`)

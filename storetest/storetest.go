@@ -60,6 +60,7 @@ func Run(t *testing.T, newStore func(t *testing.T) grouping.Store) {
 		mirrorTests(),
 		groupTests(),
 		channelTests(),
+		bulkTests(),
 		channelGroupTests(),
 		isolationTests(),
 		concurrencyTests(),
