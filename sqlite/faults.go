@@ -100,21 +100,28 @@ func (g *fileGuard) check() error {
 }
 
 // beginImmediate begins a write transaction (BEGIN IMMEDIATE, from the
-// writer DSN) on db, waiting for SQLite's write lock until ctx is done.
-// Writer connections have no busy timeout of their own, so that the wait
-// is bounded by ctx alone: the time a call queues for the writer connection
+// writer DSN) on db, waiting for SQLite's write lock until deadline or until
+// ctx is done. Writer connections have no busy timeout of their own, so that
+// the wait is bounded by the store's: the time a call queues for its turn
 // and the time it waits for another process's lock add up to one bound.
-func beginImmediate(ctx context.Context, db *sql.DB) (*sql.Tx, error) {
+// The transaction itself runs under ctx alone.
+func beginImmediate(ctx context.Context, db *sql.DB, deadline time.Time) (*sql.Tx, error) {
 	delay := time.Millisecond
 	for {
 		t, err := db.BeginTx(ctx, nil)
 		if err == nil || !isBusy(err) {
 			return t, err
 		}
+		left := time.Until(deadline)
+		if left <= 0 {
+			return nil, err
+		}
+		pause := time.NewTimer(min(delay, left))
 		select {
 		case <-ctx.Done():
+			pause.Stop()
 			return nil, err
-		case <-time.After(delay):
+		case <-pause.C:
 		}
 		delay = min(2*delay, 10*time.Millisecond)
 	}

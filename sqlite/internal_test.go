@@ -107,7 +107,7 @@ func TestPragmasOnEveryConnection(t *testing.T) {
 func TestWriteTransactionsTakeTheWriteLockAtBegin(t *testing.T) {
 	is := is.New(t)
 	s := openTestStore(t)
-	tx, err := s.d.beginWrite(t.Context())
+	tx, err := s.d.beginWrite(t.Context(), time.Now().Add(time.Second))
 	is.NoErr(err) // begin
 	defer tx.Rollback()
 
@@ -227,7 +227,7 @@ func TestUniqueIndexCatchesDuplicateNames(t *testing.T) {
 
 	// A duplicate that got past the name check, as a racing writer
 	// without the check would, is still refused, by the index.
-	tx, err := s.d.beginWrite(ctx)
+	tx, err := s.d.beginWrite(ctx, time.Now().Add(time.Second))
 	is.NoErr(err) // begin
 	defer tx.Rollback()
 	now := time.Now()

@@ -226,8 +226,8 @@ func (d *sqlDriver) Close() error {
 // front (waiting up to the busy timeout for other processes), so the
 // transaction never has to upgrade a read lock, which could fail at once
 // with SQLITE_BUSY.
-func (d *sqlDriver) beginWrite(ctx context.Context) (*sqlTx, error) {
-	t, err := beginImmediate(ctx, d.writer)
+func (d *sqlDriver) beginWrite(ctx context.Context, deadline time.Time) (*sqlTx, error) {
+	t, err := beginImmediate(ctx, d.writer, deadline)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: begin write transaction: %w", err)
 	}
@@ -248,23 +248,17 @@ func (d *sqlDriver) Write(ctx context.Context, fn func(driver.Tx) error) error {
 	if err := d.guard.check(); err != nil {
 		return err
 	}
-	wctx, cancel := context.WithTimeout(ctx, d.wait)
-	defer cancel()
-	select {
-	case d.turn <- struct{}{}:
-		defer func() { <-d.turn }()
-	case <-wctx.Done():
-		if ctx.Err() != nil {
-			return fmt.Errorf("sqlite: waiting for the database: %w", ctx.Err())
-		}
-		return errBusy
+	deadline := time.Now().Add(d.wait)
+	if err := d.takeTurn(ctx); err != nil {
+		return err
 	}
-	tx, err := d.beginWrite(wctx)
+	defer func() { <-d.turn }()
+	tx, err := d.beginWrite(ctx, deadline)
 	if err != nil {
 		if ctx.Err() != nil {
 			return fmt.Errorf("sqlite: waiting for the database: %w", ctx.Err())
 		}
-		if isBusy(err) || wctx.Err() != nil {
+		if isBusy(err) {
 			return &grouping.Error{Code: grouping.Unavailable, Message: errBusy.Message, Err: err}
 		}
 		return classify(err)
@@ -277,6 +271,26 @@ func (d *sqlDriver) Write(ctx context.Context, fn func(driver.Tx) error) error {
 		return classify(fmt.Errorf("sqlite: commit: %w", err))
 	}
 	return nil
+}
+
+// takeTurn waits, at most d.wait, for the write transactions of this process
+// queued before this one. Without a queue it takes no timer.
+func (d *sqlDriver) takeTurn(ctx context.Context) error {
+	select {
+	case d.turn <- struct{}{}:
+		return nil
+	default:
+	}
+	wait := time.NewTimer(d.wait)
+	defer wait.Stop()
+	select {
+	case d.turn <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("sqlite: waiting for the database: %w", ctx.Err())
+	case <-wait.C:
+		return errBusy
+	}
 }
 
 // readSnapshot runs fn in a read transaction on the read pool, so that all
