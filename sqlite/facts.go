@@ -14,23 +14,16 @@ import (
 // ChannelState implements driver.Tx.
 func (t *sqlTx) ChannelState(ctx context.Context, orgID, channelID uuid.UUID) (driver.ChannelState, error) {
 	var (
-		st                driver.ChannelState
-		org, group        uuid.NullUUID
-		deleted, archived sql.NullBool
-		groupName         sql.NullString
+		st    driver.ChannelState
+		found bool
+		f     driver.ChannelFacts
 	)
 	err := queryRow(ctx, t, sqlChannelState, sql.Named("org", orgID), sql.Named("channel", channelID)).
-		Scan(&st.OrganisationFound, &org, &deleted, &archived, &group, &groupName)
-	if err != nil || !org.Valid {
+		Scan(&st.OrganisationFound, &found, &f.OrganisationID, &f.Deleted, &f.Archived, &f.GroupID, &f.GroupName)
+	if err != nil || !found {
 		return st, err
 	}
-	st.Channel = &driver.ChannelFacts{
-		OrganisationID: org.UUID,
-		Deleted:        deleted.Bool,
-		Archived:       archived.Bool,
-		GroupID:        group.UUID,
-		GroupName:      groupName.String,
-	}
+	st.Channel = &f
 	return st, nil
 }
 
@@ -86,29 +79,22 @@ func (g *nullGroup) group() *grouping.Group {
 // Placement implements driver.Tx.
 func (t *sqlTx) Placement(ctx context.Context, orgID, groupID, channelID uuid.UUID) (driver.Placement, error) {
 	var (
-		p                             driver.Placement
-		groupFound, channelFound      bool
-		groupName, channelGroupName   sql.NullString
-		groupArchived, channelArchive sql.NullBool
-		maxPos                        int64
-		channelGroup                  uuid.NullUUID
+		p                        driver.Placement
+		groupFound, channelFound bool
+		g                        driver.PlacementGroup
+		c                        = driver.ChannelFacts{OrganisationID: orgID}
 	)
 	err := queryRow(ctx, t, sqlPlacement, sql.Named("org", orgID), sql.Named("group", groupID), sql.Named("channel", channelID)).
-		Scan(&p.OrganisationFound, &groupFound, &groupName, &groupArchived, &maxPos,
-			&channelFound, &channelArchive, &channelGroup, &channelGroupName)
+		Scan(&p.OrganisationFound, &groupFound, &g.Name, &g.Archived, &g.MaxChannelPosition,
+			&channelFound, &c.Archived, &c.GroupID, &c.GroupName)
 	if err != nil {
 		return driver.Placement{}, err
 	}
 	if groupFound {
-		p.Group = &driver.PlacementGroup{Name: groupName.String, Archived: groupArchived.Bool, MaxChannelPosition: maxPos}
+		p.Group = &g
 	}
 	if channelFound {
-		p.Channel = &driver.ChannelFacts{
-			OrganisationID: orgID,
-			Archived:       channelArchive.Bool,
-			GroupID:        channelGroup.UUID,
-			GroupName:      channelGroupName.String,
-		}
+		p.Channel = &c
 	}
 	return p, nil
 }

@@ -150,8 +150,9 @@ LIMIT :limit`)
 
 // sqlChannelState reads whether :org exists and the channel :channel in any
 // organisation, with the name of its group.
-var sqlChannelState = prepare(`SELECT ` + orgExists + `,
-	c.organisation_id, c.deleted_at IS NOT NULL, c.archived, c.group_id, g.name
+var sqlChannelState = prepare(`SELECT ` + orgExists + `, c.id IS NOT NULL,
+	COALESCE(c.organisation_id, ''), c.deleted_at IS NOT NULL, COALESCE(c.archived, 0),
+	COALESCE(c.group_id, ''), COALESCE(g.name, '')
 FROM (SELECT 1) LEFT JOIN channels AS c ON c.id = :channel
 	LEFT JOIN groups AS g ON g.id = c.group_id`)
 
@@ -169,9 +170,9 @@ FROM (SELECT 1) LEFT JOIN groups AS g
 // up only when one of them is missing.
 var sqlPlacement = prepare(`SELECT
 	CASE WHEN g.id IS NULL OR c.id IS NULL THEN ` + orgExists + ` ELSE 1 END,
-	g.id IS NOT NULL, g.name, g.archived,
+	g.id IS NOT NULL, COALESCE(g.name, ''), COALESCE(g.archived, 0),
 	(SELECT COALESCE(MAX(x.group_position), -1) FROM channels AS x WHERE x.group_id = g.id),
-	c.id IS NOT NULL, c.archived, c.group_id, cg.name
+	c.id IS NOT NULL, COALESCE(c.archived, 0), COALESCE(c.group_id, ''), COALESCE(cg.name, '')
 FROM (SELECT 1)
 	LEFT JOIN groups AS g ON g.id = :group AND g.organisation_id = :org AND g.deleted_at IS NULL
 	LEFT JOIN channels AS c ON c.id = :channel AND c.organisation_id = :org AND c.deleted_at IS NULL
