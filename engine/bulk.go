@@ -139,18 +139,16 @@ func bulkError(op bulkOp, notFound, conflict map[string]string) error {
 	for id, p := range conflict {
 		problems[id] = p
 	}
-	code, what := grouping.Conflict, "are in other groups"
+	code := grouping.Conflict
 	if len(notFound) > 0 {
-		code, what = grouping.NotFound, "were not found"
-		if op == bulkRemove {
-			what = "are not in this group"
-		}
-		if len(conflict) > 0 {
-			what += " or are in other groups"
-		}
+		code = grouping.NotFound
+	}
+	n := "1 channel cannot be"
+	if len(problems) > 1 {
+		n = fmt.Sprintf("%d channels cannot be", len(problems))
 	}
 	return &grouping.Error{Code: code, Problems: problems,
-		Message: fmt.Sprintf("No channel was %s: %d %s: %s", op.verb(), len(problems), what, joinIDs(problems))}
+		Message: fmt.Sprintf("No channel was %s: %s %s (%s)", op.verb(), n, op.verb(), joinIDs(problems))}
 }
 
 // joinIDs lists the keys of problems in order, for a message.

@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"strconv"
 
 	"github.com/channelgrouping/grouping/driver"
 	"github.com/google/uuid"
@@ -41,20 +40,7 @@ func (t *sqlTx) Placements(ctx context.Context, orgID, groupID uuid.UUID, channe
 
 // PlaceChannels implements driver.BulkTx in one statement.
 func (t *sqlTx) PlaceChannels(ctx context.Context, groupID uuid.UUID, channelIDs []uuid.UUID, firstPos int64) error {
-	b := make([]byte, 0, 2+len(channelIDs)*60)
-	b = append(b, '[')
-	for i, id := range channelIDs {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, `["`...)
-		b = append(b, id.String()...)
-		b = append(b, `",`...)
-		b = strconv.AppendInt(b, firstPos+int64(i), 10)
-		b = append(b, ']')
-	}
-	b = append(b, ']')
-	_, err := execStmt(ctx, t, sqlPlaceChannels, sql.Named("group", groupID), sql.Named("pairs", string(b)))
+	_, err := execStmt(ctx, t, sqlPlaceChannels, sql.Named("group", groupID), sql.Named("first", firstPos), sql.Named("ids", idArray(channelIDs)))
 	return err
 }
 

@@ -288,17 +288,20 @@ RETURNING channel_group_id`)
 // ---- Bulk calls ----
 
 // sqlBulkChannels reads the live channels of :org among a JSON array of
-// IDs, with the name of each one's group.
+// IDs, with the name of each one's group: one primary key probe per ID.
+// CROSS JOIN keeps json_each the outer loop, and the unary + keeps the
+// planner from reading the organisation's channels through channels_org
+// instead.
 var sqlBulkChannels = prepare(`SELECT c.id, c.archived, c.group_id, g.name
 FROM json_each(:ids)
-	JOIN channels AS c ON c.id = json_each.value AND c.organisation_id = :org AND c.deleted_at IS NULL
+	CROSS JOIN channels AS c ON c.id = json_each.value AND +c.organisation_id = :org AND c.deleted_at IS NULL
 	LEFT JOIN groups AS g ON g.id = c.group_id`)
 
-// sqlPlaceChannels puts channels in group :group at the positions of a JSON
-// array of [id, position] pairs.
-var sqlPlaceChannels = prepare(`UPDATE channels SET group_id = :group, group_position = p.pos
-FROM (SELECT value ->> 0 AS id, value ->> 1 AS pos FROM json_each(:pairs)) AS p
-WHERE channels.id = p.id`)
+// sqlPlaceChannels puts the channels of a JSON array of IDs in group
+// :group, the channel at index i at position :first + i.
+var sqlPlaceChannels = prepare(`UPDATE channels SET group_id = :group, group_position = :first + json_each.key
+FROM json_each(:ids)
+WHERE channels.id = json_each.value`)
 
 // sqlUnplaceChannels takes the channels of a JSON array of IDs out of their
 // groups.

@@ -53,7 +53,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	var c config
 	var level string
 	fs.StringVar(&c.addr, "addr", def(envAddr, "127.0.0.1:8080"), "listen address (env "+envAddr+")")
-	fs.StringVar(&c.dbPath, "db", def(envDB, "grouping.db"), "SQLite database file (env "+envDB+")")
+	fs.StringVar(&c.dbPath, "db", def(envDB, "grouping.db"), "SQLite database file, or a postgres:// URL (env "+envDB+")")
 	fs.BoolVar(&c.demo, "demo", demoDefault, "seed a demo organisation and workspace into an empty database (env "+envDemo+")")
 	fs.StringVar(&level, "log-level", def(envLogLevel, "info"), "log level: debug, info, warn or error (env "+envLogLevel+")")
 	fs.StringVar(&c.logFormat, "log-format", def(envLogFormat, "text"), "log format: text or json (env "+envLogFormat+")")

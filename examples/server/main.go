@@ -28,7 +28,6 @@ import (
 	"github.com/channelgrouping/grouping"
 	"github.com/channelgrouping/grouping/httpapi"
 	"github.com/channelgrouping/grouping/httpapi/jwtauth"
-	"github.com/channelgrouping/grouping/sqlite"
 	"github.com/google/uuid"
 )
 
@@ -70,7 +69,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	log := cfg.logger(stderr)
 
-	store, err := sqlite.Open(ctx, cfg.dbPath)
+	store, err := openStore(ctx, cfg.dbPath)
 	if err != nil {
 		return fmt.Errorf("open database: %w", err)
 	}
@@ -130,7 +129,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		printWelcome(stdout, base, userToken, serviceToken)
 	}
-	log.Info("listening", "url", base, "db", cfg.dbPath)
+	log.Info("listening", "url", base, "db", redactDB(cfg.dbPath))
 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()

@@ -1,0 +1,172 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"testing"
+
+	"github.com/channelgrouping/grouping"
+	"github.com/channelgrouping/grouping/driver"
+	"github.com/channelgrouping/grouping/internal/pgtest"
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// The benchmarks compare the store with a floor: the same statements in the
+// same round trips, written by hand with pgx and no engine, so that the
+// difference is what the engine and the driver add. Each runs over TCP
+// loopback and, when the server has one, the unix socket.
+//
+//	GROUPING_TEST_POSTGRES_URL=… go test -run '^$' -bench . -count 6 ./postgres
+
+// benchTargets returns the URLs of the test database over TCP and over
+// the unix socket in /var/run/postgresql, when it exists.
+func benchTargets(b *testing.B) map[string]string {
+	pgtest.Need(b, testDB)
+	out := map[string]string{"tcp": testDB.URL}
+	if _, err := os.Stat("/var/run/postgresql/.s.PGSQL.5432"); err == nil {
+		out["unix"] = testDB.URL + "&host=/var/run/postgresql"
+	}
+	return out
+}
+
+// benchFixture is a store with an organisation, a group and channels.
+type benchFixture struct {
+	s        *Store
+	org      uuid.UUID
+	groups   [2]uuid.UUID
+	channels []uuid.UUID
+}
+
+func newBenchFixture(b *testing.B, url string, channels int) *benchFixture {
+	ctx := b.Context()
+	s, err := Open(ctx, url, WithSchema(fmt.Sprintf("bench%d", schemaCount.Add(1))))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close() })
+	f := &benchFixture{s: s, org: uuid.New()}
+	if _, err := s.UpsertOrganisation(ctx, grouping.Organisation{ID: f.org, Name: "Bench"}); err != nil {
+		b.Fatal(err)
+	}
+	for i := range f.groups {
+		g, err := s.CreateGroup(ctx, f.org, grouping.NewGroup{Name: fmt.Sprint("group ", i)})
+		if err != nil {
+			b.Fatal(err)
+		}
+		f.groups[i] = g.ID
+	}
+	for i := range channels {
+		ch, err := s.UpsertChannel(ctx, grouping.ChannelUpsert{ID: uuid.New(), OrganisationID: f.org, Name: fmt.Sprint("channel ", i), OwnerID: uuid.New()})
+		if err != nil {
+			b.Fatal(err)
+		}
+		f.channels = append(f.channels, ch.ID)
+	}
+	return f
+}
+
+// BenchmarkAssign moves one channel back and forth between two groups.
+func BenchmarkAssign(b *testing.B) {
+	for name, url := range benchTargets(b) {
+		f := newBenchFixture(b, url, 1)
+		ch := f.channels[0]
+		b.Run(name+"/store", func(b *testing.B) {
+			for i := 0; b.Loop(); i++ {
+				if err := f.s.MoveChannel(b.Context(), f.org, f.groups[i%2], ch); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(name+"/floor", func(b *testing.B) {
+			for i := 0; b.Loop(); i++ {
+				if err := floorMove(b.Context(), f.s.d, f.org, f.groups[i%2], ch); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// floorMove is MoveChannel by hand: begin, the lock and the placement facts
+// in one batch, the update, commit.
+func floorMove(ctx context.Context, d *pgDriver, org, group, channel uuid.UUID) error {
+	return pgx.BeginTxFunc(ctx, d.pool, pgx.TxOptions{IsoLevel: pgx.ReadCommitted}, func(tx pgx.Tx) error {
+		batch := &pgx.Batch{}
+		batch.Queue(d.sql[sqlLockOrganisation.index], org)
+		batch.Queue(d.sql[sqlPlacement.index], org, group, channel)
+		br := tx.SendBatch(ctx, batch)
+		if _, err := br.Exec(); err != nil {
+			br.Close()
+			return err
+		}
+		var (
+			orgFound, groupFound, channelFound bool
+			groupName, channelGroupName        *string
+			groupArchived, channelArchived     *bool
+			maxPos                             int64
+			current                            *uuid.UUID
+		)
+		err := br.QueryRow().Scan(&orgFound, &groupFound, &groupName, &groupArchived, &maxPos,
+			&channelFound, &channelArchived, &current, &channelGroupName)
+		if err := errors.Join(err, br.Close()); err != nil {
+			return err
+		}
+		if current != nil && *current == group {
+			return nil
+		}
+		_, err = tx.Exec(ctx, d.sql[sqlPlaceChannel.index], channel, group, maxPos+1)
+		return err
+	})
+}
+
+// BenchmarkListPage reads the first page of 100 of an organisation's 1,000
+// ungrouped channels.
+func BenchmarkListPage(b *testing.B) {
+	for name, url := range benchTargets(b) {
+		f := newBenchFixture(b, url, 1000)
+		b.Run(name+"/store", func(b *testing.B) {
+			for b.Loop() {
+				p, err := f.s.ListUngroupedChannels(b.Context(), f.org, grouping.ListChannelsOptions{Limit: 100})
+				if err != nil || len(p.Items) != 100 {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(name+"/floor", func(b *testing.B) {
+			for b.Loop() {
+				n, err := floorList(b.Context(), f.s.d.pool, f.s.d.sql[sqlListUngroupedChannels.index], f.org)
+				if err != nil || n != 100 {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// floorList is the statement of ListUngroupedChannels by hand, scanning
+// the same columns.
+func floorList(ctx context.Context, pool *pgxpool.Pool, sql string, org uuid.UUID) (int, error) {
+	rows, err := pool.Query(ctx, sql, append([]any{org, false}, pageArgs(driver.Page{Limit: 100}, timeID)...)...)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		if n == 100 {
+			break
+		}
+		var ch grouping.Channel
+		var pos *int64
+		if err := rows.Scan(&ch.ID, &ch.OrganisationID, &ch.Name, &ch.Description, &ch.OwnerID,
+			&ch.UserCount, &ch.MessageCount, &ch.Archived, &ch.GroupID, &pos, &ch.CreatedAt, &ch.DeletedAt); err != nil {
+			return 0, err
+		}
+		n++
+	}
+	return n, rows.Err()
+}

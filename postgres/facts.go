@@ -1,0 +1,211 @@
+package postgres
+
+import (
+	"context"
+	"time"
+
+	"github.com/channelgrouping/grouping"
+	"github.com/channelgrouping/grouping/driver"
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+)
+
+// Each fact is read with one statement (see statements.go), in the same
+// round trip as the lock of the transaction's tenant.
+
+// ChannelState implements driver.Tx.
+func (t *pgTx) ChannelState(ctx context.Context, orgID, channelID uuid.UUID) (driver.ChannelState, error) {
+	var (
+		st                driver.ChannelState
+		org, group        *uuid.UUID
+		deleted, archived *bool
+		groupName         *string
+	)
+	err := t.lockedQuery(ctx, sqlLockOrganisation, tenant{id: orgID}, sqlChannelState, []any{orgID, channelID}, func(rows pgx.Rows) error {
+		return rows.Scan(&st.OrganisationFound, &org, &deleted, &archived, &group, &groupName)
+	})
+	if err != nil || org == nil {
+		return st, err
+	}
+	st.Channel = &driver.ChannelFacts{
+		OrganisationID: *org,
+		Deleted:        *deleted,
+		Archived:       *archived,
+		GroupID:        orNil(group),
+		GroupName:      orEmpty(groupName),
+	}
+	return st, nil
+}
+
+// GroupState implements driver.Tx.
+func (t *pgTx) GroupState(ctx context.Context, orgID, groupID uuid.UUID, nameKey string) (driver.GroupState, error) {
+	var (
+		st     driver.GroupState
+		found  bool
+		g      nullGroup
+		holder *uuid.UUID
+	)
+	err := t.lockedQuery(ctx, sqlLockOrganisation, tenant{id: orgID}, sqlGroupState, []any{orgID, groupID, nameKey}, func(rows pgx.Rows) error {
+		dest := append([]any{&st.OrganisationFound, &found}, g.dest()...)
+		return rows.Scan(append(dest, &holder, &st.MaxPosition)...)
+	})
+	if err != nil {
+		return driver.GroupState{}, err
+	}
+	if found {
+		st.Group = g.group()
+	}
+	st.NameHolder = orNil(holder)
+	return st, nil
+}
+
+// nullGroup receives the groupColumns of a group that may be missing.
+type nullGroup struct {
+	id, org                    *uuid.UUID
+	name, description          *string
+	archived                   *bool
+	position, version          *int64
+	created, updated, deleted_ *time.Time
+}
+
+func (g *nullGroup) dest() []any {
+	return []any{&g.id, &g.org, &g.name, &g.description, &g.archived,
+		&g.position, &g.version, &g.created, &g.updated, &g.deleted_}
+}
+
+// group returns the group that was found.
+func (g *nullGroup) group() *grouping.Group {
+	return &grouping.Group{
+		ID:             *g.id,
+		OrganisationID: *g.org,
+		Name:           *g.name,
+		Description:    *g.description,
+		Archived:       *g.archived,
+		Position:       int(*g.position),
+		Version:        *g.version,
+		CreatedAt:      fromDB(*g.created),
+		UpdatedAt:      fromDB(*g.updated),
+		DeletedAt:      fromNullDB(g.deleted_),
+	}
+}
+
+// Placement implements driver.Tx.
+func (t *pgTx) Placement(ctx context.Context, orgID, groupID, channelID uuid.UUID) (driver.Placement, error) {
+	var (
+		p                              driver.Placement
+		groupFound, channelFound       bool
+		groupName, channelGroupName    *string
+		groupArchived, channelArchived *bool
+		maxPos                         int64
+		channelGroup                   *uuid.UUID
+	)
+	err := t.lockedQuery(ctx, sqlLockOrganisation, tenant{id: orgID}, sqlPlacement, []any{orgID, groupID, channelID}, func(rows pgx.Rows) error {
+		return rows.Scan(&p.OrganisationFound, &groupFound, &groupName, &groupArchived, &maxPos,
+			&channelFound, &channelArchived, &channelGroup, &channelGroupName)
+	})
+	if err != nil {
+		return driver.Placement{}, err
+	}
+	if groupFound {
+		p.Group = &driver.PlacementGroup{Name: *groupName, Archived: *groupArchived, MaxChannelPosition: maxPos}
+	}
+	if channelFound {
+		p.Channel = &driver.ChannelFacts{
+			OrganisationID: orgID,
+			Archived:       *channelArchived,
+			GroupID:        orNil(channelGroup),
+			GroupName:      orEmpty(channelGroupName),
+		}
+	}
+	return p, nil
+}
+
+// GroupIDs implements driver.Tx.
+func (t *pgTx) GroupIDs(ctx context.Context, orgID uuid.UUID) (bool, []uuid.UUID, error) {
+	var (
+		found bool
+		ids   []uuid.UUID
+	)
+	err := t.lockedQuery(ctx, sqlLockOrganisation, tenant{id: orgID}, sqlGroupIDs, []any{orgID}, func(rows pgx.Rows) error {
+		var id *uuid.UUID
+		if err := rows.Scan(&id); err != nil {
+			return err
+		}
+		found = true
+		if id != nil {
+			ids = append(ids, *id)
+		}
+		return nil
+	})
+	if err != nil {
+		return false, nil, err
+	}
+	return found, ids, nil
+}
+
+// GroupChannelIDs implements driver.Tx.
+func (t *pgTx) GroupChannelIDs(ctx context.Context, orgID, groupID uuid.UUID) (driver.GroupChannels, error) {
+	var gc driver.GroupChannels
+	err := t.lockedQuery(ctx, sqlLockOrganisation, tenant{id: orgID}, sqlGroupChannelIDs, []any{orgID, groupID}, func(rows pgx.Rows) error {
+		var id *uuid.UUID
+		if err := rows.Scan(&gc.OrganisationFound, &gc.GroupFound, &id); err != nil {
+			return err
+		}
+		if id != nil {
+			gc.ChannelIDs = append(gc.ChannelIDs, *id)
+		}
+		return nil
+	})
+	if err != nil {
+		return driver.GroupChannels{}, err
+	}
+	return gc, nil
+}
+
+// Attachment implements driver.Tx. It makes the workspace's lock row on
+// the first attach.
+func (t *pgTx) Attachment(ctx context.Context, workspaceID, channelID uuid.UUID, platformID, platformGroupID string) (driver.Attachment, error) {
+	var (
+		at                      driver.Attachment
+		found                   bool
+		id, ws, current         *uuid.UUID
+		platform, account, name *string
+		created, updated        *time.Time
+		channels                []uuid.UUID
+	)
+	err := t.lockedQuery(ctx, sqlLockNewWorkspace, tenant{workspace: true, id: workspaceID}, sqlAttachment, []any{workspaceID, channelID, platformID, platformGroupID}, func(rows pgx.Rows) error {
+		return rows.Scan(&found, &id, &ws, &platform, &account, &name, &created, &updated, &channels, &at.MaxPosition, &current)
+	})
+	if err != nil {
+		return driver.Attachment{}, err
+	}
+	if found {
+		at.Account = &grouping.ChannelGroup{
+			ID:                *id,
+			WorkspaceID:       *ws,
+			PlatformID:        *platform,
+			PlatformGroupID:   *account,
+			PlatformGroupName: *name,
+			CreatedAt:         fromDB(*created),
+			UpdatedAt:         fromDB(*updated),
+		}
+	}
+	at.Current = orNil(current)
+	return at, nil
+}
+
+// orNil returns *id, or uuid.Nil for a NULL.
+func orNil(id *uuid.UUID) uuid.UUID {
+	if id == nil {
+		return uuid.Nil
+	}
+	return *id
+}
+
+// orEmpty returns *s, or "" for a NULL.
+func orEmpty(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}

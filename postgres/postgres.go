@@ -1,0 +1,292 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/channelgrouping/grouping"
+	"github.com/channelgrouping/grouping/driver"
+	"github.com/channelgrouping/grouping/engine"
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// DefaultSchema is the schema the store's tables live in unless
+// [WithSchema] says otherwise.
+const DefaultSchema = "grouping"
+
+// engineStore lets Store embed the engine without exporting it as a field.
+type engineStore = engine.Store
+
+// Store is a [grouping.Store] kept in a PostgreSQL database: the rule engine
+// of package engine over this package's driver. It is safe for concurrent
+// use, and any number of processes may open the same database and schema.
+type Store struct {
+	*engineStore
+	d *pgDriver
+}
+
+var _ grouping.Store = (*Store)(nil)
+
+// Option configures [Open].
+type Option func(*config)
+
+type config struct {
+	clock    grouping.Clock
+	schema   string
+	maxConns int32
+	pool     []func(*pgxpool.Config)
+}
+
+// WithSchema puts the store's tables in the named schema ([DefaultSchema] by
+// default), created if it does not exist. The name is quoted, so it is used
+// exactly as given, case included. Stores in different schemas of one
+// database are independent.
+func WithSchema(name string) Option {
+	return func(c *config) { c.schema = name }
+}
+
+// WithClock makes the store read the current time from clock instead of
+// time.Now. Times are normalised with [grouping.Timestamp].
+func WithClock(clock grouping.Clock) Option {
+	return func(c *config) {
+		if clock != nil {
+			c.clock = clock
+		}
+	}
+}
+
+// WithMaxConns caps the store's connection pool at n connections (pgxpool's
+// default is the greater of 4 and the number of CPUs). Every call holds one
+// connection while it runs, so n bounds the calls that reach the server at
+// once; the others wait for a free connection. The URL parameter
+// pool_max_conns does the same; this option wins.
+func WithMaxConns(n int32) Option {
+	return func(c *config) { c.maxConns = n }
+}
+
+// WithPoolConfig lets fn adjust the connection pool's configuration, as
+// parsed from the URL, before the pool is created: connection lifetimes,
+// health checks, TLS, a tracer, hooks. It runs after [WithMaxConns].
+func WithPoolConfig(fn func(*pgxpool.Config)) Option {
+	return func(c *config) {
+		if fn != nil {
+			c.pool = append(c.pool, fn)
+		}
+	}
+}
+
+// Open connects to the database at url (a postgres:// URL or a key=value
+// connection string, as pgx reads them), creates the schema and its tables
+// or brings them up to date, and returns the store. It fails when the
+// server cannot be reached, when the role may not write (a hot standby, a
+// read-only transaction default), and when the schema was written by a
+// newer version of this package (see [ErrSchemaTooNew]).
+func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
+	cfg := config{clock: time.Now, schema: DefaultSchema}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if cfg.schema == "" {
+		return nil, errors.New("postgres: empty schema name")
+	}
+	pc, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	if cfg.maxConns > 0 {
+		pc.MaxConns = cfg.maxConns
+	}
+	for _, fn := range cfg.pool {
+		fn(pc)
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, pc)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	d := newDriver(pool, cfg.schema)
+	if err := migrate(ctx, pool, cfg.schema, migrations); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres: open schema %s: %w", d.quoted, err)
+	}
+	return &Store{engine.New(d, engine.WithClock(cfg.clock)), d}, nil
+}
+
+// Schema returns the name of the schema the store's tables are in.
+func (s *Store) Schema() string { return s.d.schema }
+
+// pgDriver is the driver.Driver of a Store.
+type pgDriver struct {
+	pool   *pgxpool.Pool
+	schema string
+	quoted string   // schema as a quoted identifier
+	sql    []string // statements[i].sql for this schema
+
+	// beforeCommit, when set (by tests), runs at the end of every write
+	// transaction, before the commit.
+	beforeCommit func(ctx context.Context, tx pgx.Tx) error
+
+	reads // outside transactions: the pool
+}
+
+var _ driver.Driver = (*pgDriver)(nil)
+
+func newDriver(pool *pgxpool.Pool, schema string) *pgDriver {
+	d := &pgDriver{pool: pool, schema: schema, quoted: pgx.Identifier{schema}.Sanitize()}
+	d.sql = make([]string, len(statements))
+	for i, st := range statements {
+		d.sql[i] = inSchema(st.sql, d.quoted)
+	}
+	d.reads = reads{d: d, q: pool, snapshot: d.readSnapshot}
+	return d
+}
+
+// Close closes the pool. It waits for connections in use to be returned.
+func (d *pgDriver) Close() error {
+	d.pool.Close()
+	return nil
+}
+
+// Write implements driver.Driver: fn runs in one read committed
+// transaction. The first statement of each fact read locks the row of the
+// transaction's tenant (see the package documentation), so that no other
+// write of the tenant commits between the transaction's reads and its
+// commit. Serialisation failures and deadlocks are reported as
+// driver.ErrRetry; the engine then runs fn again.
+func (d *pgDriver) Write(ctx context.Context, fn func(driver.Tx) error) error {
+	tx, err := d.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted})
+	if err != nil {
+		return retryable(fmt.Errorf("postgres: begin: %w", err))
+	}
+	done := false
+	defer func() {
+		if !done { // fn panicked: give the connection and its locks back
+			tx.Rollback(context.WithoutCancel(ctx))
+		}
+	}()
+	t := &pgTx{d: d, tx: tx}
+	t.reads = reads{d: d, q: tx, snapshot: func(ctx context.Context, fn func(querier) error) error { return fn(tx) }}
+	err = fn(t)
+	done = true
+	if err == nil && d.beforeCommit != nil {
+		err = d.beforeCommit(ctx, tx)
+	}
+	if err == nil {
+		if err = tx.Commit(ctx); err == nil {
+			return nil
+		}
+		err = fmt.Errorf("postgres: commit: %w", err)
+	}
+	// Rolling back must not depend on a context that may be done: a
+	// connection whose rollback is cut short is closed rather than reused.
+	tx.Rollback(context.WithoutCancel(ctx))
+	return retryable(err)
+}
+
+// retryable marks a serialisation failure or a deadlock with
+// driver.ErrRetry: running the whole transaction again resolves it.
+// CockroachDB reports every transaction conflict this way.
+func retryable(err error) error {
+	switch sqlState(err) {
+	case pgSerializationFailure, pgDeadlockDetected:
+		if !errors.Is(err, driver.ErrRetry) {
+			return fmt.Errorf("%w: %w", driver.ErrRetry, err)
+		}
+	}
+	return err
+}
+
+// The SQLSTATE codes the driver acts on.
+const (
+	pgSerializationFailure = "40001"
+	pgDeadlockDetected     = "40P01"
+	pgUniqueViolation      = "23505"
+)
+
+// readSnapshot runs fn in a read-only repeatable read transaction, so that
+// all its queries see the same snapshot of the database.
+func (d *pgDriver) readSnapshot(ctx context.Context, fn func(querier) error) error {
+	return pgx.BeginTxFunc(ctx, d.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly},
+		func(tx pgx.Tx) error { return fn(tx) })
+}
+
+// querier runs statements: the pool, each statement on its own, or a
+// transaction.
+type querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+}
+
+// pgTx is a write transaction of the driver.
+type pgTx struct {
+	d  *pgDriver
+	tx pgx.Tx
+	// locked lists the tenants whose lock row the transaction holds.
+	locked []tenant
+	reads
+}
+
+// tenant is an organisation, or with workspace set a workspace: what one
+// lock row stands for.
+type tenant struct {
+	workspace bool
+	id        uuid.UUID
+}
+
+var _ driver.Tx = (*pgTx)(nil)
+
+// lockedQuery runs st in the transaction and calls scan for each row it
+// returns. When the transaction does not hold the lock of tn yet, the
+// lock statement runs first, pipelined with st in one round trip: under
+// read committed st takes its snapshot when it starts, after the lock is
+// granted, so it reads everything the previous holder committed.
+func (t *pgTx) lockedQuery(ctx context.Context, lock *statement, tn tenant, st *statement, args []any, scan func(pgx.Rows) error) (err error) {
+	var rows pgx.Rows
+	if slices.Contains(t.locked, tn) {
+		rows, err = t.tx.Query(ctx, t.d.sql[st.index], args...)
+	} else {
+		b := &pgx.Batch{}
+		b.Queue(t.d.sql[lock.index], tn.id)
+		b.Queue(t.d.sql[st.index], args...)
+		br := t.tx.SendBatch(ctx, b)
+		defer func() { err = errors.Join(err, br.Close()) }()
+		if _, err := br.Exec(); err != nil {
+			return err
+		}
+		t.locked = append(t.locked, tn)
+		rows, err = br.Query()
+	}
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := scan(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// exec runs a statement that returns no rows in the transaction.
+func (t *pgTx) exec(ctx context.Context, st *statement, args ...any) (pgconn.CommandTag, error) {
+	return t.tx.Exec(ctx, t.d.sql[st.index], args...)
+}
+
+// fromDB converts a stored time to UTC, as the store hands times out.
+func fromDB(t time.Time) time.Time { return t.UTC() }
+
+// fromNullDB converts a nullable stored time.
+func fromNullDB(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}

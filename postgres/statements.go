@@ -1,0 +1,315 @@
+package postgres
+
+// Every statement the driver runs is declared here, with {{schema}} where
+// its schema goes; Open renders them for the store's schema once, and pgx
+// prepares each on a connection the first time it runs there. The
+// query-plan tests examine these very statements.
+//
+// Each paginated list reads one index range: its equality filter, then a
+// row-value comparison that starts after the key of the page before, in the
+// index's order, limit+1 rows (the extra row tells whether more follow). The
+// first page starts after a key below every row (see pageArgs).
+
+// statement is a SQL statement of the driver; index numbers it in
+// statements.
+type statement struct {
+	sql   string
+	index int
+}
+
+// statements lists every statement declared with declare.
+var statements []*statement
+
+func declare(sql string) *statement {
+	st := &statement{sql: sql, index: len(statements)}
+	statements = append(statements, st)
+	return st
+}
+
+// channelColumns are the columns scanChannel reads, of channels AS c.
+const channelColumns = `c.id, c.organisation_id, c.name, c.description, c.owner_id,
+	c.user_count, c.message_count, c.archived, c.group_id, c.group_position,
+	c.created_at, c.deleted_at`
+
+// groupColumns are the columns scanGroup reads, of groups AS g.
+const groupColumns = `g.id, g.organisation_id, g.name, g.description, g.archived,
+	g.position, g.version, g.created_at, g.updated_at, g.deleted_at`
+
+// channelGroupColumns are the columns scanChannelGroup reads, of
+// channel_groups AS cg: the last is its channel IDs in link order (index
+// channel_group_channels_order).
+const channelGroupColumns = `cg.id, cg.workspace_id, cg.platform_id, cg.platform_group_id,
+	cg.platform_group_name, cg.created_at, cg.updated_at,
+	ARRAY(SELECT l.channel_id FROM {{schema}}.channel_group_channels AS l
+		WHERE l.workspace_id = cg.workspace_id AND l.channel_group_id = cg.id ORDER BY l.position)`
+
+// orgExists is true when the organisation $1 exists.
+const orgExists = `EXISTS (SELECT 1 FROM {{schema}}.organisations WHERE id = $1)`
+
+// ---- Tenant locks ----
+//
+// The first statement of every write transaction locks the row of its
+// tenant, and stays locked until the transaction ends (see the package
+// documentation). The transaction's reads run in later statements, so that
+// under read committed they see everything the previous holder committed.
+
+// sqlLockOrganisation locks an organisation's row, if there is one.
+var sqlLockOrganisation = declare(`SELECT id FROM {{schema}}.organisations WHERE id = $1 FOR NO KEY UPDATE`)
+
+// sqlLockNewWorkspace makes the workspace's row if needed and locks it:
+// ON CONFLICT DO UPDATE locks the row it finds even when its WHERE clause
+// leaves it unchanged.
+var sqlLockNewWorkspace = declare(`INSERT INTO {{schema}}.workspaces (id) VALUES ($1)
+ON CONFLICT (id) DO UPDATE SET id = excluded.id WHERE false`)
+
+// sqlLockWorkspace locks the workspace's row, if there is one: a workspace
+// without one has no channel groups.
+var sqlLockWorkspace = declare(`SELECT id FROM {{schema}}.workspaces WHERE id = $1 FOR UPDATE`)
+
+// ---- Point reads ----
+
+var sqlOrganisationExists = declare(`SELECT ` + orgExists)
+
+// sqlFindChannel finds a live channel of an organisation with its members.
+var sqlFindChannel = declare(`SELECT ` + channelColumns + `,
+	ARRAY(SELECT m.user_id FROM {{schema}}.channel_members AS m WHERE m.channel_id = c.id ORDER BY m.user_id)
+FROM {{schema}}.channels AS c
+WHERE c.id = $2 AND c.organisation_id = $1 AND c.deleted_at IS NULL`)
+
+// sqlFindGroup finds a live group of an organisation.
+var sqlFindGroup = declare(`SELECT ` + groupColumns + ` FROM {{schema}}.groups AS g
+WHERE g.id = $2 AND g.organisation_id = $1 AND g.deleted_at IS NULL`)
+
+// sqlFindChannelGroup finds a channel group of a workspace.
+var sqlFindChannelGroup = declare(`SELECT ` + channelGroupColumns + ` FROM {{schema}}.channel_groups AS cg
+WHERE cg.id = $2 AND cg.workspace_id = $1`)
+
+// ---- Lists ----
+
+// sqlListGroups lists an organisation's live groups (index groups_list).
+var sqlListGroups = declare(`SELECT ` + groupColumns + `
+FROM {{schema}}.groups AS g
+WHERE g.organisation_id = $1 AND g.deleted_at IS NULL
+	AND (g.position, g.created_at, g.id) > ($2, $3, $4)
+ORDER BY g.position, g.created_at, g.id
+LIMIT $5`)
+
+// sqlListGroupsArchived lists an organisation's live groups whose archived
+// state is $2 (index groups_archived_list).
+var sqlListGroupsArchived = declare(`SELECT ` + groupColumns + `
+FROM {{schema}}.groups AS g
+WHERE g.organisation_id = $1 AND g.archived = $2 AND g.deleted_at IS NULL
+	AND (g.position, g.created_at, g.id) > ($3, $4, $5)
+ORDER BY g.position, g.created_at, g.id
+LIMIT $6`)
+
+// sqlGroupsChannels loads the live, unarchived channels of several groups
+// at once (index channels_group). A channel in a group is live (check
+// channels_deleted_ungrouped); saying so again here would lead the planner
+// to combine indexes and sort.
+var sqlGroupsChannels = declare(`SELECT ` + channelColumns + `
+FROM {{schema}}.channels AS c
+WHERE c.group_id = ANY($1::uuid[]) AND NOT c.archived
+ORDER BY c.group_id, c.group_position, c.id`)
+
+// sqlListGroupChannels lists one group's channels in group order (index
+// channels_group); they are live, as above. $3 is true to include archived
+// channels.
+var sqlListGroupChannels = declare(`SELECT ` + channelColumns + `
+FROM {{schema}}.channels AS c
+WHERE c.group_id = $2 AND c.organisation_id = $1
+	AND ($3::boolean OR NOT c.archived)
+	AND (c.group_position, c.id) > ($4, $5)
+ORDER BY c.group_position, c.id
+LIMIT $6`)
+
+// sqlListUngroupedChannels lists an organisation's live channels in no
+// group (partial index channels_ungrouped).
+var sqlListUngroupedChannels = declare(`SELECT ` + channelColumns + `
+FROM {{schema}}.channels AS c
+WHERE c.organisation_id = $1 AND c.group_id IS NULL AND c.deleted_at IS NULL
+	AND ($2::boolean OR NOT c.archived)
+	AND (c.created_at, c.id) > ($3, $4)
+ORDER BY c.created_at, c.id
+LIMIT $5`)
+
+// sqlListDiscoverableChannels lists an organisation's live channels of
+// which $3 is not a member (partial index channels_live, then one primary
+// key probe of channel_members per channel).
+var sqlListDiscoverableChannels = declare(`SELECT ` + channelColumns + `
+FROM {{schema}}.channels AS c
+WHERE c.organisation_id = $1 AND c.deleted_at IS NULL
+	AND ($2::boolean OR NOT c.archived)
+	AND NOT EXISTS (
+		SELECT 1 FROM {{schema}}.channel_members AS m
+		WHERE m.channel_id = c.id AND m.user_id = $3)
+	AND (c.created_at, c.id) > ($4, $5)
+ORDER BY c.created_at, c.id
+LIMIT $6`)
+
+// sqlListChannelGroups lists a workspace's channel groups (index
+// channel_groups_list).
+var sqlListChannelGroups = declare(`SELECT ` + channelGroupColumns + `
+FROM {{schema}}.channel_groups AS cg
+WHERE cg.workspace_id = $1
+	AND (cg.created_at, cg.id) > ($2, $3)
+ORDER BY cg.created_at, cg.id
+LIMIT $4`)
+
+// sqlListPlatformChannelGroups lists a workspace's channel groups of one
+// platform (index channel_groups_platform_list).
+var sqlListPlatformChannelGroups = declare(`SELECT ` + channelGroupColumns + `
+FROM {{schema}}.channel_groups AS cg
+WHERE cg.workspace_id = $1 AND cg.platform_id = $2
+	AND (cg.created_at, cg.id) > ($3, $4)
+ORDER BY cg.created_at, cg.id
+LIMIT $5`)
+
+// ---- Facts: one statement each ----
+
+// sqlChannelState reads whether $1 exists and the channel $2 in any
+// organisation, with the name of its group.
+var sqlChannelState = declare(`SELECT ` + orgExists + `,
+	c.organisation_id, c.deleted_at IS NOT NULL, c.archived, c.group_id, g.name
+FROM (SELECT 1) AS one
+	LEFT JOIN {{schema}}.channels AS c ON c.id = $2
+	LEFT JOIN {{schema}}.groups AS g ON g.id = c.group_id`)
+
+// sqlGroupState reads whether $1 exists, its live group $2, the live group
+// holding the name key $3, and the largest live group position (indexes
+// groups_name_key and groups_list).
+var sqlGroupState = declare(`SELECT ` + orgExists + `, g.id IS NOT NULL, ` + groupColumns + `,
+	(SELECT h.id FROM {{schema}}.groups AS h
+		WHERE h.organisation_id = $1 AND h.name_key = $3 AND h.deleted_at IS NULL),
+	(SELECT COALESCE(MAX(p.position), -1) FROM {{schema}}.groups AS p
+		WHERE p.organisation_id = $1 AND p.deleted_at IS NULL)
+FROM (SELECT 1) AS one
+	LEFT JOIN {{schema}}.groups AS g ON g.id = $2 AND g.organisation_id = $1 AND g.deleted_at IS NULL`)
+
+// sqlPlacement reads the live group $2 and the live channel $3 of $1 (with
+// the name of the channel's group) and whether $1 exists.
+var sqlPlacement = declare(`SELECT ` + orgExists + `,
+	g.id IS NOT NULL, g.name, g.archived,
+	(SELECT COALESCE(MAX(x.group_position), -1) FROM {{schema}}.channels AS x WHERE x.group_id = g.id),
+	c.id IS NOT NULL, c.archived, c.group_id, cg.name
+FROM (SELECT 1) AS one
+	LEFT JOIN {{schema}}.groups AS g ON g.id = $2 AND g.organisation_id = $1 AND g.deleted_at IS NULL
+	LEFT JOIN {{schema}}.channels AS c ON c.id = $3 AND c.organisation_id = $1 AND c.deleted_at IS NULL
+	LEFT JOIN {{schema}}.groups AS cg ON cg.id = c.group_id`)
+
+// sqlGroupIDs lists an organisation's live groups: no row when the
+// organisation does not exist, one row with a NULL ID when it has none.
+var sqlGroupIDs = declare(`SELECT g.id FROM {{schema}}.organisations AS o
+	LEFT JOIN {{schema}}.groups AS g ON g.organisation_id = o.id AND g.deleted_at IS NULL
+WHERE o.id = $1`)
+
+// sqlGroupChannelIDs lists every channel of a live group of $1, one row
+// with a NULL channel when it has none.
+var sqlGroupChannelIDs = declare(`SELECT ` + orgExists + `, g.id IS NOT NULL, c.id
+FROM (SELECT 1) AS one
+	LEFT JOIN {{schema}}.groups AS g ON g.id = $2 AND g.organisation_id = $1 AND g.deleted_at IS NULL
+	LEFT JOIN {{schema}}.channels AS c ON c.group_id = g.id`)
+
+// sqlAttachment reads the channel group of a platform account, its largest
+// link position, and the channel group $2 is in.
+var sqlAttachment = declare(`SELECT cg.id IS NOT NULL, ` + channelGroupColumns + `,
+	(SELECT COALESCE(MAX(l.position), -1) FROM {{schema}}.channel_group_channels AS l
+		WHERE l.workspace_id = $1 AND l.channel_group_id = cg.id),
+	(SELECT a.channel_group_id FROM {{schema}}.channel_group_channels AS a
+		WHERE a.workspace_id = $1 AND a.channel_id = $2)
+FROM (SELECT 1) AS one
+	LEFT JOIN {{schema}}.channel_groups AS cg
+	ON cg.workspace_id = $1 AND cg.platform_id = $3 AND cg.platform_group_id = $4`)
+
+// ---- Writes ----
+
+var sqlUpsertOrganisation = declare(`
+INSERT INTO {{schema}}.organisations (id, name, created_at) VALUES ($1, $2, $3)
+ON CONFLICT (id) DO UPDATE SET name = excluded.name
+RETURNING created_at`)
+
+var sqlInsertChannel = declare(`
+INSERT INTO {{schema}}.channels (id, organisation_id, name, description, owner_id,
+	archived, message_count, created_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`)
+
+// sqlUpdateChannel keeps created_at when given NULL.
+var sqlUpdateChannel = declare(`
+UPDATE {{schema}}.channels SET name = $2, description = $3, owner_id = $4, archived = $5,
+	message_count = $6, created_at = COALESCE($7, created_at)
+WHERE id = $1`)
+
+var sqlMarkChannelDeleted = declare(`UPDATE {{schema}}.channels SET deleted_at = $2 WHERE id = $1`)
+
+// sqlDeleteOtherMembers and sqlInsertMembers replace a channel's members
+// with those of an array of user IDs.
+var sqlDeleteOtherMembers = declare(`
+DELETE FROM {{schema}}.channel_members
+WHERE channel_id = $1 AND NOT (user_id = ANY($2::uuid[]))`)
+
+var sqlInsertMembers = declare(`
+INSERT INTO {{schema}}.channel_members (channel_id, user_id)
+SELECT $1::uuid, u FROM unnest($2::uuid[]) AS u
+ON CONFLICT DO NOTHING`)
+
+var sqlAddMember = declare(`
+INSERT INTO {{schema}}.channel_members (channel_id, user_id) VALUES ($1, $2)
+ON CONFLICT DO NOTHING`)
+
+var sqlRemoveMember = declare(`DELETE FROM {{schema}}.channel_members WHERE channel_id = $1 AND user_id = $2`)
+
+var sqlInsertGroup = declare(`
+INSERT INTO {{schema}}.groups (id, organisation_id, name, name_key, description, archived,
+	position, version, created_at, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`)
+
+var sqlUpdateGroup = declare(`
+UPDATE {{schema}}.groups SET name = $2, name_key = COALESCE(NULLIF($3, ''), name_key), description = $4, archived = $5,
+	version = $6, updated_at = $7
+WHERE id = $1`)
+
+var sqlMarkGroupDeleted = declare(`UPDATE {{schema}}.groups SET deleted_at = $2, updated_at = $2 WHERE id = $1`)
+
+// sqlSetGroupPositions gives $1[i] the position i-1 (ordinals count from 1),
+// writing only the groups not already there.
+var sqlSetGroupPositions = declare(`
+UPDATE {{schema}}.groups AS g SET position = v.ord - 1
+FROM unnest($1::uuid[]) WITH ORDINALITY AS v (id, ord)
+WHERE g.id = v.id AND g.position <> v.ord - 1`)
+
+var sqlPlaceChannel = declare(`UPDATE {{schema}}.channels SET group_id = $2, group_position = $3 WHERE id = $1`)
+
+var sqlUnplaceChannel = declare(`UPDATE {{schema}}.channels SET group_id = NULL, group_position = NULL WHERE id = $1`)
+
+// sqlUngroupChannels empties a group (index channels_group).
+var sqlUngroupChannels = declare(`UPDATE {{schema}}.channels SET group_id = NULL, group_position = NULL WHERE group_id = $1`)
+
+// sqlSetChannelPositions gives $2[i], channels of the group $1, the position
+// i-1, writing only the channels not already there.
+var sqlSetChannelPositions = declare(`
+UPDATE {{schema}}.channels AS c SET group_position = v.ord - 1
+FROM unnest($2::uuid[]) WITH ORDINALITY AS v (id, ord)
+WHERE c.id = v.id AND c.group_id = $1 AND c.group_position <> v.ord - 1`)
+
+var sqlInsertChannelGroup = declare(`
+INSERT INTO {{schema}}.channel_groups (id, workspace_id, platform_id, platform_group_id,
+	platform_group_name, created_at, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7)`)
+
+var sqlRenameChannelGroup = declare(`UPDATE {{schema}}.channel_groups SET platform_group_name = $2, updated_at = $3 WHERE id = $1`)
+
+var sqlTouchChannelGroup = declare(`UPDATE {{schema}}.channel_groups SET updated_at = $2 WHERE id = $1`)
+
+// sqlDeleteChannelGroup deletes a channel group of a workspace and, by
+// ON DELETE CASCADE, its channel links.
+var sqlDeleteChannelGroup = declare(`DELETE FROM {{schema}}.channel_groups WHERE workspace_id = $1 AND id = $2 RETURNING id`)
+
+var sqlLinkChannel = declare(`
+INSERT INTO {{schema}}.channel_group_channels (workspace_id, channel_id, channel_group_id, position)
+VALUES ($1, $2, $3, $4)`)
+
+// sqlUnlinkChannel takes a channel out of its channel group, returning the
+// group.
+var sqlUnlinkChannel = declare(`
+DELETE FROM {{schema}}.channel_group_channels WHERE workspace_id = $1 AND channel_id = $2
+RETURNING channel_group_id`)
