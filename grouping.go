@@ -77,6 +77,13 @@
 // ungrouped. Reordering a group's channels takes each of its channel IDs
 // exactly once.
 //
+// Many channels can be assigned, removed or moved in one call
+// ([Store.AssignChannels], [Store.RemoveChannels], [Store.MoveChannels]),
+// up to [MaxBulkChannels] of them, all or nothing: an ID that is repeated,
+// unknown, of another organisation, deleted, or that breaks the rule of
+// the one-channel operation fails the whole call, and the error's Problems
+// ([ErrorProblems]) name every offending ID with what is wrong with it.
+//
 // The three channel lists skip deleted channels and, unless asked, archived
 // ones: a group's channels come in group order; ungrouped channels and the
 // channels a user could discover (those of which the user is not a member)

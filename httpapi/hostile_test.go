@@ -123,6 +123,13 @@ func hostileCases(t testing.TB, e *env, ghostOrg uuid.UUID, ghost string) []host
 		return request{method: "PUT", path: ws + "/channels/" + uuid.NewString() + "/channel-group", body: body}
 	}
 	owner := uuid.NewString()
+	bulk := func(method, group string, channels []string) request {
+		return request{method: method, path: org + "/groups/" + group + "/channels", body: map[string]any{"channels": channels}}
+	}
+	tooMany := make([]string, grouping.MaxBulkChannels+1)
+	for i := range tooMany {
+		tooMany[i] = uuid.NewString()
+	}
 	withType := func(r request, ct string) request { r.header = map[string]string{"Content-Type": ct}; return r }
 	withIfMatch := func(r request, v string) request { r.header = map[string]string{"If-Match": v}; return r }
 
@@ -237,6 +244,36 @@ func hostileCases(t testing.TB, e *env, ghostOrg uuid.UUID, ghost string) []host
 		{name: "move to archived group", req: request{method: "PATCH", path: org + "/groups/" + gArch + "/channels/" + ch0}, status: 409},
 		{name: "move missing channel", req: request{method: "PATCH", path: org + "/groups/" + g1 + "/channels/" + missing}, status: 404},
 		{name: "remove channel not in group", req: request{method: "DELETE", path: org + "/groups/" + g0 + "/channels/" + ch2}, status: 404},
+
+		// Group channels in bulk.
+		{name: "bulk assign more than 1000", req: bulk("POST", g1, tooMany), status: 400, field: "channels"},
+		{name: "bulk remove more than 1000", req: bulk("DELETE", g0, tooMany), status: 400, field: "channels"},
+		{name: "bulk move more than 1000", req: bulk("PATCH", g1, tooMany), status: 400, field: "channels"},
+		{name: "bulk assign none", req: bulk("POST", g1, []string{}), status: 400, field: "channels"},
+		{name: "bulk assign repeated", req: bulk("POST", g1, []string{ch2, ch2}), status: 400, field: "channels"},
+		{name: "bulk remove repeated", req: bulk("DELETE", g0, []string{ch0, ch0}), status: 400, field: "channels"},
+		{name: "bulk assign nil UUID", req: bulk("POST", g1, []string{ch2, uuid.Nil.String()}), status: 400, field: "channels"},
+		{name: "bulk assign in braces", req: bulk("POST", g1, []string{"{" + ch2 + "}"}), status: 400, field: "channels"},
+		{name: "bulk assign as URN", req: bulk("POST", g1, []string{"urn:uuid:" + ch2}), status: 400, field: "channels"},
+		{name: "bulk assign without hyphens", req: bulk("POST", g1, []string{strings.ReplaceAll(ch2, "-", "")}), status: 400, field: "channels"},
+		{name: "bulk assign missing field", req: request{method: "POST", path: org + "/groups/" + g1 + "/channels", body: `{}`}, status: 400, field: "channels"},
+		{name: "bulk assign null", req: request{method: "POST", path: org + "/groups/" + g1 + "/channels", body: `{"channels":null}`}, status: 400, field: "channels"},
+		{name: "bulk assign wrong type", req: request{method: "POST", path: org + "/groups/" + g1 + "/channels", body: `{"channels":"` + ch2 + `"}`}, status: 400, field: "channels"},
+		{name: "bulk assign numbers", req: request{method: "POST", path: org + "/groups/" + g1 + "/channels", body: `{"channels":[1]}`}, status: 400, field: "channels"},
+		{name: "bulk assign unknown field", req: request{method: "POST", path: org + "/groups/" + g1 + "/channels", body: `{"channels":["` + ch2 + `"],"position":1}`}, status: 400, field: "position"},
+		{name: "bulk assign no body", req: request{method: "POST", path: org + "/groups/" + g1 + "/channels"}, status: 400, field: "body"},
+		{name: "bulk assign bad group", req: bulk("POST", "nope", []string{ch2}), status: 400, field: "group_id"},
+		{name: "bulk assign content type", req: withType(bulk("POST", g1, []string{ch2}), "text/plain"), status: 415},
+		{name: "bulk assign over 1 MiB", req: request{method: "POST", path: org + "/groups/" + g1 + "/channels", body: huge}, status: 413},
+		{name: "bulk assign to archived group", req: bulk("POST", gArch, []string{ch2}), status: 409},
+		{name: "bulk assign channel of another group", req: bulk("POST", g1, []string{ch2, ch0}), status: 409},
+		{name: "bulk assign missing channel", req: bulk("POST", g1, []string{ch2, missing}), status: 404},
+		{name: "bulk assign other tenant's channel", req: bulk("POST", g1, []string{ch2, b.channels[2].String()}), status: 404},
+		{name: "bulk assign to missing group", req: bulk("POST", missing, []string{ch2}), status: 404},
+		{name: "bulk assign to other tenant's group", req: bulk("POST", b.groups[1].String(), []string{ch2}), status: 404},
+		{name: "bulk remove channel not in group", req: bulk("DELETE", g0, []string{ch0, ch2}), status: 404},
+		{name: "bulk move to archived group", req: bulk("PATCH", gArch, []string{ch0}), status: 409},
+		{name: "bulk move missing channel", req: bulk("PATCH", g1, []string{ch0, missing}), status: 404},
 
 		// Query parameters.
 		{name: "limit zero", req: getGroup(org + "/groups?limit=0"), status: 400, field: "limit"},

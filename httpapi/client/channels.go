@@ -31,6 +31,40 @@ func (c *Client) groupChannelCall(ctx context.Context, method string, orgID, gro
 	return err
 }
 
+// AssignChannels implements [grouping.Store] with
+// POST /organisations/{organisation_id}/groups/{group_id}/channels and the
+// body {"channels":[…]}. An error about offending channels names each of
+// them in its Problems, as the store behind the server did.
+func (c *Client) AssignChannels(ctx context.Context, orgID, groupID uuid.UUID, channelIDs []uuid.UUID) error {
+	return c.groupChannelsCall(ctx, http.MethodPost, orgID, groupID, channelIDs)
+}
+
+// RemoveChannels implements [grouping.Store] with
+// DELETE /organisations/{organisation_id}/groups/{group_id}/channels and
+// the body {"channels":[…]}, with Problems as in AssignChannels.
+func (c *Client) RemoveChannels(ctx context.Context, orgID, groupID uuid.UUID, channelIDs []uuid.UUID) error {
+	return c.groupChannelsCall(ctx, http.MethodDelete, orgID, groupID, channelIDs)
+}
+
+// MoveChannels implements [grouping.Store] with
+// PATCH /organisations/{organisation_id}/groups/{group_id}/channels (an
+// extension route) and the body {"channels":[…]}, with Problems as in
+// AssignChannels.
+func (c *Client) MoveChannels(ctx context.Context, orgID, groupID uuid.UUID, channelIDs []uuid.UUID) error {
+	return c.groupChannelsCall(ctx, http.MethodPatch, orgID, groupID, channelIDs)
+}
+
+// groupChannelsCall makes a bulk call. The list goes as it is, even empty
+// or over grouping.MaxBulkChannels, for the server's store to judge.
+func (c *Client) groupChannelsCall(ctx context.Context, method string, orgID, groupID uuid.UUID, channelIDs []uuid.UUID) error {
+	_, _, err := c.orgCall(ctx, request{
+		method: method,
+		path:   groupPath(orgID, groupID) + "/channels",
+		body:   groupChannelsBody{Channels: nonNil(channelIDs)},
+	}, nil)
+	return err
+}
+
 // ReorderGroupChannels implements [grouping.Store] with
 // PUT /organisations/{organisation_id}/groups/{group_id}/channels/order
 // (an extension route).

@@ -120,6 +120,12 @@ func TestRoutes(t *testing.T) {
 			"DELETE", o + "/groups/" + g.String() + "/channels/" + ch.String(), "", ""},
 		{"MoveChannel", okMessage, 200, func(c *client.Client) error { return c.MoveChannel(ctx, org, g, ch) },
 			"PATCH", o + "/groups/" + g.String() + "/channels/" + ch.String(), "", ""},
+		{"AssignChannels", okMessage, 200, func(c *client.Client) error { return c.AssignChannels(ctx, org, g, []uuid.UUID{ch, user}) },
+			"POST", o + "/groups/" + g.String() + "/channels", "", `{"channels":["` + ch.String() + `","` + user.String() + `"]}`},
+		{"RemoveChannels", okMessage, 200, func(c *client.Client) error { return c.RemoveChannels(ctx, org, g, []uuid.UUID{ch}) },
+			"DELETE", o + "/groups/" + g.String() + "/channels", "", `{"channels":["` + ch.String() + `"]}`},
+		{"MoveChannels", okMessage, 200, func(c *client.Client) error { return c.MoveChannels(ctx, org, g, nil) },
+			"PATCH", o + "/groups/" + g.String() + "/channels", "", `{"channels":[]}`},
 		{"ReorderGroupChannels", okMessage, 200, func(c *client.Client) error { return c.ReorderGroupChannels(ctx, org, g, []uuid.UUID{ch}) },
 			"PUT", o + "/groups/" + g.String() + "/channels/order", "", `{"channel_ids":["` + ch.String() + `"]}`},
 		{"ListGroupChannels", emptyList, 200, func(c *client.Client) error {

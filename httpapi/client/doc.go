@@ -50,7 +50,11 @@
 // {"code":…,"message":…} on the workspace routes, become a
 // *grouping.Error with the code, the message and, for invalid input, the
 // field that the server reported; for an error of the store behind the
-// server, those are the store's. The workspace shape has no field: for
+// server, those are the store's. The "errors" of a failed bulk call
+// (AssignChannels, RemoveChannels, MoveChannels) also name each offending
+// channel by its ID: those entries become the error's Problems, so that
+// [grouping.ErrorProblems] reads them as it would from the store; an entry
+// whose key is not a UUID names the field. The workspace shape has no field: for
 // invalid input on a workspace route the client names the field by
 // checking what it sent with the grouping package's own validation (and,
 // for a list whose other input passes, names the page token, which the
@@ -83,12 +87,14 @@
 //
 // # What the server must serve
 //
-// The mirror methods, ReorderGroups, ReorderGroupChannels, AttachChannel,
-// DetachChannel and DeleteChannelGroup use the extension routes, which a
-// server may switch off (httpapi.WithoutExtensions); their calls then fail
-// with NotFound ("Route not found") or MethodNotAllowed. GetChannel needs
-// GET /organisations/{organisation_id}/channels/{channel_id}, and an
-// upsert with ChannelUpsert.CreatedAt needs the channel route to take
-// created_at: a server without them answers MethodNotAllowed, and Invalid
-// naming created_at.
+// The mirror methods, ReorderGroups, ReorderGroupChannels, MoveChannels,
+// AttachChannel, DetachChannel and DeleteChannelGroup use the extension
+// routes, which a server may switch off (httpapi.WithoutExtensions); their
+// calls then fail with NotFound ("Route not found") or MethodNotAllowed.
+// GetChannel needs GET /organisations/{organisation_id}/channels/{channel_id},
+// and an upsert with ChannelUpsert.CreatedAt needs the channel route to
+// take created_at: a server without them answers MethodNotAllowed, and
+// Invalid naming created_at. AssignChannels and RemoveChannels use the
+// bulk routes that the reference implementation of the organisation API
+// added.
 package client

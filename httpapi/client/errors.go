@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	"github.com/channelgrouping/grouping"
+	"github.com/google/uuid"
 )
 
 // Codes of the errors that only the HTTP API reports. Their values are the
@@ -117,18 +118,35 @@ func responseError(res *http.Response, fields func() error) error {
 		code = c
 	}
 	e := &grouping.Error{Code: code, Message: *body.Message}
+	var names []string
+	e.Problems, names = splitErrors(body.Errors)
 	switch {
-	case code == grouping.Invalid && len(body.Errors) > 0:
-		keys := make([]string, 0, len(body.Errors))
-		for k := range body.Errors {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		e.Field = keys[0]
+	case code == grouping.Invalid && len(names) > 0:
+		e.Field = names[0]
 	case code == grouping.Invalid && fields != nil:
 		e.Field = grouping.ErrorField(fields())
 	case res.StatusCode >= 500:
 		e.Err = &StatusError{StatusCode: res.StatusCode, Header: res.Header, Message: *body.Message}
 	}
 	return e
+}
+
+// splitErrors splits the "errors" object of an organisation error body.
+// Its keys that are IDs (UUIDs in their 36-character form) name the
+// offending inputs of a bulk call: they become the error's Problems, nil
+// when there are none. The other keys name an offending field, parameter
+// or header; they are returned in order.
+func splitErrors(errs map[string]string) (problems map[string]string, names []string) {
+	for k, v := range errs {
+		if _, err := uuid.Parse(k); err == nil && len(k) == 36 {
+			if problems == nil {
+				problems = make(map[string]string)
+			}
+			problems[k] = v
+			continue
+		}
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	return problems, names
 }

@@ -3,6 +3,7 @@ package client_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"strconv"
 	"testing"
 
@@ -36,6 +37,10 @@ func TestErrorEnvelopes(t *testing.T) {
 			_, err := c.AttachChannel(t.Context(), ws, uuid.New(), a)
 			return err
 		}
+	}
+	id1, id2 := "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", "1b2c3d4e-5f6a-4b7c-9d8e-0f1a2b3c4d5e"
+	bulkCall := func(c *client.Client) error {
+		return c.AssignChannels(t.Context(), org, uuid.New(), []uuid.UUID{uuid.New()})
 	}
 	orgErr := func(status int, msg string) string {
 		return `{"status":"error","status_code":` + strconv.Itoa(status) + `,"message":"` + msg + `"}`
@@ -72,6 +77,11 @@ func TestErrorEnvelopes(t *testing.T) {
 		{"Org/Unavailable", orgCall, 503, orgErr(503, "busy"), []string{"Retry-After", "2"}, grouping.Unavailable, "busy", "", 503},
 		{"Org/InsufficientStorage", orgCall, 507, orgErr(507, "disk full"), nil, grouping.InsufficientStorage, "disk full", "", 507},
 		{"Org/OtherServerError", orgCall, 502, orgErr(502, "upstream"), nil, grouping.Internal, "upstream", "", 502},
+		// A bulk call's offending IDs, with or without a field.
+		{"Org/BulkNotFound", bulkCall, 404, `{"status":"error","status_code":404,"message":"No channel was assigned","errors":{"` + id1 + `":"Channel not found","` + id2 + `":"Channel not found"}}`, nil,
+			grouping.NotFound, "No channel was assigned", "", 0},
+		{"Org/BulkRepeated", bulkCall, 400, `{"status":"error","status_code":400,"message":"channels lists it twice","errors":{"channels":"channels lists it twice","` + id1 + `":"Channel is listed more than once"}}`, nil,
+			grouping.Invalid, "channels lists it twice", "channels", 0},
 
 		// Workspace shape: the code comes from the body.
 		{"Workspace/NotFound", wsGet, 404, wsErr("not_found", "Channel group not found"), nil, grouping.NotFound, "Channel group not found", "", 0},
@@ -108,6 +118,12 @@ func TestErrorEnvelopes(t *testing.T) {
 			is.Equal(ge.Message, tc.message)                        // message, as the server wrote it
 			is.Equal(ge.Field, tc.field)                            // field
 			is.True(errors.Is(err, &grouping.Error{Code: tc.code})) // errors.Is matches the code
+			var problems []string
+			for id := range ge.Problems {
+				problems = append(problems, id)
+			}
+			slices.Sort(problems)
+			is.Equal(problems, map[string][]string{"Org/BulkNotFound": {id1, id2}, "Org/BulkRepeated": {id1}}[tc.name]) // the IDs named in errors are the Problems
 			var se *client.StatusError
 			is.Equal(errors.As(err, &se), tc.cause != 0) // server errors wrap a *StatusError
 			if tc.cause != 0 {
@@ -176,6 +192,20 @@ func TestErrorsMatchTheStore(t *testing.T) {
 		{"NegativeVersion", func(s grouping.Store) error { return s.DeleteGroup(ctx, org, sales[s].ID, -1) }},
 		{"IncompleteOrder", func(s grouping.Store) error { return s.ReorderGroups(ctx, org, []uuid.UUID{sales[s].ID}) }},
 		{"NotInGroup", func(s grouping.Store) error { return s.RemoveChannel(ctx, org, support[s].ID, ch2) }},
+		{"BulkAssignOffending", func(s grouping.Store) error {
+			return s.AssignChannels(ctx, org, support[s].ID, []uuid.UUID{ch2, ch1, ws})
+		}},
+		{"BulkAssignInOtherGroup", func(s grouping.Store) error { return s.AssignChannels(ctx, org, support[s].ID, []uuid.UUID{ch1, ch2}) }},
+		{"BulkRemoveRepeated", func(s grouping.Store) error {
+			return s.RemoveChannels(ctx, org, sales[s].ID, []uuid.UUID{ch1, ch2, ch1})
+		}},
+		{"BulkMoveNone", func(s grouping.Store) error { return s.MoveChannels(ctx, org, sales[s].ID, nil) }},
+		{"BulkTooMany", func(s grouping.Store) error {
+			return s.MoveChannels(ctx, org, sales[s].ID, make([]uuid.UUID, grouping.MaxBulkChannels+1))
+		}},
+		{"BulkNilID", func(s grouping.Store) error {
+			return s.AssignChannels(ctx, org, sales[s].ID, []uuid.UUID{ch2, uuid.Nil})
+		}},
 		{"NilUser", func(s grouping.Store) error {
 			return discardPage(s.ListDiscoverableChannels(ctx, org, uuid.Nil, grouping.ListChannelsOptions{}))
 		}},
@@ -205,6 +235,7 @@ func TestErrorsMatchTheStore(t *testing.T) {
 				// grouping.Error defines Field for Invalid errors only.
 				is.Equal(grouping.ErrorField(got), grouping.ErrorField(want)) // same field
 			}
+			is.Equal(grouping.ErrorProblems(got), grouping.ErrorProblems(want)) // same offending IDs, same problems
 		})
 	}
 }

@@ -43,11 +43,13 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
+	var ids []uuid.UUID
 	for _, ch := range channels.Items {
-		if err := store.AssignChannel(ctx, orgID, g.ID, ch.ID); err != nil {
-			fmt.Println(err)
-			return
-		}
+		ids = append(ids, ch.ID)
+	}
+	if err := store.AssignChannels(ctx, orgID, g.ID, ids); err != nil { // all at once
+		fmt.Println(err)
+		return
 	}
 	groups, err := store.ListGroups(ctx, orgID, grouping.ListGroupsOptions{IncludeChannels: true})
 	if err != nil {
@@ -60,6 +62,12 @@ func Example() {
 	_, err = store.CreateGroup(ctx, orgID, grouping.NewGroup{Name: "ENGINEERING"})
 	fmt.Println(errors.Is(err, grouping.ErrConflict), err)
 
+	// A bulk call that fails names every offending channel, and changes
+	// nothing.
+	unknown := uuid.MustParse("0e1d2c3b-4a59-4876-a5b4-c3d2e1f0a9b8")
+	err = store.MoveChannels(ctx, orgID, g.ID, append(ids, unknown))
+	fmt.Println(errors.Is(err, grouping.ErrNotFound), grouping.ErrorProblems(err))
+
 	// A call may carry credentials of its own.
 	_, err = store.ListGroups(client.WithToken(ctx, "expired"), orgID, grouping.ListGroupsOptions{})
 	fmt.Println(errors.Is(err, client.ErrUnauthenticated), err)
@@ -67,6 +75,7 @@ func Example() {
 	// created Engineering version 1
 	// Engineering holds deploys
 	// true A group named "ENGINEERING" already exists in this organisation
+	// true map[0e1d2c3b-4a59-4876-a5b4-c3d2e1f0a9b8:Channel not found]
 	// true Invalid or expired credentials
 }
 

@@ -46,6 +46,10 @@ type channelOrderBody struct {
 	ChannelIDs []uuid.UUID `json:"channel_ids"`
 }
 
+type groupChannelsBody struct {
+	Channels []uuid.UUID `json:"channels"`
+}
+
 type attachBody struct {
 	PlatformID        string `json:"platformId"`
 	PlatformGroupID   string `json:"platformGroupId"`
