@@ -82,6 +82,7 @@ func matrixRequests(a tenant) map[string]struct {
 		"listUngroupedChannels":    {request{method: "GET", path: org + "/groups/channels/no-group"}, 200},
 		"listDiscoverableChannels": {request{method: "GET", path: org + "/groups/channels/user-no-group"}, 200},
 		"upsertOrganisation":       {request{method: "PUT", path: org, body: `{"name":"Renamed organisation"}`}, 200},
+		"getChannel":               {request{method: "GET", path: org + "/channels/" + ch0}, 200},
 		"upsertChannel":            {request{method: "PUT", path: org + "/channels/" + uuid.NewString(), body: `{"name":"new","owner_id":"` + a.user.String() + `"}`}, 200},
 		"deleteChannel":            {request{method: "DELETE", path: org + "/channels/" + ch2}, 200},
 		"addChannelMember":         {request{method: "PUT", path: org + "/channels/" + ch2 + "/users/" + uuid.NewString()}, 200},

@@ -196,4 +196,6 @@ func TestBulkWithoutExtensions(t *testing.T) {
 	res := e.call(t, "PATCH", a.groups[1], a.channels[2].String())
 	orgErrorShape(t, res, http.StatusMethodNotAllowed)           // the move is an extension
 	is.Equal(res.header.Get("Allow"), "GET, HEAD, POST, DELETE") // the path's other methods
+	res = e.do(t, request{method: "GET", path: e.org + "/channels/" + a.channels[0].String(), as: a.token})
+	orgErrorShape(t, res, http.StatusNotFound) // reading a channel is an extension too
 }

@@ -49,7 +49,8 @@
 // Extension routes, on unless [WithoutExtensions] is given:
 //
 //	PUT    /organisations/{organisation_id}                                        wm   {"name"} → Organisation saved successfully
-//	PUT    /organisations/{organisation_id}/channels/{channel_id}                  wm   {"name","description","owner_id","archived","message_count","users"} → Channel saved successfully
+//	GET    /organisations/{organisation_id}/channels/{channel_id}                  read Channel fetched successfully, the channel with its users
+//	PUT    /organisations/{organisation_id}/channels/{channel_id}                  wm   {"name","description","owner_id","archived","message_count","users","created_at"} → Channel saved successfully
 //	DELETE /organisations/{organisation_id}/channels/{channel_id}                  wm   Channel deleted successfully
 //	PUT    /organisations/{organisation_id}/channels/{channel_id}/users/{user_id}  wm   Channel member added successfully
 //	DELETE /organisations/{organisation_id}/channels/{channel_id}/users/{user_id}  wm   Channel member removed successfully
@@ -62,7 +63,11 @@
 //
 // The channel upsert replaces the channel's membership with "users" when
 // that field is present (an empty list removes every member) and leaves it
-// alone when it is absent or null.
+// alone when it is absent or null. Its "created_at", in the one form of
+// every time on the wire (2024-12-21T12:10:47.492Z: UTC, exactly three
+// fractional digits; any other form is 400), sets the channel's creation
+// time, which orders the ungrouped and discoverable lists; absent or null,
+// it is now for a new channel and unchanged for an existing one.
 //
 // The bulk routes take {"channels":[…]}, 1 to [grouping.MaxBulkChannels]
 // channel IDs, and change every one of them or none (see

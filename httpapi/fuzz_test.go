@@ -77,6 +77,7 @@ func FuzzRequestBody(f *testing.F) {
 		{3, "application/json", `{"name":"c","owner_id":"$O","message_count":-0}`},
 		{0, "application/json", "  \n\t"},
 		{0, "application/json", `{"name":"x","name":"y"}`},
+		{3, "application/json", `{"name":"c","created_at":"2024-12-21T12:10:47.492Z","owner_id":"$O"}`},
 		{7, "application/json", `{"channels":["$C"]}`},
 		{7, "application/json", `{"channels":["$C","$C","$G"]}`},
 		{8, "application/json", `{"channels":[]}`},

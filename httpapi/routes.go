@@ -41,6 +41,7 @@ func (a *API) addRoutes(handle func(method, path string, action Action, h http.H
 	// Extension routes: the host's mirror, ordering, moving many channels,
 	// channel groups.
 	handle("PUT", "/organisations/{organisation_id}", writeMirror, handleOrganisationPut(logger, store))
+	handle("GET", "/organisations/{organisation_id}/channels/{channel_id}", read, handleChannelGet(logger, store))
 	handle("PUT", "/organisations/{organisation_id}/channels/{channel_id}", writeMirror, handleChannelPut(logger, store))
 	handle("DELETE", "/organisations/{organisation_id}/channels/{channel_id}", writeMirror, handleChannelDelete(logger, store))
 	handle("PUT", "/organisations/{organisation_id}/channels/{channel_id}/users/{user_id}", writeMirror, handleMemberPut(logger, store))

@@ -54,6 +54,7 @@ func TestTenantIsolation(t *testing.T) {
 				{"PUT", o, body["org"], 0},                           // renames A
 				// A channel belongs to one organisation for life: upserting
 				// B's channel under A is a conflict and leaves it alone.
+				{"GET", o + "/channels/" + channel, "", 404},
 				{"PUT", o + "/channels/" + channel, body["channel"], 409},
 				{"DELETE", o + "/channels/" + channel, "", 404},
 				{"PUT", o + "/channels/" + channel + "/users/" + user, "", 404},

@@ -87,14 +87,11 @@
 //
 // # What the server must serve
 //
-// The mirror methods, ReorderGroups, ReorderGroupChannels, MoveChannels,
-// AttachChannel, DetachChannel and DeleteChannelGroup use the extension
-// routes, which a server may switch off (httpapi.WithoutExtensions); their
-// calls then fail with NotFound ("Route not found") or MethodNotAllowed.
-// GetChannel needs GET /organisations/{organisation_id}/channels/{channel_id},
-// and an upsert with ChannelUpsert.CreatedAt needs the channel route to
-// take created_at: a server without them answers MethodNotAllowed, and
-// Invalid naming created_at. AssignChannels and RemoveChannels use the
-// bulk routes that the reference implementation of the organisation API
-// added.
+// The mirror methods (GetChannel included), ReorderGroups,
+// ReorderGroupChannels, MoveChannels, AttachChannel, DetachChannel and
+// DeleteChannelGroup use the extension routes, which a server may switch
+// off (httpapi.WithoutExtensions); their calls then fail with NotFound
+// ("Route not found") or MethodNotAllowed. Every other method uses a route
+// of the two APIs this one is compatible with, AssignChannels and
+// RemoveChannels the bulk routes their reference implementation added.
 package client

@@ -27,9 +27,8 @@ func (c *Client) UpsertOrganisation(ctx context.Context, org grouping.Organisati
 // UpsertChannel implements [grouping.Store] with
 // PUT /organisations/{organisation_id}/channels/{channel_id} (an extension
 // route). Users is sent only when it is not nil, so that nil leaves the
-// membership as it is; CreatedAt is sent as created_at only when it is not
-// zero. A server whose channel route does not take created_at refuses a
-// non-zero CreatedAt as invalid input naming created_at.
+// membership as it is; CreatedAt as created_at only when it is not zero,
+// normalised to UTC milliseconds as stores keep it.
 func (c *Client) UpsertChannel(ctx context.Context, ch grouping.ChannelUpsert) (grouping.Channel, error) {
 	if err := checkUTF8("name", ch.Name, "description", ch.Description); err != nil {
 		return grouping.Channel{}, err
@@ -58,8 +57,7 @@ func (c *Client) UpsertChannel(ctx context.Context, ch grouping.ChannelUpsert) (
 
 // GetChannel implements [grouping.Store] with
 // GET /organisations/{organisation_id}/channels/{channel_id} (an extension
-// route). A server that does not serve that route answers 405, a
-// MethodNotAllowed error.
+// route). The channel comes with its members.
 func (c *Client) GetChannel(ctx context.Context, orgID, channelID uuid.UUID) (grouping.Channel, error) {
 	var out grouping.Channel
 	_, _, err := c.orgCall(ctx, request{method: http.MethodGet, path: channelPath(orgID, channelID)}, &out)
