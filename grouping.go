@@ -24,7 +24,8 @@
 // [Store.DeleteChannel], [Store.AddChannelMember] and
 // [Store.RemoveChannelMember] whenever its own data changes. A channel belongs
 // to one organisation for its whole life; deleting it is a soft delete after
-// which it appears in no list and cannot be grouped again. Organisation and
+// which it appears in no list and cannot be grouped again. A channel's owner
+// is optional: the nil UUID stands for an unknown one. Organisation and
 // channel names follow [ValidateName] and are kept trimmed.
 //
 // # Guarantees
@@ -134,7 +135,8 @@ type Organisation struct {
 //
 // UserCount is derived from the membership. Users lists the members only
 // where a single channel is returned; in lists it is nil. GroupID is nil for a
-// channel in no group.
+// channel in no group. OwnerID is the nil UUID when the owner is unknown,
+// and then null in JSON.
 type Channel struct {
 	ID             uuid.UUID   `json:"channels_id"`
 	Name           string      `json:"name"`
@@ -157,9 +159,11 @@ type ChannelUpsert struct {
 	OrganisationID uuid.UUID
 	Name           string
 	Description    string
-	OwnerID        uuid.UUID
-	Archived       bool
-	MessageCount   int64
+	// OwnerID is the channel's owner, or the nil UUID when the host does
+	// not know it (or the channel has none). It is optional.
+	OwnerID      uuid.UUID
+	Archived     bool
+	MessageCount int64
 	// CreatedAt is the channel's creation time in the host. The zero value
 	// means "now" for a new channel and "unchanged" for an existing one.
 	CreatedAt time.Time

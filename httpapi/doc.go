@@ -63,17 +63,24 @@
 //
 // The channel upsert replaces the channel's membership with "users" when
 // that field is present (an empty list removes every member) and leaves it
-// alone when it is absent or null. Its "created_at", in the one form of
-// every time on the wire (2024-12-21T12:10:47.492Z: UTC, exactly three
-// fractional digits; any other form is 400), sets the channel's creation
-// time, which orders the ungrouped and discoverable lists; absent or null,
-// it is now for a new channel and unchanged for an existing one.
+// alone when it is absent or null. Its "owner_id" is optional: absent or
+// null means the owner is unknown, which channels then show as
+// "owner_id": null. Its "created_at", in the one form of every time on the
+// wire (2024-12-21T12:10:47.492Z: UTC, exactly three fractional digits;
+// any other form is 400), sets the channel's creation time, which orders
+// the ungrouped and discoverable lists; absent or null, it is now for a
+// new channel and unchanged for an existing one.
 //
 // The bulk routes take {"channels":[…]}, 1 to [grouping.MaxBulkChannels]
 // channel IDs, and change every one of them or none (see
 // [grouping.Store.AssignChannels]). POST and DELETE are those the
 // reference implementation added after its documented routes, with its
 // messages; the bulk move (PATCH) is an extension.
+//
+// The group create and update bodies also take "organisation_id", which
+// clients of the reference implementation send: it must be the
+// organisation of the path (400 naming organisation_id otherwise) and
+// changes nothing. Every other unknown field is refused.
 //
 // # Authentication and authorisation
 //

@@ -36,15 +36,16 @@ func handleOrganisationPut(logger *slog.Logger, store grouping.Store) http.Handl
 }
 
 // channelRequest is the body of PUT …/channels/{channel_id}: the host's
-// whole view of the channel. users, when present (even empty), replaces
-// the membership; absent or null leaves it unchanged. created_at, in the wire form of every
+// whole view of the channel. owner_id absent or null means the owner is
+// unknown. users, when present (even empty), replaces the membership;
+// absent or null leaves it unchanged. created_at, in the wire form of every
 // time (2024-12-21T12:10:47.492Z), sets the channel's creation time;
 // absent or null means now for a new channel and unchanged for an existing
 // one.
 type channelRequest struct {
 	Name         string   `json:"name"`
 	Description  string   `json:"description"`
-	OwnerID      string   `json:"owner_id"`
+	OwnerID      *string  `json:"owner_id"`
 	Archived     bool     `json:"archived"`
 	MessageCount int64    `json:"message_count"`
 	Users        []string `json:"users"`
@@ -56,11 +57,13 @@ type channelRequest struct {
 }
 
 func (req *channelRequest) validate() (err error) {
-	if req.OwnerID == "" {
-		return grouping.InvalidField("owner_id", "owner_id is required")
-	}
-	if req.ownerID, err = parseUUID("owner_id", req.OwnerID); err != nil {
-		return err
+	if req.OwnerID != nil {
+		if req.ownerID, err = parseUUID("owner_id", *req.OwnerID); err != nil {
+			return err
+		}
+		if req.ownerID == uuid.Nil {
+			return grouping.InvalidField("owner_id", "owner_id must not be the nil UUID: leave it out or send null for an unknown owner")
+		}
 	}
 	if req.Users != nil {
 		if req.users, err = parseUUIDList("users", req.Users); err != nil {

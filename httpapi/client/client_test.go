@@ -84,6 +84,10 @@ func TestRoutes(t *testing.T) {
 			_, err := c.UpsertChannel(ctx, grouping.ChannelUpsert{ID: ch, OrganisationID: org, Name: "g", OwnerID: user, Users: []uuid.UUID{}, CreatedAt: at})
 			return err
 		}, "PUT", o + "/channels/" + ch.String(), "", `{"name":"g","description":"","owner_id":"` + user.String() + `","archived":false,"message_count":0,"users":[],"created_at":"2024-12-21T12:10:47.492Z"}`},
+		{"UpsertChannel/WithoutOwner", channelJSON, 200, func(c *client.Client) error {
+			_, err := c.UpsertChannel(ctx, grouping.ChannelUpsert{ID: ch, OrganisationID: org, Name: "ownerless"})
+			return err
+		}, "PUT", o + "/channels/" + ch.String(), "", `{"name":"ownerless","description":"","archived":false,"message_count":0}`},
 		{"GetChannel", channelJSON, 200, func(c *client.Client) error {
 			_, err := c.GetChannel(ctx, org, ch)
 			return err

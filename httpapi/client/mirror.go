@@ -26,9 +26,10 @@ func (c *Client) UpsertOrganisation(ctx context.Context, org grouping.Organisati
 
 // UpsertChannel implements [grouping.Store] with
 // PUT /organisations/{organisation_id}/channels/{channel_id} (an extension
-// route). Users is sent only when it is not nil, so that nil leaves the
-// membership as it is; CreatedAt as created_at only when it is not zero,
-// normalised to UTC milliseconds as stores keep it.
+// route). OwnerID is sent as owner_id only when it is not the nil UUID, so
+// that an unknown owner stays unknown; Users only when it is not nil, so
+// that nil leaves the membership as it is; CreatedAt as created_at only
+// when it is not zero, normalised to UTC milliseconds as stores keep it.
 func (c *Client) UpsertChannel(ctx context.Context, ch grouping.ChannelUpsert) (grouping.Channel, error) {
 	if err := checkUTF8("name", ch.Name, "description", ch.Description); err != nil {
 		return grouping.Channel{}, err
@@ -36,9 +37,11 @@ func (c *Client) UpsertChannel(ctx context.Context, ch grouping.ChannelUpsert) (
 	body := channelBody{
 		Name:         ch.Name,
 		Description:  ch.Description,
-		OwnerID:      ch.OwnerID,
 		Archived:     ch.Archived,
 		MessageCount: ch.MessageCount,
+	}
+	if ch.OwnerID != uuid.Nil {
+		body.OwnerID = &ch.OwnerID
 	}
 	if ch.Users != nil {
 		body.Users = &ch.Users

@@ -31,7 +31,7 @@ type organisationBody struct {
 type channelBody struct {
 	Name         string       `json:"name"`
 	Description  string       `json:"description"`
-	OwnerID      uuid.UUID    `json:"owner_id"`
+	OwnerID      *uuid.UUID   `json:"owner_id,omitempty"`
 	Archived     bool         `json:"archived"`
 	MessageCount int64        `json:"message_count"`
 	Users        *[]uuid.UUID `json:"users,omitempty"`
