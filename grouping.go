@@ -24,7 +24,8 @@
 // [Store.DeleteChannel], [Store.AddChannelMember] and
 // [Store.RemoveChannelMember] whenever its own data changes. A channel belongs
 // to one organisation for its whole life; deleting it is a soft delete after
-// which it appears in no list and cannot be grouped again. Organisation and
+// which it appears in no list and cannot be grouped again. A channel's owner
+// is optional: the nil UUID stands for an unknown one. Organisation and
 // channel names follow [ValidateName] and are kept trimmed.
 //
 // # Guarantees
@@ -77,6 +78,13 @@
 // ungrouped. Reordering a group's channels takes each of its channel IDs
 // exactly once.
 //
+// Many channels can be assigned, removed or moved in one call
+// ([Store.AssignChannels], [Store.RemoveChannels], [Store.MoveChannels]),
+// up to [MaxBulkChannels] of them, all or nothing: an ID that is repeated,
+// unknown, of another organisation, deleted, or that breaks the rule of
+// the one-channel operation fails the whole call, and the error's Problems
+// ([ErrorProblems]) name every offending ID with what is wrong with it.
+//
 // The three channel lists skip deleted channels and, unless asked, archived
 // ones: a group's channels come in group order; ungrouped channels and the
 // channels a user could discover (those of which the user is not a member)
@@ -127,7 +135,8 @@ type Organisation struct {
 //
 // UserCount is derived from the membership. Users lists the members only
 // where a single channel is returned; in lists it is nil. GroupID is nil for a
-// channel in no group.
+// channel in no group. OwnerID is the nil UUID when the owner is unknown,
+// and then null in JSON.
 type Channel struct {
 	ID             uuid.UUID   `json:"channels_id"`
 	Name           string      `json:"name"`
@@ -150,9 +159,11 @@ type ChannelUpsert struct {
 	OrganisationID uuid.UUID
 	Name           string
 	Description    string
-	OwnerID        uuid.UUID
-	Archived       bool
-	MessageCount   int64
+	// OwnerID is the channel's owner, or the nil UUID when the host does
+	// not know it (or the channel has none). It is optional.
+	OwnerID      uuid.UUID
+	Archived     bool
+	MessageCount int64
 	// CreatedAt is the channel's creation time in the host. The zero value
 	// means "now" for a new channel and "unchanged" for an existing one.
 	CreatedAt time.Time

@@ -3,6 +3,8 @@ package grouping
 import (
 	"encoding/json"
 	"time"
+
+	"github.com/google/uuid"
 )
 
 // wireTimeLayout is the wire form of every time: UTC with exactly three
@@ -36,14 +38,31 @@ func (o Organisation) MarshalJSON() ([]byte, error) {
 	}{plain(o), wireTime(o.CreatedAt)})
 }
 
-// MarshalJSON writes times with exactly millisecond precision.
+// MarshalJSON writes times with exactly millisecond precision, and an
+// unknown owner (the nil UUID) as null. The fields come in the order of the
+// spec's channel objects.
 func (c Channel) MarshalJSON() ([]byte, error) {
-	type plain Channel
+	var owner *uuid.UUID
+	if c.OwnerID != uuid.Nil {
+		owner = &c.OwnerID
+	}
 	return json.Marshal(struct {
-		plain
-		CreatedAt wireTime  `json:"created_at"`
-		DeletedAt *wireTime `json:"deleted_at"`
-	}{plain(c), wireTime(c.CreatedAt), wireTimePtr(c.DeletedAt)})
+		ID             uuid.UUID   `json:"channels_id"`
+		Name           string      `json:"name"`
+		Description    string      `json:"description"`
+		OrganisationID uuid.UUID   `json:"organisation_id"`
+		OwnerID        *uuid.UUID  `json:"owner_id"`
+		Users          []uuid.UUID `json:"users"`
+		UserCount      int         `json:"user_count"`
+		MessageCount   int64       `json:"message_count"`
+		Archived       bool        `json:"archived"`
+		GroupID        *uuid.UUID  `json:"group_id"`
+		CreatedAt      wireTime    `json:"created_at"`
+		DeletedAt      *wireTime   `json:"deleted_at"`
+	}{
+		c.ID, c.Name, c.Description, c.OrganisationID, owner, c.Users, c.UserCount,
+		c.MessageCount, c.Archived, c.GroupID, wireTime(c.CreatedAt), wireTimePtr(c.DeletedAt),
+	})
 }
 
 // MarshalJSON writes times with exactly millisecond precision.

@@ -220,15 +220,15 @@ func (o Organisation) Validate() (Organisation, error) {
 }
 
 // Validate checks a channel upsert and returns it with its name trimmed, its
-// CreatedAt normalised and its Users free of duplicates.
+// CreatedAt normalised and its Users free of duplicates. ID and
+// OrganisationID are required; OwnerID is not (the nil UUID means the owner
+// is unknown).
 func (c ChannelUpsert) Validate() (ChannelUpsert, error) {
-	for _, id := range []struct {
-		field string
-		id    uuid.UUID
-	}{{"channels_id", c.ID}, {"organisation_id", c.OrganisationID}, {"owner_id", c.OwnerID}} {
-		if err := ValidateID(id.field, id.id); err != nil {
-			return ChannelUpsert{}, err
-		}
+	if err := ValidateID("channels_id", c.ID); err != nil {
+		return ChannelUpsert{}, err
+	}
+	if err := ValidateID("organisation_id", c.OrganisationID); err != nil {
+		return ChannelUpsert{}, err
 	}
 	name, err := ValidateName("name", c.Name)
 	if err != nil {

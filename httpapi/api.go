@@ -132,9 +132,11 @@ func WithLogger(l *slog.Logger) Option {
 }
 
 // WithoutExtensions leaves out the extension routes (mirroring
-// organisations, channels and members, reordering, and changing channel
-// groups), so that only the documented organisation and workspace routes are
-// served. Requests to the extension paths then answer 404 or 405.
+// organisations, channels and members, reading one channel, reordering,
+// moving channels in bulk, and changing channel groups), so that only the
+// documented organisation and workspace routes, and the reference
+// implementation's bulk assign and remove, are served. Requests to the
+// extension paths then answer 404 or 405.
 func WithoutExtensions() Option {
 	return func(o *options) error {
 		o.noExtensions = true

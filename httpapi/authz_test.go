@@ -75,10 +75,14 @@ func matrixRequests(a tenant) map[string]struct {
 		"assignGroupChannel":       {request{method: "POST", path: org + "/groups/" + g1 + "/channels/" + ch2}, 200},
 		"removeGroupChannel":       {request{method: "DELETE", path: org + "/groups/" + g0 + "/channels/" + ch0}, 200},
 		"moveGroupChannel":         {request{method: "PATCH", path: org + "/groups/" + g1 + "/channels/" + ch0}, 200},
+		"assignGroupChannels":      {request{method: "POST", path: org + "/groups/" + g1 + "/channels", body: map[string]any{"channels": []string{ch2}}}, 200},
+		"removeGroupChannels":      {request{method: "DELETE", path: org + "/groups/" + g0 + "/channels", body: map[string]any{"channels": []string{ch1, ch0}}}, 200},
+		"moveGroupChannels":        {request{method: "PATCH", path: org + "/groups/" + g1 + "/channels", body: map[string]any{"channels": []string{ch0, ch2}}}, 200},
 		"listGroupChannels":        {request{method: "GET", path: org + "/groups/" + g0 + "/channels"}, 200},
 		"listUngroupedChannels":    {request{method: "GET", path: org + "/groups/channels/no-group"}, 200},
 		"listDiscoverableChannels": {request{method: "GET", path: org + "/groups/channels/user-no-group"}, 200},
 		"upsertOrganisation":       {request{method: "PUT", path: org, body: `{"name":"Renamed organisation"}`}, 200},
+		"getChannel":               {request{method: "GET", path: org + "/channels/" + ch0}, 200},
 		"upsertChannel":            {request{method: "PUT", path: org + "/channels/" + uuid.NewString(), body: `{"name":"new","owner_id":"` + a.user.String() + `"}`}, 200},
 		"deleteChannel":            {request{method: "DELETE", path: org + "/channels/" + ch2}, 200},
 		"addChannelMember":         {request{method: "PUT", path: org + "/channels/" + ch2 + "/users/" + uuid.NewString()}, 200},
@@ -245,6 +249,21 @@ func (s *writeCounter) RemoveChannel(ctx context.Context, org, group, ch uuid.UU
 func (s *writeCounter) MoveChannel(ctx context.Context, org, group, ch uuid.UUID) error {
 	s.writes.Add(1)
 	return s.Store.MoveChannel(ctx, org, group, ch)
+}
+
+func (s *writeCounter) AssignChannels(ctx context.Context, org, group uuid.UUID, ids []uuid.UUID) error {
+	s.writes.Add(1)
+	return s.Store.AssignChannels(ctx, org, group, ids)
+}
+
+func (s *writeCounter) RemoveChannels(ctx context.Context, org, group uuid.UUID, ids []uuid.UUID) error {
+	s.writes.Add(1)
+	return s.Store.RemoveChannels(ctx, org, group, ids)
+}
+
+func (s *writeCounter) MoveChannels(ctx context.Context, org, group uuid.UUID, ids []uuid.UUID) error {
+	s.writes.Add(1)
+	return s.Store.MoveChannels(ctx, org, group, ids)
 }
 
 func (s *writeCounter) ReorderGroupChannels(ctx context.Context, org, group uuid.UUID, ids []uuid.UUID) error {

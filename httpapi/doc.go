@@ -25,7 +25,7 @@
 //
 // Organisation routes (success: 200 with {"status":"success",
 // "status_code":200,"message":…,"data":…}; "data" is absent for deletes and
-// channel assignment, removal and moves):
+// channel assignment, removal and moves, one channel or many):
 //
 //	POST   /organisations/{organisation_id}/groups                                   wg    Group created successfully
 //	GET    /organisations/{organisation_id}/groups                                   read  Groups fetched successfully
@@ -36,6 +36,8 @@
 //	DELETE /organisations/{organisation_id}/groups/{group_id}/channels/{channel_id}  wg    Group channel removed successfully
 //	PATCH  /organisations/{organisation_id}/groups/{group_id}/channels/{channel_id}  wg    Group channel moved successfully
 //	GET    /organisations/{organisation_id}/groups/{group_id}/channels               read  Group channels fetched successfully
+//	POST   /organisations/{organisation_id}/groups/{group_id}/channels               wg    {"channels"} → Group channels assigned successfully
+//	DELETE /organisations/{organisation_id}/groups/{group_id}/channels               wg    {"channels"} → Group channels removed successfully
 //	GET    /organisations/{organisation_id}/groups/channels/no-group                 read  Channels not in group fetched successfully
 //	GET    /organisations/{organisation_id}/groups/channels/user-no-group            read  Discoverable Channels for user fetched successfully
 //
@@ -47,11 +49,13 @@
 // Extension routes, on unless [WithoutExtensions] is given:
 //
 //	PUT    /organisations/{organisation_id}                                        wm   {"name"} → Organisation saved successfully
-//	PUT    /organisations/{organisation_id}/channels/{channel_id}                  wm   {"name","description","owner_id","archived","message_count","users"} → Channel saved successfully
+//	GET    /organisations/{organisation_id}/channels/{channel_id}                  read Channel fetched successfully, the channel with its users
+//	PUT    /organisations/{organisation_id}/channels/{channel_id}                  wm   {"name","description","owner_id","archived","message_count","users","created_at"} → Channel saved successfully
 //	DELETE /organisations/{organisation_id}/channels/{channel_id}                  wm   Channel deleted successfully
 //	PUT    /organisations/{organisation_id}/channels/{channel_id}/users/{user_id}  wm   Channel member added successfully
 //	DELETE /organisations/{organisation_id}/channels/{channel_id}/users/{user_id}  wm   Channel member removed successfully
 //	PUT    /organisations/{organisation_id}/groups/order                           wg   {"group_ids"} → Groups reordered successfully
+//	PATCH  /organisations/{organisation_id}/groups/{group_id}/channels             wg   {"channels"} → Group channels moved successfully
 //	PUT    /organisations/{organisation_id}/groups/{group_id}/channels/order       wg   {"channel_ids"} → Group channels reordered successfully
 //	PUT    /workspaces/{workspaceId}/channels/{channelId}/channel-group            wcg  {"platformId","platformGroupId","platformGroupName"} → 200, the channel group
 //	DELETE /workspaces/{workspaceId}/channels/{channelId}/channel-group            wcg  204
@@ -59,7 +63,24 @@
 //
 // The channel upsert replaces the channel's membership with "users" when
 // that field is present (an empty list removes every member) and leaves it
-// alone when it is absent or null.
+// alone when it is absent or null. Its "owner_id" is optional: absent or
+// null means the owner is unknown, which channels then show as
+// "owner_id": null. Its "created_at", in the one form of every time on the
+// wire (2024-12-21T12:10:47.492Z: UTC, exactly three fractional digits;
+// any other form is 400), sets the channel's creation time, which orders
+// the ungrouped and discoverable lists; absent or null, it is now for a
+// new channel and unchanged for an existing one.
+//
+// The bulk routes take {"channels":[…]}, 1 to [grouping.MaxBulkChannels]
+// channel IDs, and change every one of them or none (see
+// [grouping.Store.AssignChannels]). POST and DELETE are those the
+// reference implementation added after its documented routes, with its
+// messages; the bulk move (PATCH) is an extension.
+//
+// The group create and update bodies also take "organisation_id", which
+// clients of the reference implementation send: it must be the
+// organisation of the path (400 naming organisation_id otherwise) and
+// changes nothing. Every other unknown field is refused.
 //
 // # Authentication and authorisation
 //
@@ -104,7 +125,14 @@
 //
 // where "errors" appears for invalid input and names the offending path
 // wildcard, query parameter, header (If-Match) or body field ("body" when the
-// body as a whole is wrong, "query" when the query string is). Workspace routes answer
+// body as a whole is wrong, "query" when the query string is). A bulk call
+// that fails because of some of its channels names each of them in
+// "errors" with its problem, whatever the status, as in
+//
+//	{"status":"error","status_code":404,"message":"No channel was assigned: …","errors":{"0e1d2c3b-…":"Channel not found"}}
+//
+// (from the error's [grouping.Error.Problems]); a list that repeats an ID
+// names "channels" beside it. Workspace routes answer
 //
 //	{"code":"invalid","message":"platformId must match ^[A-Za-z0-9-]+$"}
 //
@@ -118,7 +146,7 @@
 //	403     forbidden               authenticated, but the policy refuses the action in that organisation or workspace
 //	404     not_found               no such object, or it belongs to another tenant; unknown route
 //	405     method_not_allowed      known path, other method; the Allow header lists the methods
-//	409     conflict                duplicate group name, archived target group, channel in another group
+//	409     conflict                duplicate group name, archived target group, channel in another group (one or, in bulk, several)
 //	412     precondition_failed     If-Match does not match the group's ETag
 //	413     payload_too_large       body over 1 MiB ([MaxBodyBytes])
 //	415     unsupported_media_type  Content-Type other than application/json

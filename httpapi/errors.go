@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"maps"
 	"net/http"
 
 	"github.com/channelgrouping/grouping"
@@ -53,6 +54,28 @@ func statusCode(c grouping.Code) int {
 	}
 }
 
+// errorDetails returns the "errors" object of an organisation error body:
+// the problem with each offending input of a call about several at once
+// (the IDs of a bulk call, from the error's Problems), and for invalid
+// input the offending field with the error's message. It is nil when there
+// is neither.
+func errorDetails(err error, code grouping.Code, msg string) map[string]string {
+	problems := grouping.ErrorProblems(err)
+	field := ""
+	if code == grouping.Invalid {
+		field = grouping.ErrorField(err)
+	}
+	if len(problems) == 0 && field == "" {
+		return nil
+	}
+	details := make(map[string]string, len(problems)+1)
+	maps.Copy(details, problems)
+	if _, named := details[field]; field != "" && !named {
+		details[field] = msg
+	}
+	return details
+}
+
 // orgError is the error body of the organisation routes.
 type orgError struct {
 	Status     string            `json:"status"`
@@ -98,10 +121,8 @@ func writeError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err
 		body = workspaceError{Code: string(code), Message: msg}
 	default:
 		e := orgError{Status: "error", StatusCode: status, Message: msg}
-		if code == grouping.Invalid {
-			if field := grouping.ErrorField(err); field != "" {
-				e.Errors = map[string]string{field: msg}
-			}
+		if status < http.StatusInternalServerError {
+			e.Errors = errorDetails(err, code, msg)
 		}
 		body = e
 	}

@@ -37,6 +37,9 @@ var bodyRoutes = []struct{ method, path string }{
 	{"PUT", "/organisations/$O/groups/order"},
 	{"PUT", "/organisations/$O/groups/$G/channels/order"},
 	{"PUT", "/workspaces/$W/channels/$C/channel-group"},
+	{"POST", "/organisations/$O/groups/$G/channels"},
+	{"DELETE", "/organisations/$O/groups/$G/channels"},
+	{"PATCH", "/organisations/$O/groups/$G/channels"},
 }
 
 // FuzzRequestBody sends arbitrary bodies to every route that reads one:
@@ -74,6 +77,12 @@ func FuzzRequestBody(f *testing.F) {
 		{3, "application/json", `{"name":"c","owner_id":"$O","message_count":-0}`},
 		{0, "application/json", "  \n\t"},
 		{0, "application/json", `{"name":"x","name":"y"}`},
+		{0, "application/json", `{"name":"x","organisation_id":"$O"}`},
+		{3, "application/json", `{"name":"c","created_at":"2024-12-21T12:10:47.492Z","owner_id":null}`},
+		{7, "application/json", `{"channels":["$C"]}`},
+		{7, "application/json", `{"channels":["$C","$C","$G"]}`},
+		{8, "application/json", `{"channels":[]}`},
+		{9, "application/json", `{"channels":["$C",null]}`},
 	}
 	for _, s := range seeds {
 		f.Add(s.route, s.contentType, []byte(s.body))

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 
@@ -35,6 +36,40 @@ func handleChannelMove(logger *slog.Logger, store grouping.Store) http.Handler {
 			return
 		}
 		respond(w, r, logger, "Group channel moved successfully", nil, "")
+	})
+}
+
+// groupChannelsRequest is the body of POST, DELETE and PATCH
+// …/groups/{group_id}/channels: the channels of a bulk call.
+type groupChannelsRequest struct {
+	Channels []string `json:"channels"`
+	ids      []uuid.UUID
+}
+
+func (req *groupChannelsRequest) validate() (err error) {
+	req.ids, err = parseUUIDList("channels", req.Channels)
+	return err
+}
+
+// bulkCall is one of the bulk methods of grouping.Store.
+type bulkCall func(ctx context.Context, orgID, groupID uuid.UUID, channelIDs []uuid.UUID) error
+
+// handleGroupChannelsBulk serves the bulk routes: it hands the channels of
+// the body to call, which changes all of them or none, and answers message.
+// The store checks the list itself (how many, repeated IDs); the error
+// names every offending ID in "errors" (see writeError).
+func handleGroupChannelsBulk(logger *slog.Logger, call bulkCall, message string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		req, err := decode[groupChannelsRequest](w, r)
+		if err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		if err := call(r.Context(), pathID(r, "organisation_id"), pathID(r, "group_id"), req.ids); err != nil {
+			writeError(w, r, logger, err)
+			return
+		}
+		respond(w, r, logger, message, nil, "")
 	})
 }
 

@@ -10,10 +10,13 @@ import (
 	"github.com/google/uuid"
 )
 
-// groupCreateRequest is the body of POST …/groups.
+// groupCreateRequest is the body of POST …/groups. organisation_id is
+// accepted for the clients of the reference implementation, whose request
+// type declares it; see checkBodyOrganisation.
 type groupCreateRequest struct {
-	Name        string `json:"name"`
-	Description string `json:"description"`
+	Name           string  `json:"name"`
+	Description    string  `json:"description"`
+	OrganisationID *string `json:"organisation_id"`
 }
 
 func (req *groupCreateRequest) validate() error {
@@ -22,11 +25,13 @@ func (req *groupCreateRequest) validate() error {
 }
 
 // groupUpdateRequest is the body of PATCH …/groups/{group_id}. Absent and
-// null fields are left unchanged.
+// null fields are left unchanged. organisation_id is accepted as in
+// groupCreateRequest and changes nothing.
 type groupUpdateRequest struct {
-	Name        *string `json:"name"`
-	Description *string `json:"description"`
-	Archived    *bool   `json:"archived"`
+	Name           *string `json:"name"`
+	Description    *string `json:"description"`
+	Archived       *bool   `json:"archived"`
+	OrganisationID *string `json:"organisation_id"`
 }
 
 func (req *groupUpdateRequest) update() grouping.GroupUpdate {
@@ -45,6 +50,9 @@ func (req *groupUpdateRequest) validate() error {
 func handleGroupCreate(logger *slog.Logger, store grouping.Store) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		req, err := decode[groupCreateRequest](w, r)
+		if err == nil {
+			err = checkBodyOrganisation(r, req.OrganisationID)
+		}
 		if err != nil {
 			writeError(w, r, logger, err)
 			return
@@ -115,6 +123,9 @@ func handleGroupUpdate(logger *slog.Logger, store grouping.Store) http.Handler {
 			return
 		}
 		req, err := decode[groupUpdateRequest](w, r)
+		if err == nil {
+			err = checkBodyOrganisation(r, req.OrganisationID)
+		}
 		if err != nil {
 			writeError(w, r, logger, err)
 			return
@@ -153,6 +164,25 @@ func handleGroupDelete(logger *slog.Logger, store grouping.Store) http.Handler {
 		}
 		respond(w, r, logger, "Group deleted successfully", nil, "")
 	})
+}
+
+// checkBodyOrganisation checks the organisation_id of a group body: absent
+// or null, or the organisation of the request's path (in the one spelling
+// of UUIDs that paths have). Clients of the reference implementation send
+// it; anything else is invalid input naming organisation_id, as a group
+// cannot be created in or moved to another organisation.
+func checkBodyOrganisation(r *http.Request, orgID *string) error {
+	if orgID == nil {
+		return nil
+	}
+	id, err := parseUUID("organisation_id", *orgID)
+	if err != nil {
+		return err
+	}
+	if id != pathID(r, "organisation_id") {
+		return grouping.InvalidField("organisation_id", "organisation_id must be the organisation of the path, or be left out")
+	}
+	return nil
 }
 
 // matchVersion turns an If-Match precondition (see ifMatch) into the

@@ -123,6 +123,13 @@ func hostileCases(t testing.TB, e *env, ghostOrg uuid.UUID, ghost string) []host
 		return request{method: "PUT", path: ws + "/channels/" + uuid.NewString() + "/channel-group", body: body}
 	}
 	owner := uuid.NewString()
+	bulk := func(method, group string, channels []string) request {
+		return request{method: method, path: org + "/groups/" + group + "/channels", body: map[string]any{"channels": channels}}
+	}
+	tooMany := make([]string, grouping.MaxBulkChannels+1)
+	for i := range tooMany {
+		tooMany[i] = uuid.NewString()
+	}
 	withType := func(r request, ct string) request { r.header = map[string]string{"Content-Type": ct}; return r }
 	withIfMatch := func(r request, v string) request { r.header = map[string]string{"If-Match": v}; return r }
 
@@ -206,6 +213,13 @@ func hostileCases(t testing.TB, e *env, ghostOrg uuid.UUID, ghost string) []host
 		{name: "duplicate name", req: create(`{"name":"A-group-0"}`), status: 409},
 		{name: "duplicate name, case and space", req: create(`{"name":"  a-GROUP-0 "}`), status: 409},
 		{name: "organisation not found", req: request{method: "POST", path: "/organisations/" + ghostOrg.String() + "/groups", body: `{"name":"x"}`, as: ghost}, status: 404},
+		{name: "create in another organisation_id", req: create(`{"name":"x","organisation_id":"` + b.org.String() + `"}`), status: 400, field: "organisation_id"},
+		{name: "create with organisation_id not a UUID", req: create(`{"name":"x","organisation_id":"acme"}`), status: 400, field: "organisation_id"},
+		{name: "create with organisation_id in braces", req: create(`{"name":"x","organisation_id":"{` + a.org.String() + `}"}`), status: 400, field: "organisation_id"},
+		{name: "create with organisation_id as URN", req: create(`{"name":"x","organisation_id":"urn:uuid:` + a.org.String() + `"}`), status: 400, field: "organisation_id"},
+		{name: "create with organisation_id a number", req: create(`{"name":"x","organisation_id":7}`), status: 400, field: "organisation_id"},
+		{name: "create with organisation_id in other case", req: create(`{"name":"x","Organisation_ID":"` + a.org.String() + `"}`), status: 400, field: "Organisation_ID"},
+		{name: "create with organisation_id and bad name", req: create(`{"name":"","organisation_id":"` + a.org.String() + `"}`), status: 400, field: "name"},
 
 		// Group updates and deletes.
 		{name: "update empty", req: patch(`{}`), status: 400, field: "body"},
@@ -221,6 +235,9 @@ func hostileCases(t testing.TB, e *env, ghostOrg uuid.UUID, ghost string) []host
 		{name: "update foreign If-Match", req: withIfMatch(patch(`{"name":"x"}`), `"abc"`), status: 412},
 		{name: "update malformed If-Match", req: withIfMatch(patch(`{"name":"x"}`), `abc`), status: 400, field: "If-Match"},
 		{name: "update unterminated If-Match", req: withIfMatch(patch(`{"name":"x"}`), `"1`), status: 400, field: "If-Match"},
+		{name: "update in another organisation_id", req: patch(`{"name":"x","organisation_id":"` + b.org.String() + `"}`), status: 400, field: "organisation_id"},
+		{name: "update with organisation_id only", req: patch(`{"organisation_id":"` + a.org.String() + `"}`), status: 400, field: "body"},
+		{name: "update with organisation_id not a UUID", req: patch(`{"archived":true,"organisation_id":""}`), status: 400, field: "organisation_id"},
 		{name: "update missing group", req: request{method: "PATCH", path: org + "/groups/" + missing, body: `{"name":"x"}`}, status: 404},
 		{name: "delete stale If-Match", req: withIfMatch(request{method: "DELETE", path: org + "/groups/" + g1}, `"999"`), status: 412},
 		{name: "delete malformed If-Match", req: withIfMatch(request{method: "DELETE", path: org + "/groups/" + g1}, `"1" "2"`), status: 400, field: "If-Match"},
@@ -237,6 +254,36 @@ func hostileCases(t testing.TB, e *env, ghostOrg uuid.UUID, ghost string) []host
 		{name: "move to archived group", req: request{method: "PATCH", path: org + "/groups/" + gArch + "/channels/" + ch0}, status: 409},
 		{name: "move missing channel", req: request{method: "PATCH", path: org + "/groups/" + g1 + "/channels/" + missing}, status: 404},
 		{name: "remove channel not in group", req: request{method: "DELETE", path: org + "/groups/" + g0 + "/channels/" + ch2}, status: 404},
+
+		// Group channels in bulk.
+		{name: "bulk assign more than 1000", req: bulk("POST", g1, tooMany), status: 400, field: "channels"},
+		{name: "bulk remove more than 1000", req: bulk("DELETE", g0, tooMany), status: 400, field: "channels"},
+		{name: "bulk move more than 1000", req: bulk("PATCH", g1, tooMany), status: 400, field: "channels"},
+		{name: "bulk assign none", req: bulk("POST", g1, []string{}), status: 400, field: "channels"},
+		{name: "bulk assign repeated", req: bulk("POST", g1, []string{ch2, ch2}), status: 400, field: "channels"},
+		{name: "bulk remove repeated", req: bulk("DELETE", g0, []string{ch0, ch0}), status: 400, field: "channels"},
+		{name: "bulk assign nil UUID", req: bulk("POST", g1, []string{ch2, uuid.Nil.String()}), status: 400, field: "channels"},
+		{name: "bulk assign in braces", req: bulk("POST", g1, []string{"{" + ch2 + "}"}), status: 400, field: "channels"},
+		{name: "bulk assign as URN", req: bulk("POST", g1, []string{"urn:uuid:" + ch2}), status: 400, field: "channels"},
+		{name: "bulk assign without hyphens", req: bulk("POST", g1, []string{strings.ReplaceAll(ch2, "-", "")}), status: 400, field: "channels"},
+		{name: "bulk assign missing field", req: request{method: "POST", path: org + "/groups/" + g1 + "/channels", body: `{}`}, status: 400, field: "channels"},
+		{name: "bulk assign null", req: request{method: "POST", path: org + "/groups/" + g1 + "/channels", body: `{"channels":null}`}, status: 400, field: "channels"},
+		{name: "bulk assign wrong type", req: request{method: "POST", path: org + "/groups/" + g1 + "/channels", body: `{"channels":"` + ch2 + `"}`}, status: 400, field: "channels"},
+		{name: "bulk assign numbers", req: request{method: "POST", path: org + "/groups/" + g1 + "/channels", body: `{"channels":[1]}`}, status: 400, field: "channels"},
+		{name: "bulk assign unknown field", req: request{method: "POST", path: org + "/groups/" + g1 + "/channels", body: `{"channels":["` + ch2 + `"],"position":1}`}, status: 400, field: "position"},
+		{name: "bulk assign no body", req: request{method: "POST", path: org + "/groups/" + g1 + "/channels"}, status: 400, field: "body"},
+		{name: "bulk assign bad group", req: bulk("POST", "nope", []string{ch2}), status: 400, field: "group_id"},
+		{name: "bulk assign content type", req: withType(bulk("POST", g1, []string{ch2}), "text/plain"), status: 415},
+		{name: "bulk assign over 1 MiB", req: request{method: "POST", path: org + "/groups/" + g1 + "/channels", body: huge}, status: 413},
+		{name: "bulk assign to archived group", req: bulk("POST", gArch, []string{ch2}), status: 409},
+		{name: "bulk assign channel of another group", req: bulk("POST", g1, []string{ch2, ch0}), status: 409},
+		{name: "bulk assign missing channel", req: bulk("POST", g1, []string{ch2, missing}), status: 404},
+		{name: "bulk assign other tenant's channel", req: bulk("POST", g1, []string{ch2, b.channels[2].String()}), status: 404},
+		{name: "bulk assign to missing group", req: bulk("POST", missing, []string{ch2}), status: 404},
+		{name: "bulk assign to other tenant's group", req: bulk("POST", b.groups[1].String(), []string{ch2}), status: 404},
+		{name: "bulk remove channel not in group", req: bulk("DELETE", g0, []string{ch0, ch2}), status: 404},
+		{name: "bulk move to archived group", req: bulk("PATCH", gArch, []string{ch0}), status: 409},
+		{name: "bulk move missing channel", req: bulk("PATCH", g1, []string{ch0, missing}), status: 404},
 
 		// Query parameters.
 		{name: "limit zero", req: getGroup(org + "/groups?limit=0"), status: 400, field: "limit"},
@@ -266,7 +313,9 @@ func hostileCases(t testing.TB, e *env, ghostOrg uuid.UUID, ghost string) []host
 		{name: "organisation name empty", req: request{method: "PUT", path: org, body: `{"name":""}`}, status: 400, field: "name"},
 		{name: "organisation unknown field", req: request{method: "PUT", path: org, body: `{"name":"x","plan":"gold"}`}, status: 400, field: "plan"},
 		{name: "organisation over 1 MiB", req: request{method: "PUT", path: org, body: huge}, status: 413},
-		{name: "channel owner missing", req: putChannel(`{"name":"x"}`), status: 400, field: "owner_id"},
+		{name: "channel owner empty", req: putChannel(`{"name":"x","owner_id":""}`), status: 400, field: "owner_id"},
+		{name: "channel owner nil UUID", req: putChannel(`{"name":"x","owner_id":"00000000-0000-0000-0000-000000000000"}`), status: 400, field: "owner_id"},
+		{name: "channel owner wrong type", req: putChannel(`{"name":"x","owner_id":5}`), status: 400, field: "owner_id"},
 		{name: "channel owner not a UUID", req: putChannel(`{"name":"x","owner_id":"x"}`), status: 400, field: "owner_id"},
 		{name: "channel users not UUIDs", req: putChannel(`{"name":"x","owner_id":"` + owner + `","users":["x"]}`), status: 400, field: "users"},
 		{name: "channel owner in braces", req: putChannel(`{"name":"x","owner_id":"{` + owner + `}"}`), status: 400, field: "owner_id"},
@@ -281,6 +330,16 @@ func hostileCases(t testing.TB, e *env, ghostOrg uuid.UUID, ghost string) []host
 		{name: "channel message count huge", req: putChannel(`{"name":"x","owner_id":"` + owner + `","message_count":1e400}`), status: 400, field: "message_count"},
 		{name: "channel name empty", req: putChannel(`{"name":"","owner_id":"` + owner + `"}`), status: 400, field: "name"},
 		{name: "channel archived wrong type", req: putChannel(`{"name":"x","owner_id":"` + owner + `","archived":"no"}`), status: 400, field: "archived"},
+		{name: "channel created_at without milliseconds", req: putChannel(`{"name":"x","owner_id":"` + owner + `","created_at":"2024-12-21T12:10:47Z"}`), status: 400, field: "created_at"},
+		{name: "channel created_at with microseconds", req: putChannel(`{"name":"x","owner_id":"` + owner + `","created_at":"2024-12-21T12:10:47.492123Z"}`), status: 400, field: "created_at"},
+		{name: "channel created_at with offset", req: putChannel(`{"name":"x","owner_id":"` + owner + `","created_at":"2024-12-21T17:40:47.492+05:30"}`), status: 400, field: "created_at"},
+		{name: "channel created_at with comma", req: putChannel(`{"name":"x","owner_id":"` + owner + `","created_at":"2024-12-21T12:10:47,492Z"}`), status: 400, field: "created_at"},
+		{name: "channel created_at lower case", req: putChannel(`{"name":"x","owner_id":"` + owner + `","created_at":"2024-12-21t12:10:47.492z"}`), status: 400, field: "created_at"},
+		{name: "channel created_at out of range", req: putChannel(`{"name":"x","owner_id":"` + owner + `","created_at":"2024-02-30T12:10:47.492Z"}`), status: 400, field: "created_at"},
+		{name: "channel created_at zero", req: putChannel(`{"name":"x","owner_id":"` + owner + `","created_at":"0001-01-01T00:00:00.000Z"}`), status: 400, field: "created_at"},
+		{name: "channel created_at a number", req: putChannel(`{"name":"x","owner_id":"` + owner + `","created_at":1734783047492}`), status: 400, field: "created_at"},
+		{name: "channel created_at empty", req: putChannel(`{"name":"x","owner_id":"` + owner + `","created_at":""}`), status: 400, field: "created_at"},
+		{name: "channel organisation_id", req: putChannel(`{"name":"x","owner_id":"` + owner + `","organisation_id":"` + a.org.String() + `"}`), status: 400, field: "organisation_id"},
 		{name: "channel over 1 MiB", req: putChannel(huge), status: 413},
 		{name: "channel in missing organisation", req: request{method: "PUT", path: "/organisations/" + ghostOrg.String() + "/channels/" + uuid.NewString(), body: `{"name":"x","owner_id":"` + owner + `"}`, as: ghost}, status: 404},
 		{name: "channel delete missing", req: request{method: "DELETE", path: org + "/channels/" + missing}, status: 404},

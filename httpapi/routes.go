@@ -25,6 +25,8 @@ func (a *API) addRoutes(handle func(method, path string, action Action, h http.H
 	handle("DELETE", "/organisations/{organisation_id}/groups/{group_id}/channels/{channel_id}", writeGroups, handleChannelRemove(logger, store))
 	handle("PATCH", "/organisations/{organisation_id}/groups/{group_id}/channels/{channel_id}", writeGroups, handleChannelMove(logger, store))
 	handle("GET", "/organisations/{organisation_id}/groups/{group_id}/channels", read, handleGroupChannels(logger, store))
+	handle("POST", "/organisations/{organisation_id}/groups/{group_id}/channels", writeGroups, handleGroupChannelsBulk(logger, store.AssignChannels, "Group channels assigned successfully"))
+	handle("DELETE", "/organisations/{organisation_id}/groups/{group_id}/channels", writeGroups, handleGroupChannelsBulk(logger, store.RemoveChannels, "Group channels removed successfully"))
 	handle("GET", "/organisations/{organisation_id}/groups/channels/no-group", read, handleUngroupedChannels(logger, store))
 	handle("GET", "/organisations/{organisation_id}/groups/channels/user-no-group", read, handleDiscoverableChannels(logger, store, a.open))
 
@@ -36,13 +38,16 @@ func (a *API) addRoutes(handle func(method, path string, action Action, h http.H
 		return
 	}
 
-	// Extension routes: the host's mirror, ordering, channel groups.
+	// Extension routes: the host's mirror, ordering, moving many channels,
+	// channel groups.
 	handle("PUT", "/organisations/{organisation_id}", writeMirror, handleOrganisationPut(logger, store))
+	handle("GET", "/organisations/{organisation_id}/channels/{channel_id}", read, handleChannelGet(logger, store))
 	handle("PUT", "/organisations/{organisation_id}/channels/{channel_id}", writeMirror, handleChannelPut(logger, store))
 	handle("DELETE", "/organisations/{organisation_id}/channels/{channel_id}", writeMirror, handleChannelDelete(logger, store))
 	handle("PUT", "/organisations/{organisation_id}/channels/{channel_id}/users/{user_id}", writeMirror, handleMemberPut(logger, store))
 	handle("DELETE", "/organisations/{organisation_id}/channels/{channel_id}/users/{user_id}", writeMirror, handleMemberDelete(logger, store))
 	handle("PUT", "/organisations/{organisation_id}/groups/order", writeGroups, handleGroupsReorder(logger, store))
+	handle("PATCH", "/organisations/{organisation_id}/groups/{group_id}/channels", writeGroups, handleGroupChannelsBulk(logger, store.MoveChannels, "Group channels moved successfully"))
 	handle("PUT", "/organisations/{organisation_id}/groups/{group_id}/channels/order", writeGroups, handleGroupChannelsReorder(logger, store))
 	handle("PUT", "/workspaces/{workspaceId}/channels/{channelId}/channel-group", writeChGroups, handleChannelAttach(logger, store))
 	handle("DELETE", "/workspaces/{workspaceId}/channels/{channelId}/channel-group", writeChGroups, handleChannelDetach(logger, store))

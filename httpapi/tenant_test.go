@@ -46,11 +46,15 @@ func TestTenantIsolation(t *testing.T) {
 				{"DELETE", o + "/groups/" + group + "/channels/" + channel, "", 404},
 				{"PATCH", o + "/groups/" + group + "/channels/" + channel, "", 404},
 				{"GET", o + "/groups/" + group + "/channels", "", 404},
+				{"POST", o + "/groups/" + group + "/channels", `{"channels":["` + channel + `"]}`, 404},
+				{"DELETE", o + "/groups/" + group + "/channels", `{"channels":["` + channel + `"]}`, 404},
+				{"PATCH", o + "/groups/" + group + "/channels", `{"channels":["` + channel + `"]}`, 404},
 				{"GET", o + "/groups/channels/no-group", "", 0},      // lists A's channels
 				{"GET", o + "/groups/channels/user-no-group", "", 0}, // lists A's channels
 				{"PUT", o, body["org"], 0},                           // renames A
 				// A channel belongs to one organisation for life: upserting
 				// B's channel under A is a conflict and leaves it alone.
+				{"GET", o + "/channels/" + channel, "", 404},
 				{"PUT", o + "/channels/" + channel, body["channel"], 409},
 				{"DELETE", o + "/channels/" + channel, "", 404},
 				{"PUT", o + "/channels/" + channel + "/users/" + user, "", 404},
@@ -96,6 +100,10 @@ func TestTenantIsolation(t *testing.T) {
 				{"PATCH", o + "/groups/" + a.groups[1].String() + "/channels/" + b.channels[0].String(), "", 404},
 				{"PATCH", o + "/groups/" + b.groups[1].String() + "/channels/" + a.channels[0].String(), "", 404},
 				{"DELETE", o + "/groups/" + a.groups[0].String() + "/channels/" + b.channels[0].String(), "", 404},
+				// In bulk: B's channels among A's are not found.
+				{"POST", o + "/groups/" + a.groups[1].String() + "/channels", `{"channels":["` + a.channels[2].String() + `","` + b.channels[2].String() + `"]}`, 404},
+				{"PATCH", o + "/groups/" + a.groups[1].String() + "/channels", `{"channels":["` + a.channels[0].String() + `","` + b.channels[0].String() + `"]}`, 404},
+				{"DELETE", o + "/groups/" + a.groups[0].String() + "/channels", `{"channels":["` + a.channels[0].String() + `","` + b.channels[0].String() + `"]}`, 404},
 				{"PUT", o + "/channels/" + a.channels[0].String() + "/users/" + bUser, "", 0}, // B's user ID in A's channel is A's business
 				// B's channels are not in A's group: an invalid order.
 				{"PUT", o + "/groups/" + a.groups[0].String() + "/channels/order", `{"channel_ids":["` + b.channels[0].String() + `","` + b.channels[1].String() + `"]}`, 400},

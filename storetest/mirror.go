@@ -21,6 +21,7 @@ func mirrorTests() tree {
 			leaf("Create", testChannelCreate),
 			leaf("ZeroCreatedAtIsSet", testChannelZeroCreatedAt),
 			leaf("UpdateFields", testChannelUpdateFields),
+			leaf("WithoutOwner", testChannelWithoutOwner),
 			leaf("ZeroCreatedAtKeepsCreation", testChannelZeroCreatedAtKeeps),
 			leaf("GivenCreatedAtReplacesCreation", testChannelGivenCreatedAt),
 			leaf("NilUsersKeepMembership", testChannelNilUsers),
@@ -163,6 +164,30 @@ func testChannelUpdateFields(t *testing.T, s grouping.Store) {
 	is.Equal(again.Archived, true)         // archive stored
 	is.Equal(again.MessageCount, int64(7)) // message count stored
 	is.Equal(again.OwnerID, up.OwnerID)    // owner stored
+}
+
+// testChannelWithoutOwner checks that the owner is optional: a channel
+// upserted with the nil UUID as OwnerID is stored, read and listed with
+// it, and an owner can be given and taken away again.
+func testChannelWithoutOwner(t *testing.T, s grouping.Store) {
+	is := is.New(t)
+	org := mustOrg(t, s)
+	ch := mustChannel(t, s, org.ID, withOwner(uuid.Nil))
+	is.Equal(ch.OwnerID, uuid.Nil)                                  // a channel without owner is created
+	is.Equal(mustGetChannel(t, s, org.ID, ch.ID).OwnerID, uuid.Nil) // and read back without owner
+	listed := ungrouped(t, s, org.ID, false)
+	is.Equal(len(listed), 1)              // listed
+	is.Equal(listed[0].OwnerID, uuid.Nil) // without owner
+
+	owner := uuid.New()
+	got, err := s.UpsertChannel(t.Context(), grouping.ChannelUpsert{ID: ch.ID, OrganisationID: org.ID, Name: ch.Name, OwnerID: owner})
+	is.NoErr(err)                                                // an owner is given
+	is.Equal(got.OwnerID, owner)                                 // and kept
+	is.Equal(mustGetChannel(t, s, org.ID, ch.ID).OwnerID, owner) // stored
+	got, err = s.UpsertChannel(t.Context(), grouping.ChannelUpsert{ID: ch.ID, OrganisationID: org.ID, Name: ch.Name})
+	is.NoErr(err)                                                   // the owner becomes unknown again
+	is.Equal(got.OwnerID, uuid.Nil)                                 // as upserted
+	is.Equal(mustGetChannel(t, s, org.ID, ch.ID).OwnerID, uuid.Nil) // and stored
 }
 
 func testChannelZeroCreatedAtKeeps(t *testing.T, s grouping.Store) {

@@ -171,6 +171,10 @@ func members(users ...uuid.UUID) channelOption {
 	return func(c *grouping.ChannelUpsert) { c.Users = users }
 }
 
+func withOwner(owner uuid.UUID) channelOption {
+	return func(c *grouping.ChannelUpsert) { c.OwnerID = owner }
+}
+
 func named(name string) channelOption {
 	return func(c *grouping.ChannelUpsert) { c.Name = name }
 }

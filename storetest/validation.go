@@ -183,7 +183,6 @@ func testBadChannel(t *testing.T, s grouping.Store) {
 	}{
 		{"NilID", func(c *grouping.ChannelUpsert) { c.ID = uuid.Nil }, "channels_id"},
 		{"NilOrganisation", func(c *grouping.ChannelUpsert) { c.OrganisationID = uuid.Nil }, "organisation_id"},
-		{"NilOwner", func(c *grouping.ChannelUpsert) { c.OwnerID = uuid.Nil }, "owner_id"},
 		{"NilUser", func(c *grouping.ChannelUpsert) { c.Users = []uuid.UUID{uuid.New(), uuid.Nil} }, "users"},
 		{"NegativeMessageCount", func(c *grouping.ChannelUpsert) { c.MessageCount = -1 }, "message_count"},
 		{"LongDescription", func(c *grouping.ChannelUpsert) {
