@@ -96,13 +96,12 @@ func (a *API) authenticated(h http.Handler) http.Handler {
 		p, err := a.authn.Authenticate(r)
 		switch {
 		case errors.Is(err, ErrUnauthenticated):
-			challenge := "Bearer"
+			sent := r.Header.Get("Authorization") != ""
 			msg := "Authentication required"
-			if r.Header.Get("Authorization") != "" {
-				challenge = `Bearer error="invalid_token"`
+			if sent {
 				msg = "Invalid or expired credentials"
 			}
-			w.Header().Set("WWW-Authenticate", challenge)
+			w.Header().Set("WWW-Authenticate", a.scheme.challenge(sent))
 			writeError(w, r, a.logger, &grouping.Error{Code: codeUnauthorized, Message: msg, Err: err})
 			return
 		case err != nil:
