@@ -10,6 +10,9 @@ import (
 	"strings"
 
 	"github.com/channelgrouping/grouping"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // API serves a [grouping.Store] over HTTP. Create it with [New], then mount
@@ -27,6 +30,7 @@ type API struct {
 	// document the API serves.
 	scheme   SecurityScheme
 	document []byte
+	tel      *telemetry
 
 	// probe holds every route with a marker handler; the fallback asks it
 	// which methods a path supports, to answer 405 with an Allow header.
@@ -53,6 +57,10 @@ type options struct {
 	// configured the default one, so that New can report a contradiction.
 	policyBy   string
 	defaultsBy []string
+	// The OpenTelemetry providers; the global ones when nil.
+	meterProvider  metric.MeterProvider
+	tracerProvider trace.TracerProvider
+	propagator     propagation.TextMapPropagator
 }
 
 // WithPrefix mounts every route under prefix, such as "/api/v1". The prefix
@@ -223,6 +231,9 @@ func New(store grouping.Store, opts ...Option) (*API, error) {
 		return nil, fmt.Errorf("httpapi: OpenAPI document: %w", err)
 	}
 	a.document = doc
+	if a.tel, err = newTelemetry(&o); err != nil {
+		return nil, fmt.Errorf("httpapi: telemetry: %w", err)
+	}
 	if a.policy == nil {
 		a.policy = o.defaults
 	}
@@ -253,15 +264,16 @@ func New(store grouping.Store, opts ...Option) (*API, error) {
 // already on mux, so register an API once per mux.
 func (a *API) Register(mux *http.ServeMux) {
 	a.addRoutes(func(method, pattern string, action Action, h http.Handler) {
-		mux.Handle(method+" "+a.prefix+pattern, a.route(pattern, action, h))
+		mux.Handle(method+" "+a.prefix+pattern, a.tel.instrument(a.prefix+pattern, a.route(pattern, action, h)))
 	})
-	mux.Handle("GET "+a.prefix+"/openapi.json", a.entry(familyOrganisation, handleOpenAPI(a.logger, a.document)))
+	mux.Handle("GET "+a.prefix+"/openapi.json",
+		a.tel.instrument(a.prefix+"/openapi.json", a.entry(familyOrganisation, handleOpenAPI(a.logger, a.document))))
 
 	// Unknown routes and wrong methods are answered without credentials:
 	// they tell no more than the OpenAPI document, which is public.
-	org := a.entry(familyOrganisation, handleFallback(a.logger, a.probe))
+	org := a.tel.instrument("", a.entry(familyOrganisation, handleFallback(a.logger, a.probe)))
 	a.shadowLiterals(func(pattern string) { mux.Handle(pattern, org) })
-	ws := a.entry(familyWorkspace, handleFallback(a.logger, a.probe))
+	ws := a.tel.instrument("", a.entry(familyWorkspace, handleFallback(a.logger, a.probe)))
 	mux.Handle(a.prefix+"/openapi.json", org)
 	mux.Handle(a.prefix+"/organisations", org)
 	mux.Handle(a.prefix+"/organisations/", org)

@@ -26,6 +26,21 @@
 // [WithSecurityScheme], or [BearerScheme], and none in open mode.
 // [OpenAPI] returns the document of every route any API can serve.
 //
+// # Metrics and traces
+//
+// The API records OpenTelemetry metrics and traces with the providers of
+// [WithMeterProvider] and [WithTracerProvider], and reads the caller's
+// trace context with the propagator of [WithPropagator]; without them it
+// uses the global ones of package otel, which do nothing until the program
+// sets them. It never sets them itself. Each request is recorded in the
+// histogram http.server.request.duration (seconds) with the attributes
+// http.request.method, http.response.status_code, http.route (the matched
+// pattern with the prefix, such as
+// /api/organisations/{organisation_id}/groups; absent for paths that match
+// no route) and, for 5xx answers, error.type; and gets a server span named
+// "{method} {route}", whose context reaches the Store. Package otelstore
+// records the Store's calls in the same trace.
+//
 // # Routes
 //
 // Each route has one [Action], which the policy is told (and the OpenAPI
