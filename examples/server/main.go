@@ -168,6 +168,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return fmt.Errorf("demo service token: %w", err)
 		}
 		printWelcome(stdout, base, userToken, serviceToken)
+	} else {
+		printTokenHelp(stdout, base)
 	}
 	log.Info("listening", "url", base, "db", cfg.dbPath, "version", programVersion())
 

@@ -16,14 +16,15 @@ import (
 
 // serveInProcess runs the program's serve command in-process with args and
 // env, waits until /readyz answers 200, and stops it when the test ends.
-func serveInProcess(t *testing.T, env map[string]string, args ...string) (base string) {
+func serveInProcess(t *testing.T, env map[string]string, args ...string) (base string, stdout *bytes.Buffer) {
 	t.Helper()
 	addr := freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
-	var stdout, stderr bytes.Buffer
+	stdout = new(bytes.Buffer)
+	var stderr bytes.Buffer
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, append([]string{"server", "serve", "-addr", addr}, args...), envOf(env), &stdout, &stderr)
+		done <- run(ctx, append([]string{"server", "serve", "-addr", addr}, args...), envOf(env), stdout, &stderr)
 	}()
 	t.Cleanup(func() {
 		cancel()
@@ -41,7 +42,7 @@ func serveInProcess(t *testing.T, env map[string]string, args ...string) (base s
 		if resp, err := http.Get(base + "/readyz"); err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				return base
+				return base, stdout
 			}
 		}
 		select {
@@ -51,7 +52,7 @@ func serveInProcess(t *testing.T, env map[string]string, args ...string) (base s
 		}
 	}
 	t.Fatalf("not ready after 10s\n%s", &stderr)
-	return ""
+	return "", nil
 }
 
 // get fetches base+path and returns the status and body.
@@ -76,7 +77,8 @@ func get(t *testing.T, url string) (int, string) {
 func TestServeWithMintedTokensAndMetrics(t *testing.T) {
 	is := is.New(t)
 	env := map[string]string{envJWTSecret: strings.Repeat("s", 40), envDB: filepath.Join(t.TempDir(), "g.db")}
-	base := serveInProcess(t, env)
+	base, stdout := serveInProcess(t, env)
+	is.True(strings.Contains(stdout.String(), "server token -user")) // the server says how to mint tokens
 
 	org, user := uuid.New(), uuid.New()
 	mint := func(args ...string) string {
@@ -130,7 +132,7 @@ func TestPprofOnItsOwnAddress(t *testing.T) {
 	is := is.New(t)
 	pprofAddr := freeAddr(t)
 	env := map[string]string{envDB: filepath.Join(t.TempDir(), "g.db"), envPprofAddr: pprofAddr}
-	base := serveInProcess(t, env)
+	base, _ := serveInProcess(t, env)
 	status, body := get(t, "http://"+pprofAddr+"/debug/pprof/")
 	is.Equal(status, http.StatusOK)              // served on the address asked for
 	is.True(strings.Contains(body, "goroutine")) // the profile index
