@@ -10,6 +10,9 @@ import (
 	"strings"
 
 	"github.com/channelgrouping/grouping"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // API serves a [grouping.Store] over HTTP. Create it with [New], then mount
@@ -23,6 +26,11 @@ type API struct {
 	logger     *slog.Logger
 	extensions bool
 	open       bool
+	// scheme says how clients authenticate; document is the OpenAPI
+	// document the API serves.
+	scheme   SecurityScheme
+	document []byte
+	tel      *telemetry
 
 	// probe holds every route with a marker handler; the fallback asks it
 	// which methods a path supports, to answer 405 with an Allow header.
@@ -43,16 +51,22 @@ type options struct {
 	noExtensions bool
 	noAuth       bool
 	authnSet     bool
+	scheme       *SecurityScheme
 	loggerSet    bool
 	// policyBy and defaultsBy name the options that set the policy and
 	// configured the default one, so that New can report a contradiction.
 	policyBy   string
 	defaultsBy []string
+	// The OpenTelemetry providers; the global ones when nil.
+	meterProvider  metric.MeterProvider
+	tracerProvider trace.TracerProvider
+	propagator     propagation.TextMapPropagator
 }
 
 // WithPrefix mounts every route under prefix, such as "/api/v1". The prefix
 // must start with a slash and be a clean path without wildcards; a trailing
-// slash is ignored. The default is no prefix.
+// slash is ignored. The default is no prefix. The served OpenAPI document
+// gives the prefix as its server URL.
 func WithPrefix(prefix string) Option {
 	return func(o *options) error {
 		p := strings.TrimSuffix(prefix, "/")
@@ -136,7 +150,8 @@ func WithLogger(l *slog.Logger) Option {
 // moving channels in bulk, and changing channel groups), so that only the
 // documented organisation and workspace routes, and the reference
 // implementation's bulk assign and remove, are served. Requests to the
-// extension paths then answer 404 or 405.
+// extension paths then answer 404 or 405, and the served OpenAPI document
+// lists none of them.
 func WithoutExtensions() Option {
 	return func(o *options) error {
 		o.noExtensions = true
@@ -151,8 +166,9 @@ func WithoutExtensions() Option {
 // there is no authenticated user, the discoverable-channels route
 // (GET …/groups/channels/user-no-group) then requires the user as a
 // user_id query parameter (a UUID; 400 when absent or malformed).
-// It cannot be combined with WithAuthenticator, WithPolicy, WithAuthoriser
-// or WithAdminGroupWrites.
+// It cannot be combined with WithAuthenticator, WithPolicy, WithAuthoriser,
+// WithAdminGroupWrites or WithSecurityScheme. The served OpenAPI document
+// then declares no security.
 func WithoutAuthentication() Option {
 	return func(o *options) error {
 		o.noAuth = true
@@ -187,8 +203,20 @@ func New(store grouping.Store, opts ...Option) (*API, error) {
 		return nil, errors.New("httpapi: WithoutAuthentication cannot be combined with WithAuthenticator, WithPolicy, WithAuthoriser or WithAdminGroupWrites")
 	case !o.noAuth && !o.authnSet:
 		return nil, errors.New("httpapi: no Authenticator: pass WithAuthenticator, or WithoutAuthentication for an open API")
+	case o.noAuth && o.scheme != nil:
+		return nil, errors.New("httpapi: WithoutAuthentication cannot be combined with WithSecurityScheme")
 	case o.policyBy != "" && len(o.defaultsBy) > 0:
 		return nil, fmt.Errorf("httpapi: %s configures the default policy, which WithPolicy replaces", o.defaultsBy[0])
+	}
+	scheme := BearerScheme()
+	if d, ok := o.authn.(SchemeDescriber); ok && o.scheme == nil {
+		scheme = d.SecurityScheme()
+		if err := scheme.check(); err != nil {
+			return nil, fmt.Errorf("httpapi: the Authenticator's SecurityScheme: %w", err)
+		}
+	}
+	if o.scheme != nil {
+		scheme = *o.scheme
 	}
 	a := &API{
 		store:      store,
@@ -198,6 +226,15 @@ func New(store grouping.Store, opts ...Option) (*API, error) {
 		logger:     o.logger,
 		extensions: !o.noExtensions,
 		open:       o.noAuth,
+		scheme:     scheme,
+	}
+	doc, err := servedDocument(a.prefix, a.extensions, a.open, a.scheme)
+	if err != nil {
+		return nil, fmt.Errorf("httpapi: OpenAPI document: %w", err)
+	}
+	a.document = doc
+	if a.tel, err = newTelemetry(&o); err != nil {
+		return nil, fmt.Errorf("httpapi: telemetry: %w", err)
 	}
 	if a.policy == nil {
 		a.policy = o.defaults
@@ -229,15 +266,16 @@ func New(store grouping.Store, opts ...Option) (*API, error) {
 // already on mux, so register an API once per mux.
 func (a *API) Register(mux *http.ServeMux) {
 	a.addRoutes(func(method, pattern string, action Action, h http.Handler) {
-		mux.Handle(method+" "+a.prefix+pattern, a.route(pattern, action, h))
+		mux.Handle(method+" "+a.prefix+pattern, a.tel.instrument(a.prefix+pattern, a.route(pattern, action, h)))
 	})
-	mux.Handle("GET "+a.prefix+"/openapi.json", a.entry(familyOrganisation, handleOpenAPI(a.logger)))
+	mux.Handle("GET "+a.prefix+"/openapi.json",
+		a.tel.instrument(a.prefix+"/openapi.json", a.entry(familyOrganisation, handleOpenAPI(a.logger, a.document))))
 
 	// Unknown routes and wrong methods are answered without credentials:
 	// they tell no more than the OpenAPI document, which is public.
-	org := a.entry(familyOrganisation, handleFallback(a.logger, a.probe))
+	org := a.tel.instrument("", a.entry(familyOrganisation, handleFallback(a.logger, a.probe)))
 	a.shadowLiterals(func(pattern string) { mux.Handle(pattern, org) })
-	ws := a.entry(familyWorkspace, handleFallback(a.logger, a.probe))
+	ws := a.tel.instrument("", a.entry(familyWorkspace, handleFallback(a.logger, a.probe)))
 	mux.Handle(a.prefix+"/openapi.json", org)
 	mux.Handle(a.prefix+"/organisations", org)
 	mux.Handle(a.prefix+"/organisations/", org)

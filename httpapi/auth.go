@@ -104,7 +104,8 @@ type Access struct {
 
 // ErrUnauthenticated is returned (possibly wrapped) by an [Authenticator]
 // when a request carries no credentials or bad ones. The API answers 401 with
-// a WWW-Authenticate: Bearer header.
+// the WWW-Authenticate challenge of its [SecurityScheme] (Bearer unless the
+// Authenticator or [WithSecurityScheme] says otherwise).
 var ErrUnauthenticated = errors.New("httpapi: unauthenticated")
 
 // ErrForbidden is returned (possibly wrapped) by an [Authoriser] or a

@@ -189,7 +189,7 @@ func TestBulkRoutes(t *testing.T) {
 // not.
 func TestBulkWithoutExtensions(t *testing.T) {
 	is := is.New(t)
-	e := newBulkEnv(t, memstore.New(), envConfig{options: []httpapi.Option{httpapi.WithoutExtensions()}, document: documentWithoutExtensions(t)})
+	e := newBulkEnv(t, memstore.New(), envConfig{options: []httpapi.Option{httpapi.WithoutExtensions()}})
 	a := e.fx.a
 	orgEnvelope(t, e.call(t, "POST", a.groups[1], a.channels[2].String()), "Group channels assigned successfully")  // served
 	orgEnvelope(t, e.call(t, "DELETE", a.groups[1], a.channels[2].String()), "Group channels removed successfully") // served

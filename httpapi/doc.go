@@ -13,9 +13,33 @@
 //	if err != nil { … }
 //	api.Register(mux)
 //
-// An *API is also an http.Handler with its own mux. The OpenAPI 3.1
-// document of every route is served at GET {prefix}/openapi.json and
-// returned by [OpenAPI]; its paths are relative to the prefix.
+// An *API is also an http.Handler with its own mux.
+//
+// # OpenAPI document
+//
+// Each API serves an OpenAPI 3.1 document of itself at GET
+// {prefix}/openapi.json, without credentials, and returns it from
+// [API.OpenAPI]: its server URL is the prefix, and its paths are relative
+// to it; it lists the extension routes only when they are served; it
+// declares the API's [SecurityScheme], which is jwtauth's bearer JWT with
+// that authenticator, a scheme of the host's own given with
+// [WithSecurityScheme], or [BearerScheme], and none in open mode.
+// [OpenAPI] returns the document of every route any API can serve.
+//
+// # Metrics and traces
+//
+// The API records OpenTelemetry metrics and traces with the providers of
+// [WithMeterProvider] and [WithTracerProvider], and reads the caller's
+// trace context with the propagator of [WithPropagator]; without them it
+// uses the global ones of package otel, which do nothing until the program
+// sets them. It never sets them itself. Each request is recorded in the
+// histogram http.server.request.duration (seconds) with the attributes
+// http.request.method, http.response.status_code, http.route (the matched
+// pattern with the prefix, such as
+// /api/organisations/{organisation_id}/groups; absent for paths that match
+// no route) and, for 5xx answers, error.type; and gets a server span named
+// "{method} {route}", whose context reaches the Store. Package otelstore
+// records the Store's calls in the same trace.
 //
 // # Routes
 //
@@ -142,7 +166,7 @@
 //
 //	status  code                    when
 //	400     invalid                 bad UUID, query string or parameter, JSON, unknown field, trailing data, failed validation
-//	401     unauthorized            no or bad credentials; WWW-Authenticate: Bearer (error="invalid_token" when a credential was sent)
+//	401     unauthorized            no or bad credentials; WWW-Authenticate: Bearer (error="invalid_token" when a credential was sent), or the SecurityScheme's challenge
 //	403     forbidden               authenticated, but the policy refuses the action in that organisation or workspace
 //	404     not_found               no such object, or it belongs to another tenant; unknown route
 //	405     method_not_allowed      known path, other method; the Allow header lists the methods

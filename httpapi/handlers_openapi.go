@@ -5,9 +5,9 @@ import (
 	"net/http"
 )
 
-// handleOpenAPI serves the OpenAPI document. It needs no credentials.
-func handleOpenAPI(logger *slog.Logger) http.Handler {
-	doc := OpenAPI()
+// handleOpenAPI serves the API's OpenAPI document. It needs no
+// credentials.
+func handleOpenAPI(logger *slog.Logger, doc []byte) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("Content-Type", "application/json")

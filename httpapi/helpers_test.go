@@ -77,9 +77,6 @@ type envConfig struct {
 	open bool
 	// noFixture leaves the store empty.
 	noFixture bool
-	// document replaces httpapi.OpenAPI() as the document responses are
-	// checked against.
-	document []byte
 	// direct serves the API as its own http.Handler instead of
 	// registering it on a mux.
 	direct bool
@@ -119,15 +116,27 @@ func newEnv(t testing.TB, store grouping.Store, cfg envConfig) *env {
 		e.srv = httptest.NewServer(mux)
 	}
 	t.Cleanup(e.srv.Close)
-	doc := cfg.document
-	if doc == nil {
-		doc = httpapi.OpenAPI()
-	}
-	e.check, err = validator(doc, cfg.prefix)
+	e.check, err = validator(servedDocument(t, e.srv.URL+cfg.prefix), cfg.prefix)
 	if err != nil {
 		t.Fatalf("load OpenAPI document: %v", err)
 	}
 	return e
+}
+
+// servedDocument fetches the OpenAPI document an API serves at base:
+// responses are checked against the document as served.
+func servedDocument(t testing.TB, base string) []byte {
+	t.Helper()
+	res, err := http.Get(base + "/openapi.json")
+	if err != nil {
+		t.Fatalf("fetch OpenAPI document: %v", err)
+	}
+	defer res.Body.Close()
+	doc, err := io.ReadAll(res.Body)
+	if err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("fetch OpenAPI document: status %d, %v", res.StatusCode, err)
+	}
+	return doc
 }
 
 // validators caches a Validator per document and prefix: making one
@@ -135,10 +144,27 @@ func newEnv(t testing.TB, store grouping.Store, cfg envConfig) *env {
 // safe for concurrent use.
 var validators sync.Map // [2]string{doc, prefix} → *openapitest.Validator
 
+// validator returns a Validator for doc, an API's document served under
+// prefix, whose server URL must be that prefix ("/" for none).
 func validator(doc []byte, prefix string) (*openapitest.Validator, error) {
 	key := [2]string{string(doc), prefix}
 	if v, ok := validators.Load(key); ok {
 		return v.(*openapitest.Validator), nil
+	}
+	var head struct {
+		Servers []struct {
+			URL string `json:"url"`
+		} `json:"servers"`
+	}
+	if err := json.Unmarshal(doc, &head); err != nil {
+		return nil, err
+	}
+	want := prefix
+	if want == "" {
+		want = "/"
+	}
+	if len(head.Servers) != 1 || head.Servers[0].URL != want {
+		return nil, fmt.Errorf("the document's servers are %+v, want one whose URL is the prefix %q", head.Servers, want)
 	}
 	v, err := openapitest.New(doc, openapitest.WithPrefix(prefix))
 	if err != nil {
@@ -146,45 +172,6 @@ func validator(doc []byte, prefix string) (*openapitest.Validator, error) {
 	}
 	validators.Store(key, v)
 	return v, nil
-}
-
-// documentWithoutExtensions returns the OpenAPI document of an API served
-// WithoutExtensions: the full one less the operations marked x-extension,
-// and less the paths left without operations.
-func documentWithoutExtensions(t testing.TB) []byte {
-	t.Helper()
-	var doc map[string]any
-	if err := json.Unmarshal(httpapi.OpenAPI(), &doc); err != nil {
-		t.Fatalf("parse OpenAPI document: %v", err)
-	}
-	paths := doc["paths"].(map[string]any)
-	removed := 0
-	for path, v := range paths {
-		item := v.(map[string]any)
-		operations := 0
-		for _, m := range []string{"get", "put", "post", "delete", "patch", "head", "options", "trace"} {
-			op, ok := item[m].(map[string]any)
-			switch {
-			case !ok:
-			case op["x-extension"] == true:
-				delete(item, m)
-				removed++
-			default:
-				operations++
-			}
-		}
-		if operations == 0 {
-			delete(paths, path)
-		}
-	}
-	if removed == 0 {
-		t.Fatalf("OpenAPI document marks no operation x-extension")
-	}
-	b, err := json.Marshal(doc)
-	if err != nil {
-		t.Fatalf("marshal OpenAPI document: %v", err)
-	}
-	return b
 }
 
 // request is one HTTP request of a test.

@@ -67,7 +67,7 @@ func wildcards(path string) []string {
 func (a *API) entry(fam family, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		r = r.WithContext(context.WithValue(r.Context(), keyFamily, fam))
-		rw := &trackingWriter{ResponseWriter: w}
+		rw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 		defer func() {
 			v := recover()
 			if v == nil {
@@ -96,13 +96,12 @@ func (a *API) authenticated(h http.Handler) http.Handler {
 		p, err := a.authn.Authenticate(r)
 		switch {
 		case errors.Is(err, ErrUnauthenticated):
-			challenge := "Bearer"
+			sent := r.Header.Get("Authorization") != ""
 			msg := "Authentication required"
-			if r.Header.Get("Authorization") != "" {
-				challenge = `Bearer error="invalid_token"`
+			if sent {
 				msg = "Invalid or expired credentials"
 			}
-			w.Header().Set("WWW-Authenticate", challenge)
+			w.Header().Set("WWW-Authenticate", a.scheme.challenge(sent))
 			writeError(w, r, a.logger, &grouping.Error{Code: codeUnauthorized, Message: msg, Err: err})
 			return
 		case err != nil:
@@ -233,21 +232,25 @@ func handleFallback(logger *slog.Logger, probe *http.ServeMux) http.Handler {
 	})
 }
 
-// trackingWriter remembers whether the response has started.
-type trackingWriter struct {
+// statusWriter remembers whether the response has started, and its
+// status.
+type statusWriter struct {
 	http.ResponseWriter
+	status      int
 	wroteHeader bool
 }
 
-func (t *trackingWriter) WriteHeader(status int) {
-	t.wroteHeader = true
-	t.ResponseWriter.WriteHeader(status)
+func (s *statusWriter) WriteHeader(status int) {
+	if !s.wroteHeader {
+		s.status, s.wroteHeader = status, true
+	}
+	s.ResponseWriter.WriteHeader(status)
 }
 
-func (t *trackingWriter) Write(b []byte) (int, error) {
-	t.wroteHeader = true
-	return t.ResponseWriter.Write(b)
+func (s *statusWriter) Write(b []byte) (int, error) {
+	s.wroteHeader = true
+	return s.ResponseWriter.Write(b)
 }
 
 // Unwrap lets http.ResponseController reach the underlying writer.
-func (t *trackingWriter) Unwrap() http.ResponseWriter { return t.ResponseWriter }
+func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }

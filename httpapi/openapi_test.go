@@ -150,7 +150,7 @@ var pathParam = regexp.MustCompile(`\{[^}]+\}`)
 func TestOpenAPIExtensionMarks(t *testing.T) {
 	doc := loadOpenAPI(t)
 	full := newEnv(t, memstore.New(), envConfig{noFixture: true})
-	bare := newEnv(t, memstore.New(), envConfig{noFixture: true, options: []httpapi.Option{httpapi.WithoutExtensions()}, document: documentWithoutExtensions(t)})
+	bare := newEnv(t, memstore.New(), envConfig{noFixture: true, options: []httpapi.Option{httpapi.WithoutExtensions()}})
 	marked := 0
 	for path, item := range doc.Paths.Map() {
 		if path == "/openapi.json" {

@@ -335,8 +335,8 @@ func TestRoutes(t *testing.T) {
 		t.Run("openapi document", func(t *testing.T) {
 			is := is.New(t)
 			res := e.do(t, request{method: "GET", path: "/openapi.json"})
-			is.Equal(res.status, http.StatusOK)                   // served without credentials
-			is.Equal(string(res.body), string(httpapi.OpenAPI())) // the embedded document
+			is.Equal(res.status, http.StatusOK)                 // served without credentials
+			is.Equal(string(res.body), string(e.api.OpenAPI())) // the API's document
 			res = e.do(t, request{method: "POST", path: "/openapi.json"})
 			orgErrorShape(t, res, http.StatusMethodNotAllowed) // only GET
 			is.Equal(res.header.Get("Allow"), "GET, HEAD")     // says which
@@ -403,7 +403,7 @@ func TestUnknownRoutes(t *testing.T) {
 // TestWithoutExtensions checks that only the documented routes remain.
 func TestWithoutExtensions(t *testing.T) {
 	is := is.New(t)
-	e := newEnv(t, memstore.New(), envConfig{options: []httpapi.Option{httpapi.WithoutExtensions()}, document: documentWithoutExtensions(t)})
+	e := newEnv(t, memstore.New(), envConfig{options: []httpapi.Option{httpapi.WithoutExtensions()}})
 	e.withTokens()
 	a := e.fx.a
 	org := "/organisations/" + a.org.String()

@@ -178,3 +178,33 @@ func sqlState(err error) string {
 	}
 	return ""
 }
+
+// SchemaVersion returns the schema version of the store's tables in the
+// database at url (in the schema WithSchema names, DefaultSchema unless
+// given), or 0 when they do not exist yet. It changes nothing. Open applies
+// the migrations that a version lacks.
+func SchemaVersion(ctx context.Context, url string, opts ...Option) (int, error) {
+	cfg := config{schema: DefaultSchema}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		return 0, fmt.Errorf("postgres: %w", err)
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	quoted := pgx.Identifier{cfg.schema}.Sanitize()
+	var exists bool
+	if err := conn.QueryRow(ctx, `SELECT to_regclass($1) IS NOT NULL`, quoted+".schema_migrations").Scan(&exists); err != nil {
+		return 0, fmt.Errorf("postgres: read schema version: %w", err)
+	}
+	if !exists {
+		return 0, nil
+	}
+	var v int
+	err = conn.QueryRow(ctx, inSchema(`SELECT COALESCE(MAX(version), 0) FROM {{schema}}.schema_migrations`, quoted)).Scan(&v)
+	if err != nil {
+		return 0, fmt.Errorf("postgres: read schema version: %w", err)
+	}
+	return v, nil
+}

@@ -25,6 +25,7 @@ func TestParseConfigDefaults(t *testing.T) {
 	is.Equal(c.demo, false)
 	is.Equal(c.logLevel, slog.LevelInfo)
 	is.Equal(c.logFormat, "text")
+	is.Equal(c.pprofAddr, "") // profiles are served only when asked for
 }
 
 func TestParseConfigFlagsBeatEnvironment(t *testing.T) {
@@ -32,6 +33,7 @@ func TestParseConfigFlagsBeatEnvironment(t *testing.T) {
 	env := envOf(map[string]string{
 		envAddr: "0.0.0.0:9000", envDB: "/tmp/env.db", envDemo: "true",
 		envLogLevel: "debug", envLogFormat: "json", envJWTSecret: strings.Repeat("s", 32),
+		envPprofAddr: "127.0.0.1:6060",
 	})
 	c, err := parseConfig(nil, env, io.Discard)
 	is.NoErr(err)
@@ -41,6 +43,7 @@ func TestParseConfigFlagsBeatEnvironment(t *testing.T) {
 	is.Equal(c.logLevel, slog.LevelDebug)
 	is.Equal(c.logFormat, "json")
 	is.Equal(c.jwtSecret, strings.Repeat("s", 32))
+	is.Equal(c.pprofAddr, "127.0.0.1:6060") // asked for in the environment
 
 	c, err = parseConfig([]string{"-addr", "127.0.0.1:7000", "-db", "flag.db", "-demo=false", "-log-level", "warn"}, env, io.Discard)
 	is.NoErr(err)

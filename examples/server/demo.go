@@ -134,3 +134,19 @@ Try it (run the server with -demo for sample data):
 
 `, base, userToken, serviceToken, demoUser, demoOrg, demoWorkspace)
 }
+
+// printTokenHelp says how to mint tokens for a server whose secret is
+// configured, as it prints none of its own.
+func printTokenHelp(w io.Writer, base string) {
+	fmt.Fprintf(w, `
+Bearer tokens are checked with %[2]s. Mint them with the same secret set
+(from a checkout: go run ./examples/server token …; "server token -h" lists the flags):
+
+  # a user, in the organisations and workspaces it may act in
+  export TOKEN=$(server token -user <user UUID> -org <organisation UUID> -workspace <workspace UUID>)
+  # the host's backend (role service, every tenant): the only one that may write the mirror
+  export SERVICE_TOKEN=$(server token -role service -all-tenants)
+  export BASE=%[1]s
+
+`, base, envJWTSecret)
+}

@@ -1,11 +1,17 @@
 // Command server runs the grouping HTTP API as a standalone program: a
 // persistent SQLite store, bearer-token authentication, health checks,
-// access logs and graceful shutdown.
+// Prometheus metrics, access logs and graceful shutdown; and the commands
+// to operate it.
 //
 //	go run ./examples/server           # serve on 127.0.0.1:8080 from ./grouping.db, printing demo tokens
 //	go run ./examples/server -demo     # the same, with demo data in an empty database
+//	go run ./examples/server token -user $ID -org $ORG    # mint a token with GROUPING_JWT_SECRET
+//	go run ./examples/server migrate   # show the schema version and apply migrations
+//	go run ./examples/server backup grouping-copy.db      # copy the database while it is in use
+//	go run ./examples/server version
 //
-// See the repository README for the configuration table and a curl
+// "server help" lists the commands and "server COMMAND -h" says what one
+// does. See the repository README for the configuration table and a curl
 // walk-through.
 package main
 
@@ -28,6 +34,7 @@ import (
 	"github.com/channelgrouping/grouping"
 	"github.com/channelgrouping/grouping/httpapi"
 	"github.com/channelgrouping/grouping/httpapi/jwtauth"
+	"github.com/channelgrouping/grouping/otelstore"
 	"github.com/google/uuid"
 )
 
@@ -56,11 +63,27 @@ const (
 	maxHeaderBytes = 64 << 10
 )
 
-// run is the whole program. It serves until ctx is cancelled, then shuts the
-// server down gracefully, letting requests in flight finish, and closes the
-// store. args[0] is the program name.
+// run is the whole program. args[0] is the program name; args[1] may name
+// a command (see commands), which runs and returns. Otherwise run serves
+// until ctx is cancelled, then shuts the server down gracefully, letting
+// requests in flight finish, and closes the store.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) (err error) {
-	cfg, err := parseConfig(args[1:], getenv, stderr)
+	cmd, rest, err := subcommand(args[1:])
+	if err != nil {
+		return err
+	}
+	switch {
+	case cmd.name == "help":
+		printCommands(stdout)
+		return nil
+	case cmd.run != nil:
+		err := cmd.run(ctx, rest, getenv, stdout, stderr)
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	cfg, err := parseConfig(rest, getenv, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return nil
 	}
@@ -85,6 +108,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		log.Info("demo data", "seeded", seeded, "organisation", demoOrg, "workspace", demoWorkspace)
 	}
+	metrics, err := newMetrics()
+	if err != nil {
+		return fmt.Errorf("metrics: %w", err)
+	}
+	defer metrics.shutdown(context.WithoutCancel(ctx))
+	// Every store call is timed and traced; /readyz asks the store itself.
+	traced := otelstore.Wrap(store, otelstore.WithMeterProvider(metrics.provider), otelstore.WithSystem(dbSystem(store)))
 
 	secret := []byte(cfg.jwtSecret)
 	generated := len(secret) == 0
@@ -98,15 +128,24 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return fmt.Errorf("authenticator: %w", err)
 	}
-	api, err := httpapi.New(store, httpapi.WithAuthenticator(auth), httpapi.WithLogger(log))
+	api, err := httpapi.New(traced, httpapi.WithAuthenticator(auth), httpapi.WithLogger(log), httpapi.WithMeterProvider(metrics.provider))
 	if err != nil {
 		return fmt.Errorf("http api: %w", err)
 	}
 	mux := http.NewServeMux()
 	api.Register(mux)
 	mux.Handle("GET /healthz", handleHealthz())
+	mux.Handle("GET /livez", handleHealthz())
 	mux.Handle("GET /readyz", handleReadyz(store, log))
+	mux.Handle("GET /metrics", metrics.handler)
 	mux.Handle("/", handleNotFound())
+	if cfg.pprofAddr != "" {
+		stopPprof, err := servePprof(ctx, cfg.pprofAddr, log)
+		if err != nil {
+			return fmt.Errorf("pprof: %w", err)
+		}
+		defer stopPprof()
+	}
 
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
@@ -128,8 +167,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return fmt.Errorf("demo service token: %w", err)
 		}
 		printWelcome(stdout, base, userToken, serviceToken)
+	} else {
+		printTokenHelp(stdout, base)
 	}
-	log.Info("listening", "url", base, "db", redactDB(cfg.dbPath))
+	log.Info("listening", "url", base, "db", redactDB(cfg.dbPath), "version", programVersion())
 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
@@ -162,7 +203,8 @@ func newServer(h http.Handler, log *slog.Logger) *http.Server {
 	}
 }
 
-// handleHealthz reports that the process is up.
+// handleHealthz reports that the process is up and serving, for liveness
+// probes (/livez, and /healthz as before); it never looks at the database.
 func handleHealthz() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")

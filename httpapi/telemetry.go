@@ -1,0 +1,151 @@
+package httpapi
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// instrumentationName names the meter and tracer of the API.
+const instrumentationName = "github.com/channelgrouping/grouping/httpapi"
+
+// durationBuckets are the histogram boundaries, in seconds, that the
+// OpenTelemetry semantic conventions advise for http.server.request.duration.
+var durationBuckets = []float64{0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10}
+
+// WithMeterProvider records the API's metrics with mp instead of the
+// global MeterProvider of package otel. The API records one histogram,
+// http.server.request.duration, in seconds, with the attributes
+// http.request.method, http.response.status_code, and http.route (the
+// matched route pattern, prefix included, such as
+// /api/organisations/{organisation_id}/groups; absent for paths that match
+// no route).
+func WithMeterProvider(mp metric.MeterProvider) Option {
+	return func(o *options) error {
+		if mp == nil {
+			return errors.New("httpapi: WithMeterProvider: nil MeterProvider")
+		}
+		o.meterProvider = mp
+		return nil
+	}
+}
+
+// WithTracerProvider records the API's traces with tp instead of the
+// global TracerProvider of package otel. Every request gets a server span
+// named after its method and route, such as
+// "GET /api/organisations/{organisation_id}/groups", whose context the
+// handlers pass on to the Store.
+func WithTracerProvider(tp trace.TracerProvider) Option {
+	return func(o *options) error {
+		if tp == nil {
+			return errors.New("httpapi: WithTracerProvider: nil TracerProvider")
+		}
+		o.tracerProvider = tp
+		return nil
+	}
+}
+
+// WithPropagator reads the trace context of incoming requests (such as a
+// W3C traceparent header) with p instead of the global TextMapPropagator of
+// package otel, so that a request's span continues its caller's trace.
+func WithPropagator(p propagation.TextMapPropagator) Option {
+	return func(o *options) error {
+		if p == nil {
+			return errors.New("httpapi: WithPropagator: nil TextMapPropagator")
+		}
+		o.propagator = p
+		return nil
+	}
+}
+
+// telemetry records the metrics and spans of requests.
+type telemetry struct {
+	tracer     trace.Tracer
+	duration   metric.Float64Histogram
+	propagator propagation.TextMapPropagator
+}
+
+// newTelemetry returns the telemetry of an API, with the global providers
+// and propagator where the options give none. It registers nothing.
+func newTelemetry(o *options) (*telemetry, error) {
+	mp, tp, prop := o.meterProvider, o.tracerProvider, o.propagator
+	if mp == nil {
+		mp = otel.GetMeterProvider()
+	}
+	if tp == nil {
+		tp = otel.GetTracerProvider()
+	}
+	if prop == nil {
+		prop = otel.GetTextMapPropagator()
+	}
+	duration, err := mp.Meter(instrumentationName).Float64Histogram("http.server.request.duration",
+		metric.WithUnit("s"),
+		metric.WithDescription("Duration of HTTP server requests."),
+		metric.WithExplicitBucketBoundaries(durationBuckets...))
+	if err != nil {
+		return nil, err
+	}
+	return &telemetry{tracer: tp.Tracer(instrumentationName), duration: duration, propagator: prop}, nil
+}
+
+// instrument wraps h, the handler of route (a path pattern with the prefix,
+// "" for the answers to paths that match no route), in a server span and
+// records its duration.
+func (t *telemetry) instrument(route string, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		method := attribute.String("http.request.method", knownMethod(r.Method))
+		attrs := []attribute.KeyValue{method}
+		name := method.Value.AsString()
+		if route != "" {
+			attrs = append(attrs, attribute.String("http.route", route))
+			name += " " + route
+		}
+		ctx := t.propagator.Extract(r.Context(), propagation.HeaderCarrier(r.Header))
+		ctx, span := t.tracer.Start(ctx, name,
+			trace.WithSpanKind(trace.SpanKindServer),
+			trace.WithAttributes(attrs...),
+			trace.WithAttributes(attribute.String("url.path", r.URL.Path)))
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		defer func() {
+			// A panic that reaches here aborts the response (entry
+			// recovers all others); it is recorded as it stood.
+			v := recover()
+			status := attribute.Int("http.response.status_code", sw.status)
+			attrs = append(attrs, status)
+			span.SetAttributes(status)
+			if sw.status >= 500 || v != nil {
+				errType := attribute.String("error.type", strconv.Itoa(sw.status))
+				attrs = append(attrs, errType)
+				span.SetAttributes(errType)
+				span.SetStatus(codes.Error, "")
+			}
+			t.duration.Record(ctx, time.Since(start).Seconds(), metric.WithAttributes(attrs...))
+			span.End()
+			if v != nil {
+				panic(v)
+			}
+		}()
+		h.ServeHTTP(sw, r.WithContext(ctx))
+	})
+}
+
+// knownMethod returns method when it is one of HTTP's, and "_OTHER"
+// otherwise, as the semantic conventions ask, so that clients cannot
+// invent attribute values.
+func knownMethod(method string) string {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodConnect, http.MethodOptions, http.MethodTrace:
+		return method
+	}
+	return "_OTHER"
+}
