@@ -17,6 +17,7 @@ import (
 
 	"github.com/channelgrouping/grouping"
 	"github.com/channelgrouping/grouping/httpapi/jwtauth"
+	"github.com/channelgrouping/grouping/internal/pgtest"
 	"github.com/channelgrouping/grouping/sqlite"
 	"github.com/google/uuid"
 	"github.com/matryer/is"
@@ -163,8 +164,8 @@ func TestMigrate(t *testing.T) {
 	is.NoErr(err)       // the migrated file opens as a store
 	is.NoErr(s.Close()) // and closes
 
-	_, _, err = runCommand(t, nil, "migrate", "-db", "postgres://localhost/grouping")
-	is.True(err != nil) // a database URL is refused for now
+	_, _, err = runCommand(t, nil, "migrate", "-db", "postgres://127.0.0.1:1/grouping?connect_timeout=2")
+	is.True(err != nil) // a server that does not answer is an error
 	_, _, err = runCommand(t, nil, "migrate", "-db", filepath.Join(t.TempDir(), "missing", "g.db"))
 	is.True(err != nil) // as is a file in a directory that does not exist
 }
@@ -308,4 +309,28 @@ func TestCheckIntegrity(t *testing.T) {
 	}
 	is.NoErr(os.WriteFile(path, b, 0o600))    // written back
 	is.True(checkIntegrity(ctx, path) != nil) // a damaged one fails
+}
+
+// TestMigratePostgres migrates a new PostgreSQL database, then finds it up
+// to date.
+func TestMigratePostgres(t *testing.T) {
+	is := is.New(t)
+	db, err := pgtest.Create(t.Context(), "grouping_migrate")
+	is.NoErr(err) // create a database
+	if db == nil {
+		t.Skip(pgtest.SkipMessage)
+	}
+	t.Cleanup(func() {
+		if err := db.Drop(); err != nil {
+			t.Error(err)
+		}
+	})
+	stdout, _, err := runCommand(t, nil, "migrate", "-db", db.URL)
+	is.NoErr(err)                                           // a new database is migrated
+	is.True(strings.Contains(stdout, "schema version 0\n")) // from nothing
+	m := regexp.MustCompile(`migrated to schema version (\d+)`).FindStringSubmatch(stdout)
+	is.True(m != nil && m[1] != "0") // to the current version
+	stdout, _, err = runCommand(t, nil, "migrate", "-db", db.URL)
+	is.NoErr(err)                                   // again
+	is.True(strings.Contains(stdout, "up to date")) // nothing left to apply
 }

@@ -16,26 +16,27 @@ func runMigrate(ctx context.Context, args []string, getenv func(string) string, 
 	if err := parseArgs(fs, args, 0); err != nil {
 		return err
 	}
+	name := redactDB(*db) // a URL's password is never printed
 	before, err := schemaVersion(ctx, *db)
 	if err != nil {
-		return fmt.Errorf("migrate %s: %w", *db, err)
+		return fmt.Errorf("migrate %s: %w", name, err)
 	}
-	fmt.Fprintf(stdout, "%s: schema version %d\n", *db, before)
+	fmt.Fprintf(stdout, "%s: schema version %d\n", name, before)
 	store, err := openStore(ctx, *db)
 	if err != nil {
-		return fmt.Errorf("migrate %s: %w", *db, err)
+		return fmt.Errorf("migrate %s: %w", name, err)
 	}
 	if err := store.Close(); err != nil {
-		return fmt.Errorf("migrate %s: %w", *db, err)
+		return fmt.Errorf("migrate %s: %w", name, err)
 	}
 	after, err := schemaVersion(ctx, *db)
 	if err != nil {
-		return fmt.Errorf("migrate %s: %w", *db, err)
+		return fmt.Errorf("migrate %s: %w", name, err)
 	}
 	if after == before {
-		_, err = fmt.Fprintf(stdout, "%s: up to date\n", *db)
+		_, err = fmt.Fprintf(stdout, "%s: up to date\n", name)
 		return err
 	}
-	_, err = fmt.Fprintf(stdout, "%s: migrated to schema version %d\n", *db, after)
+	_, err = fmt.Fprintf(stdout, "%s: migrated to schema version %d\n", name, after)
 	return err
 }
