@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"slices"
 
 	"github.com/channelgrouping/grouping/driver"
 	"github.com/google/uuid"
@@ -23,19 +24,50 @@ func (t *sqlTx) Placements(ctx context.Context, orgID, groupID uuid.UUID, channe
 		return driver.BulkPlacement{}, err
 	}
 	defer rows.Close()
+	var groups []uuid.UUID // the groups the channels are in, each once
 	for rows.Next() {
 		var (
-			id        uuid.UUID
-			archived  bool
-			group     uuid.NullUUID
-			groupName sql.NullString
+			id       uuid.UUID
+			archived bool
+			group    uuid.NullUUID
 		)
-		if err := rows.Scan(&id, &archived, &group, &groupName); err != nil {
+		if err := rows.Scan(&id, &archived, &group); err != nil {
 			return driver.BulkPlacement{}, err
 		}
-		bp.Channels[id] = &driver.ChannelFacts{OrganisationID: orgID, Archived: archived, GroupID: group.UUID, GroupName: groupName.String}
+		bp.Channels[id] = &driver.ChannelFacts{OrganisationID: orgID, Archived: archived, GroupID: group.UUID}
+		if group.Valid && !slices.Contains(groups, group.UUID) {
+			groups = append(groups, group.UUID)
+		}
 	}
-	return bp, rows.Err()
+	if err := rows.Err(); err != nil {
+		return driver.BulkPlacement{}, err
+	}
+	rows.Close()
+	if len(groups) == 0 {
+		return bp, nil
+	}
+	// The channels' group names, in one more statement, only when some
+	// channels are in groups.
+	names := make(map[uuid.UUID]string, len(groups))
+	nrows, err := query(ctx, t, sqlGroupNames, sql.Named("ids", idArray(groups)))
+	if err != nil {
+		return driver.BulkPlacement{}, err
+	}
+	defer nrows.Close()
+	for nrows.Next() {
+		var (
+			id   uuid.UUID
+			name string
+		)
+		if err := nrows.Scan(&id, &name); err != nil {
+			return driver.BulkPlacement{}, err
+		}
+		names[id] = name
+	}
+	for _, f := range bp.Channels {
+		f.GroupName = names[f.GroupID]
+	}
+	return bp, nrows.Err()
 }
 
 // PlaceChannels implements driver.BulkTx in one statement.

@@ -288,14 +288,16 @@ RETURNING channel_group_id`)
 // ---- Bulk calls ----
 
 // sqlBulkChannels reads the live channels of :org among a JSON array of
-// IDs, with the name of each one's group: one primary key probe per ID.
-// CROSS JOIN keeps json_each the outer loop, and the unary + keeps the
-// planner from reading the organisation's channels through channels_org
-// instead.
-var sqlBulkChannels = prepare(`SELECT c.id, c.archived, c.group_id, g.name
+// IDs: one primary key probe per ID. CROSS JOIN keeps json_each the outer
+// loop, and the unary + keeps the planner from reading the organisation's
+// channels through channels_org instead.
+var sqlBulkChannels = prepare(`SELECT c.id, c.archived, c.group_id
 FROM json_each(:ids)
-	CROSS JOIN channels AS c ON c.id = json_each.value AND +c.organisation_id = :org AND c.deleted_at IS NULL
-	LEFT JOIN groups AS g ON g.id = c.group_id`)
+	CROSS JOIN channels AS c ON c.id = json_each.value AND +c.organisation_id = :org AND c.deleted_at IS NULL`)
+
+// sqlGroupNames reads the names of the groups of a JSON array of IDs.
+var sqlGroupNames = prepare(`SELECT g.id, g.name FROM json_each(:ids)
+	CROSS JOIN groups AS g ON g.id = json_each.value`)
 
 // sqlPlaceChannels puts the channels of a JSON array of IDs in group
 // :group, the channel at index i at position :first + i.
