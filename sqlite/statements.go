@@ -212,10 +212,17 @@ INSERT INTO channels (id, organisation_id, name, description, owner_id,
 	archived, message_count, created_at)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
 
-// sqlUpdateChannel keeps created_at when given NULL.
+// sqlUpdateChannel and sqlUpdateChannelCreated overwrite a channel's host
+// fields; only the second sets created_at, so that an update that keeps it
+// does not rewrite the indexes that hold it.
 var sqlUpdateChannel = prepare(`
 UPDATE channels SET name = ?, description = ?, owner_id = ?, archived = ?,
-	message_count = ?, created_at = COALESCE(?, created_at)
+	message_count = ?
+WHERE id = ?`)
+
+var sqlUpdateChannelCreated = prepare(`
+UPDATE channels SET name = ?, description = ?, owner_id = ?, archived = ?,
+	message_count = ?, created_at = ?
 WHERE id = ?`)
 
 var sqlMarkChannelDeleted = prepare(`UPDATE channels SET deleted_at = ? WHERE id = ?`)
@@ -244,9 +251,16 @@ INSERT INTO groups (id, organisation_id, name, name_key, description, archived,
 	position, version, created_at, updated_at)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 
-var sqlUpdateGroup = prepare(`
-UPDATE groups SET name = ?, name_key = COALESCE(NULLIF(?, ''), name_key), description = ?, archived = ?,
+// sqlRenameGroup and sqlUpdateGroup overwrite a group's fields; only the
+// first sets the name key, so that an update that keeps it does not rewrite
+// the unique index on the key.
+var sqlRenameGroup = prepare(`
+UPDATE groups SET name = ?, name_key = ?, description = ?, archived = ?,
 	version = ?, updated_at = ?
+WHERE id = ?`)
+
+var sqlUpdateGroup = prepare(`
+UPDATE groups SET name = ?, description = ?, archived = ?, version = ?, updated_at = ?
 WHERE id = ?`)
 
 var sqlMarkGroupDeleted = prepare(`UPDATE groups SET deleted_at = ?1, updated_at = ?1 WHERE id = ?2`)

@@ -27,11 +27,11 @@ func (t *sqlTx) InsertChannel(ctx context.Context, ch driver.ChannelRecord) erro
 
 // UpdateChannel implements driver.Tx.
 func (t *sqlTx) UpdateChannel(ctx context.Context, ch driver.ChannelRecord) error {
-	var created sql.NullInt64 // NULL keeps the stored creation time
-	if !ch.CreatedAt.IsZero() {
-		created = sql.NullInt64{Int64: ch.CreatedAt.UnixMilli(), Valid: true}
+	if ch.CreatedAt.IsZero() { // keep the stored creation time
+		_, err := execStmt(ctx, t, sqlUpdateChannel, ch.Name, ch.Description, ch.OwnerID, ch.Archived, ch.MessageCount, ch.ID)
+		return err
 	}
-	_, err := execStmt(ctx, t, sqlUpdateChannel, ch.Name, ch.Description, ch.OwnerID, ch.Archived, ch.MessageCount, created, ch.ID)
+	_, err := execStmt(ctx, t, sqlUpdateChannelCreated, ch.Name, ch.Description, ch.OwnerID, ch.Archived, ch.MessageCount, ch.CreatedAt.UnixMilli(), ch.ID)
 	return err
 }
 
@@ -80,7 +80,11 @@ func (t *sqlTx) InsertGroup(ctx context.Context, g grouping.Group, nameKey strin
 
 // UpdateGroup implements driver.Tx.
 func (t *sqlTx) UpdateGroup(ctx context.Context, g grouping.Group, nameKey string) error {
-	_, err := execStmt(ctx, t, sqlUpdateGroup,
+	if nameKey == "" { // the key stays
+		_, err := execStmt(ctx, t, sqlUpdateGroup, g.Name, g.Description, g.Archived, g.Version, g.UpdatedAt.UnixMilli(), g.ID)
+		return err
+	}
+	_, err := execStmt(ctx, t, sqlRenameGroup,
 		g.Name, nameKey, g.Description, g.Archived, g.Version, g.UpdatedAt.UnixMilli(), g.ID)
 	return nameKeyError(err)
 }
