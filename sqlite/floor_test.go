@@ -213,15 +213,16 @@ func scanFloorChannel(sc interface{ Scan(...any) error }, withUsers bool) (group
 		created int64
 		deleted sql.NullInt64
 		users   sql.NullString
+		err     error
 	)
-	dest := []any{&ch.ID, &ch.OrganisationID, &ch.Name, &ch.Description, &ch.OwnerID, &ch.UserCount,
-		&ch.MessageCount, &ch.Archived, &group}
 	if withUsers {
-		dest = append(dest, &created, &deleted, &users)
+		err = sc.Scan(&ch.ID, &ch.OrganisationID, &ch.Name, &ch.Description, &ch.OwnerID, &ch.UserCount,
+			&ch.MessageCount, &ch.Archived, &group, &created, &deleted, &users)
 	} else {
-		dest = append(dest, &pos, &created)
+		err = sc.Scan(&ch.ID, &ch.OrganisationID, &ch.Name, &ch.Description, &ch.OwnerID, &ch.UserCount,
+			&ch.MessageCount, &ch.Archived, &group, &pos, &created)
 	}
-	if err := sc.Scan(dest...); err != nil {
+	if err != nil {
 		return ch, err
 	}
 	if group.Valid {
@@ -231,7 +232,7 @@ func scanFloorChannel(sc interface{ Scan(...any) error }, withUsers bool) (group
 	if withUsers {
 		ch.Users = []uuid.UUID{}
 		if users.String != "" {
-			for _, u := range strings.Split(users.String, ",") {
+			for u := range strings.SplitSeq(users.String, ",") {
 				ch.Users = append(ch.Users, uuid.MustParse(u))
 			}
 		}
@@ -274,7 +275,7 @@ func floorQuery[T any](ctx context.Context, st *sql.Stmt, scan func(interface{ S
 		return nil, err
 	}
 	defer rows.Close()
-	var out []T
+	out := make([]T, 0, 64)
 	for rows.Next() {
 		v, err := scan(rows)
 		if err != nil {
