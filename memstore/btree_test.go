@@ -71,9 +71,9 @@ func TestBtreeAgainstSortedSlice(t *testing.T) {
 		rng := rand.New(rand.NewPCG(uint64(keys), 1))
 		var tr btree[num]
 		var want []num
-		steps := 20000
+		steps := 10000
 		if testing.Short() {
-			steps = 4000
+			steps = 3000
 		}
 		for step := range steps {
 			v := num{rng.IntN(keys), step}
@@ -97,7 +97,7 @@ func TestBtreeAgainstSortedSlice(t *testing.T) {
 					want = slices.Insert(want, i, v)
 				}
 			}
-			if step%97 == 0 || len(want) < 40 {
+			if step%251 == 0 || len(want) < 40 {
 				check(t, &tr)
 				compareReads(t, &tr, want, rng.IntN(keys+2)-1)
 			}

@@ -68,9 +68,9 @@ func TestIndexesFollowWrites(t *testing.T) {
 	}
 	var groups []uuid.UUID // every group ever created
 	names := []string{"a", "B", "c", "A", "d"}
-	steps := 3000
+	steps := 1500
 	if testing.Short() {
-		steps = 800
+		steps = 500
 	}
 	for step := range steps {
 		org, ch, user, ws := pick(orgs), pick(channels), pick(users), pick(workspaces)
