@@ -228,7 +228,9 @@ type idBlock []uuid.UUID
 // copyOf returns a pointer to a copy of id; a nil b allocates it alone.
 func (b *idBlock) copyOf(id uuid.UUID) *uuid.UUID {
 	if b == nil {
-		return &id
+		p := new(uuid.UUID) // not &id, which would move every id to the heap
+		*p = id
+		return p
 	}
 	if len(*b) == cap(*b) {
 		*b = make([]uuid.UUID, 0, 64)
