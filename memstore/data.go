@@ -1,7 +1,8 @@
 package memstore
 
 import (
-	"slices"
+	"cmp"
+	"encoding/binary"
 	"time"
 
 	"github.com/channelgrouping/grouping"
@@ -9,28 +10,56 @@ import (
 	"github.com/google/uuid"
 )
 
-// data is everything the store holds.
+// data is everything the store holds. Besides the maps by ID, every list
+// and every fact the engine asks for has an ordered index (a btree), kept
+// up to date by each write, so that no read walks more than it returns.
 type data struct {
 	orgs          map[uuid.UUID]*organisation
 	channels      map[uuid.UUID]*channel // every organisation's, by ID
 	groups        map[uuid.UUID]*group   // every organisation's, deleted ones too
 	channelGroups map[uuid.UUID]*channelGroup
-	// attached maps a workspace's channel to the channel group holding it.
-	attached map[attachKey]*channelGroup
+	workspaces    map[uuid.UUID]*workspace
+	// attached maps a workspace's channel to its place in a channel group.
+	attached map[attachKey]attachment
 	// accounts maps a platform account to its channel group.
 	accounts map[accountKey]*channelGroup
 }
 
+// The indexes that a state splits in two are pairs: [active] holds what is
+// listed by default, [archived] what is listed only on request.
+const (
+	active   = 0
+	archived = 1
+)
+
+// side returns the half of a pair of indexes that an item belongs to.
+func side(isArchived bool) int {
+	if isArchived {
+		return archived
+	}
+	return active
+}
+
 type organisation struct {
 	grouping.Organisation
-	groups   map[uuid.UUID]*group // live groups
-	channels map[uuid.UUID]*channel
+	// groupOrder holds the live groups by GroupKey, split by their
+	// archived state.
+	groupOrder [2]btree[groupEntry]
+	// names maps a name key to the live group holding it.
+	names map[string]*group
+	// live holds the live (not deleted) channels by creation, split by
+	// their archived state; ungrouped the live channels in no group.
+	live, ungrouped [2]btree[chanEntry]
+	// memberships holds, for each user, the creation keys of the live
+	// channels of which the user is a member, in the order of live, so
+	// that a list can walk both side by side.
+	memberships map[uuid.UUID]*btree[ckey]
 }
 
 type channel struct {
 	driver.ChannelRecord
 	deletedAt *time.Time
-	members   map[uuid.UUID]struct{}
+	members   map[uuid.UUID]struct{} // nil when there is none
 	group     *group
 	groupPos  int64
 }
@@ -38,18 +67,28 @@ type channel struct {
 type group struct {
 	grouping.Group // Channels is kept below instead
 	nameKey        string
-	channels       []*channel // in group order
+	// channels holds the group's channels by (position, ID): [active]
+	// those that are live and not archived, [archived] the others.
+	channels [2]btree[chanEntry]
 }
 
 type channelGroup struct {
-	grouping.ChannelGroup        // ChannelIDs is kept below instead
-	links                 []link // in attach order
+	grouping.ChannelGroup // ChannelIDs is kept below instead
+	// links holds the channel group's channels by (position, ID).
+	links btree[ckey]
 }
 
-// link is a channel's place in a channel group.
-type link struct {
-	channel uuid.UUID
-	pos     int64
+// workspace holds a workspace's channel groups by creation: all of them,
+// and those of each platform.
+type workspace struct {
+	all       btree[cgEntry]
+	platforms map[string]*btree[cgEntry]
+}
+
+// attachment is a channel's place in a channel group.
+type attachment struct {
+	cg  *channelGroup
+	pos int64
 }
 
 type attachKey struct{ workspace, channel uuid.UUID }
@@ -58,6 +97,71 @@ type accountKey struct {
 	workspace                   uuid.UUID
 	platformID, platformGroupID string
 }
+
+// ckey is a sort key (n, ID): a creation time in Unix milliseconds or a
+// position, then an ID compared as bytes, as driver.Key does.
+type ckey struct {
+	n  int64
+	id uuid.UUID
+}
+
+func (k ckey) compare(o ckey) int {
+	if k.n != o.n {
+		return cmp.Compare(k.n, o.n)
+	}
+	return compareIDs(k.id, o.id)
+}
+
+// compareIDs compares two IDs as bytes.
+func compareIDs(a, b uuid.UUID) int {
+	if x, y := binary.BigEndian.Uint64(a[:8]), binary.BigEndian.Uint64(b[:8]); x != y {
+		return cmp.Compare(x, y)
+	}
+	return cmp.Compare(binary.BigEndian.Uint64(a[8:]), binary.BigEndian.Uint64(b[8:]))
+}
+
+// creationKey is the key of c in the lists by creation.
+func creationKey(c *channel) ckey { return ckey{c.CreatedAt.UnixMilli(), c.ID} }
+
+// positionKey is the key of c in its group.
+func positionKey(c *channel) ckey { return ckey{c.groupPos, c.ID} }
+
+// chanEntry is a channel in an index, under its key there.
+type chanEntry struct {
+	key ckey
+	c   *channel
+}
+
+func (e chanEntry) compare(o chanEntry) int { return e.key.compare(o.key) }
+
+// groupEntry is a group in its organisation's order.
+type groupEntry struct {
+	key driver.Key
+	g   *group
+}
+
+func (e groupEntry) compare(o groupEntry) int { return e.key.Compare(o.key) }
+
+func groupOrder(g *group) groupEntry { return groupEntry{driver.GroupKey(&g.Group), g} }
+
+// cgEntry is a channel group in its workspace's order.
+type cgEntry struct {
+	key ckey
+	cg  *channelGroup
+}
+
+func (e cgEntry) compare(o cgEntry) int { return e.key.compare(o.key) }
+
+func channelGroupOrder(cg *channelGroup) cgEntry {
+	return cgEntry{ckey{cg.CreatedAt.UnixMilli(), cg.ID}, cg}
+}
+
+// The keys of the lists as the driver reports them.
+
+func creationListKey(e chanEntry) driver.Key   { return driver.Key{Time: e.key.n, ID: e.key.id} }
+func positionListKey(e chanEntry) driver.Key   { return driver.Key{Pos: e.key.n, ID: e.key.id} }
+func groupListKey(e groupEntry) driver.Key     { return e.key }
+func channelGroupListKey(e cgEntry) driver.Key { return driver.Key{Time: e.key.n, ID: e.key.id} }
 
 // liveChannel returns the organisation's channel when it is not deleted.
 func (d *data) liveChannel(orgID, channelID uuid.UUID) *channel {
@@ -87,8 +191,8 @@ func (d *data) workspaceGroup(workspaceID, id uuid.UUID) *channelGroup {
 }
 
 // out returns a copy of c as callers see it, with its members when
-// withUsers is set.
-func (c *channel) out(withUsers bool) grouping.Channel {
+// withUsers is set. Its GroupID comes from ids when ids is not nil.
+func (c *channel) out(withUsers bool, ids *idBlock) grouping.Channel {
 	ch := grouping.Channel{
 		ID:             c.ID,
 		Name:           c.Name,
@@ -101,8 +205,7 @@ func (c *channel) out(withUsers bool) grouping.Channel {
 		CreatedAt:      c.CreatedAt,
 	}
 	if c.group != nil {
-		id := c.group.ID
-		ch.GroupID = &id
+		ch.GroupID = ids.copyOf(c.group.ID)
 	}
 	if c.deletedAt != nil {
 		t := *c.deletedAt
@@ -115,6 +218,25 @@ func (c *channel) out(withUsers bool) grouping.Channel {
 		}
 	}
 	return ch
+}
+
+// idBlock hands out copies of IDs from blocks of a few dozen, so that a
+// page of channels does not allocate each channel's GroupID on its own.
+// The copies belong to the caller: they alias nothing the store keeps.
+type idBlock []uuid.UUID
+
+// copyOf returns a pointer to a copy of id; a nil b allocates it alone.
+func (b *idBlock) copyOf(id uuid.UUID) *uuid.UUID {
+	if b == nil {
+		p := new(uuid.UUID) // not &id, which would move every id to the heap
+		*p = id
+		return p
+	}
+	if len(*b) == cap(*b) {
+		*b = make([]uuid.UUID, 0, 64)
+	}
+	*b = append(*b, id)
+	return &(*b)[len(*b)-1]
 }
 
 // facts returns what writes decide on about c.
@@ -135,39 +257,61 @@ func (g *group) out(withChannels bool) grouping.Group {
 		gr.DeletedAt = &t
 	}
 	if withChannels {
-		gr.Channels = make([]grouping.Channel, 0, len(g.channels))
-		for _, c := range g.channels {
-			if !c.Archived {
-				gr.Channels = append(gr.Channels, c.out(false))
-			}
+		gr.Channels = make([]grouping.Channel, 0, g.channels[active].Len())
+		ids := make(idBlock, 0, g.channels[active].Len())
+		for e := range g.channels[active].all() {
+			gr.Channels = append(gr.Channels, e.c.out(false, &ids))
 		}
 	}
 	return gr
 }
 
-// out returns a copy of cg as callers see it.
-func (cg *channelGroup) out() grouping.ChannelGroup {
-	g := cg.ChannelGroup
-	g.ChannelIDs = make([]uuid.UUID, len(cg.links))
-	for i, l := range cg.links {
-		g.ChannelIDs[i] = l.channel
+// maxPos returns the largest position of a channel in g, or -1.
+func (g *group) maxPos() int64 {
+	pos := int64(-1)
+	for i := range g.channels {
+		if e, ok := g.channels[i].max(); ok {
+			pos = max(pos, e.key.n)
+		}
 	}
+	return pos
+}
+
+// out returns a copy of cg as callers see it.
+func (cg *channelGroup) out() grouping.ChannelGroup { return cg.outWith(nil) }
+
+// outWith is out with ChannelIDs taken from the free room of *block when
+// there is enough, or from a new block of at least 256 IDs otherwise, so
+// that a page of channel groups allocates their IDs together. The slice is
+// capped at its length: appending to it copies it instead of reaching into
+// another channel group's IDs.
+func (cg *channelGroup) outWith(block *[]uuid.UUID) grouping.ChannelGroup {
+	g := cg.ChannelGroup
+	n := cg.links.Len()
+	var ids []uuid.UUID
+	switch {
+	case n == 0:
+		ids = []uuid.UUID{} // never nil
+	case block == nil:
+		ids = make([]uuid.UUID, 0, n)
+	default:
+		if cap(*block)-len(*block) < n {
+			*block = make([]uuid.UUID, 0, max(n, 256))
+		}
+		ids = (*block)[len(*block):len(*block)]
+		*block = (*block)[:len(*block)+n]
+	}
+	for l := range cg.links.all() {
+		ids = append(ids, l.id)
+	}
+	g.ChannelIDs = ids[:n:n]
 	return g
 }
 
-// maxPos returns the position of the last channel of g, or -1.
-func (g *group) maxPos() int64 {
-	if len(g.channels) == 0 {
-		return -1
+// maxPos returns the largest position of a link in cg, or -1.
+func (cg *channelGroup) maxPos() int64 {
+	if l, ok := cg.links.max(); ok {
+		return l.n
 	}
-	return g.channels[len(g.channels)-1].groupPos
-}
-
-// without returns s without the first element equal to v, in a new slice.
-func without[T comparable](s []T, v T) []T {
-	i := slices.Index(s, v)
-	if i < 0 {
-		return s
-	}
-	return slices.Concat(s[:i], s[i+1:])
+	return -1
 }

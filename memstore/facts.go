@@ -2,7 +2,6 @@ package memstore
 
 import (
 	"context"
-	"slices"
 
 	"github.com/channelgrouping/grouping/driver"
 	"github.com/google/uuid"
@@ -28,11 +27,13 @@ func (t *tx) GroupState(_ context.Context, orgID, groupID uuid.UUID, nameKey str
 		out := g.out(false)
 		st.Group = &out
 	}
-	for _, g := range o.groups {
-		if nameKey != "" && g.nameKey == nameKey {
-			st.NameHolder = g.ID
+	if holder := o.names[nameKey]; nameKey != "" && holder != nil {
+		st.NameHolder = holder.ID
+	}
+	for i := range o.groupOrder {
+		if e, ok := o.groupOrder[i].max(); ok {
+			st.MaxPosition = max(st.MaxPosition, e.key.Pos)
 		}
-		st.MaxPosition = max(st.MaxPosition, int64(g.Position))
 	}
 	return st, nil
 }
@@ -55,9 +56,11 @@ func (t *tx) GroupIDs(_ context.Context, orgID uuid.UUID) (bool, []uuid.UUID, er
 	if o == nil {
 		return false, nil, nil
 	}
-	ids := make([]uuid.UUID, 0, len(o.groups))
-	for id := range o.groups {
-		ids = append(ids, id)
+	ids := make([]uuid.UUID, 0, o.groupOrder[active].Len()+o.groupOrder[archived].Len())
+	for i := range o.groupOrder {
+		for e := range o.groupOrder[i].all() {
+			ids = append(ids, e.g.ID)
+		}
 	}
 	return true, ids, nil
 }
@@ -70,9 +73,11 @@ func (t *tx) GroupChannelIDs(_ context.Context, orgID, groupID uuid.UUID) (drive
 		return gc, nil
 	}
 	gc.GroupFound = true
-	gc.ChannelIDs = make([]uuid.UUID, len(g.channels))
-	for i, c := range g.channels {
-		gc.ChannelIDs[i] = c.ID
+	gc.ChannelIDs = make([]uuid.UUID, 0, g.channels[active].Len()+g.channels[archived].Len())
+	for i := range g.channels {
+		for e := range g.channels[i].all() {
+			gc.ChannelIDs = append(gc.ChannelIDs, e.c.ID)
+		}
 	}
 	return gc, nil
 }
@@ -84,37 +89,10 @@ func (t *tx) Attachment(_ context.Context, workspaceID, channelID uuid.UUID, pla
 		g := cg.ChannelGroup
 		g.ChannelIDs = nil
 		at.Account = &g
-		if n := len(cg.links); n > 0 {
-			at.MaxPosition = cg.links[n-1].pos
-		}
+		at.MaxPosition = cg.maxPos()
 	}
-	if cg := t.attached[attachKey{workspaceID, channelID}]; cg != nil {
-		at.Current = cg.ID
+	if a, ok := t.attached[attachKey{workspaceID, channelID}]; ok {
+		at.Current = a.cg.ID
 	}
 	return at, nil
 }
-
-// sortedInsert returns s with v inserted before the first element that
-// sorts after it by key, in a new slice.
-func sortedInsert[T any](s []T, v T, key func(T) driver.Key) []T {
-	k := key(v)
-	i, _ := slices.BinarySearchFunc(s, k, func(e T, k driver.Key) int {
-		if key(e).Compare(k) <= 0 {
-			return -1
-		}
-		return 1
-	})
-	return slices.Concat(s[:i], []T{v}, s[i:])
-}
-
-// groupOrder is the key of a group in its organisation's order.
-func groupOrder(g *group) driver.Key { return driver.GroupKey(&g.Group) }
-
-// groupChannelOrder is the key of a channel in its group's order.
-func groupChannelOrder(c *channel) driver.Key { return driver.GroupChannelKey(c.groupPos, c.ID) }
-
-// creationOrder is the key of a channel in the lists by creation.
-func creationOrder(c *channel) driver.Key { return driver.CreationKey(c.CreatedAt, c.ID) }
-
-// channelGroupOrder is the key of a channel group in its workspace's list.
-func channelGroupOrder(cg *channelGroup) driver.Key { return driver.CreationKey(cg.CreatedAt, cg.ID) }

@@ -3,7 +3,12 @@
 // It is the rule engine of package engine over a driver that keeps
 // everything in maps behind one sync.RWMutex: every write call holds the
 // write lock for its whole transaction, so calls are atomic and serialised,
-// and reads run side by side under the read lock. Values go in and come out
+// and reads run side by side under the read lock. Every list and every
+// fact a write decides on has an ordered index (a B-tree) that the writes
+// keep up to date, so an operation costs O(log n) in the size of its
+// organisation or workspace and a list page O(log n + page size); the
+// discoverable list also passes over the user's memberships before the
+// page, in one walk beside the channels. Values go in and come out
 // as copies: nothing a caller holds aliases the store's memory. It behaves
 // exactly like the sqlite store (both pass package storetest, and their
 // drivers pass package drivertest) and suits tests and short-lived programs;
@@ -61,6 +66,9 @@ func NewDriver() driver.Driver { return newDriver() }
 type memDriver struct {
 	mu   sync.RWMutex
 	data data
+	// undo is the memory of the undo log, handed from one write
+	// transaction to the next under the write lock.
+	undo []func()
 }
 
 var _ driver.Driver = (*memDriver)(nil)
@@ -71,7 +79,8 @@ func newDriver() *memDriver {
 		channels:      make(map[uuid.UUID]*channel),
 		groups:        make(map[uuid.UUID]*group),
 		channelGroups: make(map[uuid.UUID]*channelGroup),
-		attached:      make(map[attachKey]*channelGroup),
+		workspaces:    make(map[uuid.UUID]*workspace),
+		attached:      make(map[attachKey]attachment),
 		accounts:      make(map[accountKey]*channelGroup),
 	}}
 }
@@ -88,13 +97,17 @@ func (d *memDriver) Write(ctx context.Context, fn func(driver.Tx) error) error {
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	t := &tx{data: &d.data}
+	t := &tx{data: &d.data, undo: d.undo[:0]}
 	committed := false
 	defer func() {
 		if !committed { // fn failed or panicked
 			for i := len(t.undo) - 1; i >= 0; i-- {
 				t.undo[i]()
 			}
+		}
+		clear(t.undo) // let go of what the log refers to
+		if cap(t.undo) <= maxKeptUndo {
+			d.undo = t.undo[:0]
 		}
 	}()
 	if err := fn(t); err != nil {
@@ -103,6 +116,10 @@ func (d *memDriver) Write(ctx context.Context, fn func(driver.Tx) error) error {
 	committed = true
 	return nil
 }
+
+// maxKeptUndo is the largest undo log whose memory the next transaction
+// reuses; the log of a larger transaction goes with it.
+const maxKeptUndo = 1 << 10
 
 // tx is a write transaction: the data, and how to undo what it changed.
 type tx struct {

@@ -2,7 +2,6 @@ package memstore
 
 import (
 	"context"
-	"slices"
 
 	"github.com/channelgrouping/grouping"
 	"github.com/channelgrouping/grouping/driver"
@@ -10,7 +9,9 @@ import (
 )
 
 // The Reader methods of data run under whatever lock the caller holds: the
-// write lock inside a transaction, the read lock for memDriver's.
+// write lock inside a transaction, the read lock for memDriver's. Each list
+// seeks its index to the page's start and walks it for as many items as
+// the page takes, so a page costs the same however long the list is.
 
 func (d *data) OrganisationExists(_ context.Context, orgID uuid.UUID) (bool, error) {
 	return d.orgs[orgID] != nil, nil
@@ -21,7 +22,7 @@ func (d *data) Channel(_ context.Context, orgID, channelID uuid.UUID) (*grouping
 	if c == nil {
 		return nil, nil
 	}
-	out := c.out(true)
+	out := c.out(true, nil)
 	return &out, nil
 }
 
@@ -48,13 +49,12 @@ func (d *data) ListGroups(_ context.Context, q driver.GroupsQuery) (driver.List[
 	if o == nil {
 		return driver.List[grouping.Group]{}, nil
 	}
-	var gs []*group
-	for _, g := range o.groups {
-		if q.Archived == nil || *q.Archived == g.Archived {
-			gs = append(gs, g)
-		}
+	var after *groupEntry
+	if q.After != nil {
+		after = &groupEntry{key: *q.After}
 	}
-	return page(q.Page, gs, groupOrder, func(g *group) grouping.Group { return g.out(q.WithChannels) }), nil
+	out := func(e groupEntry) grouping.Group { return e.g.out(q.WithChannels) }
+	return page(q.Page, pairOf(&o.groupOrder, q.Archived, after), groupListKey, out), nil
 }
 
 func (d *data) ListGroupChannels(_ context.Context, q driver.ChannelsQuery) (driver.List[grouping.Channel], error) {
@@ -62,77 +62,188 @@ func (d *data) ListGroupChannels(_ context.Context, q driver.ChannelsQuery) (dri
 	if g == nil {
 		return driver.List[grouping.Channel]{}, nil
 	}
-	cs := make([]*channel, 0, len(g.channels))
-	for _, c := range g.channels {
-		if q.IncludeArchived || !c.Archived {
-			cs = append(cs, c)
-		}
+	var after *chanEntry
+	if q.After != nil {
+		after = &chanEntry{key: ckey{q.After.Pos, q.After.ID}}
 	}
-	return page(q.Page, cs, groupChannelOrder, channelInList), nil
+	items := pairOf(&g.channels, onlyActive(q.IncludeArchived), after)
+	if q.IncludeArchived {
+		// The archived half also holds deleted channels, which the engine
+		// takes out of their group first: skip any left there.
+		items = &notDeleted{items}
+	}
+	return page(q.Page, items, positionListKey, channelsInList()), nil
 }
 
 func (d *data) ListUngroupedChannels(_ context.Context, q driver.ChannelsQuery) (driver.List[grouping.Channel], error) {
-	return d.listChannels(q, func(c *channel) bool { return c.group == nil }), nil
+	o := d.orgs[q.OrganisationID]
+	if o == nil {
+		return driver.List[grouping.Channel]{}, nil
+	}
+	items := pairOf(&o.ungrouped, onlyActive(q.IncludeArchived), creationAfter(q.After))
+	return page(q.Page, items, creationListKey, channelsInList()), nil
 }
 
 func (d *data) ListDiscoverableChannels(_ context.Context, q driver.ChannelsQuery) (driver.List[grouping.Channel], error) {
-	return d.listChannels(q, func(c *channel) bool {
-		_, member := c.members[q.UserID]
-		return !member
-	}), nil
-}
-
-// listChannels lists the organisation's live channels that keep passes, by
-// creation time and ID.
-func (d *data) listChannels(q driver.ChannelsQuery, keep func(*channel) bool) driver.List[grouping.Channel] {
 	o := d.orgs[q.OrganisationID]
 	if o == nil {
-		return driver.List[grouping.Channel]{}
+		return driver.List[grouping.Channel]{}, nil
 	}
-	var cs []*channel
-	for _, c := range o.channels {
-		if c.deletedAt == nil && (q.IncludeArchived || !c.Archived) && keep(c) {
-			cs = append(cs, c)
+	after := creationAfter(q.After)
+	items := pairOf(&o.live, onlyActive(q.IncludeArchived), after)
+	if mine := o.memberships[q.UserID]; mine != nil {
+		// Both indexes are in creation order: walk the user's memberships
+		// alongside the channels and leave out those that match.
+		var from *ckey
+		if after != nil {
+			from = &after.key
 		}
+		items = &notIn{items: items, skip: mine.after(from)}
 	}
-	return page(q.Page, cs, creationOrder, channelInList)
+	return page(q.Page, items, creationListKey, channelsInList()), nil
 }
 
 func (d *data) ListChannelGroups(_ context.Context, q driver.ChannelGroupsQuery) (driver.List[grouping.ChannelGroup], error) {
-	var cgs []*channelGroup
-	for _, cg := range d.channelGroups {
-		if cg.WorkspaceID == q.WorkspaceID && (q.PlatformID == "" || cg.PlatformID == q.PlatformID) {
-			cgs = append(cgs, cg)
+	ws := d.workspaces[q.WorkspaceID]
+	if ws == nil {
+		return driver.List[grouping.ChannelGroup]{}, nil
+	}
+	tr := &ws.all
+	if q.PlatformID != "" {
+		if tr = ws.platforms[q.PlatformID]; tr == nil {
+			return driver.List[grouping.ChannelGroup]{}, nil
 		}
 	}
-	return page(q.Page, cgs, channelGroupOrder, (*channelGroup).out), nil
+	var after *cgEntry
+	if q.After != nil {
+		after = &cgEntry{key: ckey{q.After.Time, q.After.ID}}
+	}
+	c := tr.after(after)
+	return page(q.Page, &c, channelGroupListKey, channelGroupsInList()), nil
 }
 
-func channelInList(c *channel) grouping.Channel { return c.out(false) }
+// channelsInList returns the conversion of the channels of one page.
+func channelsInList() func(chanEntry) grouping.Channel {
+	var ids idBlock
+	return func(e chanEntry) grouping.Channel { return e.c.out(false, &ids) }
+}
 
-// page sorts items by key and returns the page p asks for, converted with
-// out.
-func page[T, V any](p driver.Page, items []T, key func(T) driver.Key, out func(T) V) driver.List[V] {
-	slices.SortFunc(items, func(a, b T) int { return key(a).Compare(key(b)) })
-	if p.After != nil {
-		i, _ := slices.BinarySearchFunc(items, *p.After, func(it T, k driver.Key) int {
-			if key(it).Compare(k) <= 0 {
-				return -1
+// channelGroupsInList returns the conversion of the channel groups of one
+// page.
+func channelGroupsInList() func(cgEntry) grouping.ChannelGroup {
+	var block []uuid.UUID
+	return func(e cgEntry) grouping.ChannelGroup { return e.cg.outWith(&block) }
+}
+
+// creationAfter returns the entry a list by creation starts after.
+func creationAfter(k *driver.Key) *chanEntry {
+	if k == nil {
+		return nil
+	}
+	return &chanEntry{key: ckey{k.Time, k.ID}}
+}
+
+// onlyActive returns the filter of a pair of indexes that keeps the active
+// half alone unless archived items are included.
+func onlyActive(includeArchived bool) *bool {
+	if includeArchived {
+		return nil
+	}
+	no := false
+	return &no
+}
+
+// items is what a list walks: the items of one index, or of several
+// merged, in list order.
+type items[T any] interface {
+	next() (T, bool)
+}
+
+// pairOf returns the items after the entry after (from the start when it
+// is nil) of a pair of indexes: when archivedState is set, only those
+// of the half of that state, otherwise both halves merged.
+func pairOf[T ordered[T]](pair *[2]btree[T], archivedState *bool, after *T) items[T] {
+	if archivedState != nil {
+		c := pair[side(*archivedState)].after(after)
+		return &c
+	}
+	return &merged[T]{a: pair[active].after(after), b: pair[archived].after(after)}
+}
+
+// merged walks two disjoint indexes as one.
+type merged[T ordered[T]] struct{ a, b cursor[T] }
+
+func (m *merged[T]) next() (T, bool) {
+	x, okx := m.a.peek()
+	y, oky := m.b.peek()
+	if okx && (!oky || x.compare(y) < 0) {
+		return m.a.next()
+	}
+	return m.b.next()
+}
+
+// notDeleted leaves out the deleted channels of items.
+type notDeleted struct{ items items[chanEntry] }
+
+func (l *notDeleted) next() (chanEntry, bool) {
+	for {
+		e, ok := l.items.next()
+		if !ok || e.c.deletedAt == nil {
+			return e, ok
+		}
+	}
+}
+
+// notIn leaves out of items, which are in creation order, the channels
+// whose keys skip holds, in the same order: each key of skip is passed
+// once, so a page costs its items plus the keys before its last one.
+type notIn struct {
+	items items[chanEntry]
+	skip  cursor[ckey]
+}
+
+func (n *notIn) next() (chanEntry, bool) {
+	for {
+		e, ok := n.items.next()
+		if !ok {
+			return e, false
+		}
+		for {
+			k, ok := n.skip.peek()
+			if !ok {
+				return e, true
 			}
-			return 1
-		})
-		items = items[i:]
+			c := k.compare(e.key)
+			if c > 0 {
+				return e, true
+			}
+			n.skip.next()
+			if c == 0 {
+				break // a member: not listed
+			}
+		}
 	}
+}
+
+// page reads a page of p.Limit items, and whether more follow, converted
+// with out.
+func page[T, V any](p driver.Page, it items[T], key func(T) driver.Key, out func(T) V) driver.List[V] {
 	var l driver.List[V]
-	n := min(len(items), p.Limit)
-	l.Items = make([]V, n)
-	for i, it := range items[:n] {
-		l.Items[i] = out(it)
+	for {
+		e, ok := it.next()
+		if !ok {
+			return l
+		}
+		if len(l.Items) == p.Limit {
+			l.More = true
+			return l
+		}
+		if l.Items == nil {
+			l.Items = make([]V, 0, min(p.Limit, 64))
+		}
+		l.Items = append(l.Items, out(e))
+		l.Last = key(e)
 	}
-	if n > 0 {
-		l.Last, l.More = key(items[n-1]), len(items) > n
-	}
-	return l
 }
 
 // The Reader methods of memDriver read under the read lock.

@@ -2,7 +2,6 @@ package memstore
 
 import (
 	"context"
-	"slices"
 	"time"
 
 	"github.com/channelgrouping/grouping"
@@ -16,8 +15,8 @@ func (t *tx) UpsertOrganisation(_ context.Context, org grouping.Organisation, cr
 	if o == nil {
 		o = &organisation{
 			Organisation: grouping.Organisation{ID: org.ID, CreatedAt: createdAt},
-			groups:       make(map[uuid.UUID]*group),
-			channels:     make(map[uuid.UUID]*channel),
+			names:        make(map[string]*group),
+			memberships:  make(map[uuid.UUID]*btree[ckey]),
 		}
 		put(t, t.orgs, org.ID, o)
 	}
@@ -27,11 +26,9 @@ func (t *tx) UpsertOrganisation(_ context.Context, org grouping.Organisation, cr
 
 // InsertChannel implements driver.Tx.
 func (t *tx) InsertChannel(_ context.Context, rec driver.ChannelRecord) error {
-	c := &channel{ChannelRecord: rec, members: make(map[uuid.UUID]struct{})}
+	c := &channel{ChannelRecord: rec}
 	put(t, t.channels, rec.ID, c)
-	if o := t.orgs[rec.OrganisationID]; o != nil {
-		put(t, o.channels, rec.ID, c)
-	}
+	t.indexChannel(c, true)
 	return nil
 }
 
@@ -44,7 +41,23 @@ func (t *tx) UpdateChannel(_ context.Context, rec driver.ChannelRecord) error {
 	if rec.CreatedAt.IsZero() {
 		rec.CreatedAt = c.CreatedAt
 	}
+	// Only the creation key, the organisation and the archived state
+	// place a channel in the indexes.
+	rekey := rec.CreatedAt.UnixMilli() != c.CreatedAt.UnixMilli() || rec.OrganisationID != c.OrganisationID
+	moves := rekey || rec.Archived != c.Archived
+	if moves {
+		t.indexChannel(c, false)
+	}
+	if rekey {
+		t.indexMembers(c, false)
+	}
 	set(t, &c.ChannelRecord, rec)
+	if rekey {
+		t.indexMembers(c, true)
+	}
+	if moves {
+		t.indexChannel(c, true)
+	}
 	return nil
 }
 
@@ -54,9 +67,25 @@ func (t *tx) SetMembers(_ context.Context, channelID uuid.UUID, users []uuid.UUI
 	if c == nil {
 		return nil
 	}
-	members := make(map[uuid.UUID]struct{}, len(users))
-	for _, u := range users {
-		members[u] = struct{}{}
+	var members map[uuid.UUID]struct{}
+	if len(users) > 0 {
+		members = make(map[uuid.UUID]struct{}, len(users))
+		for _, u := range users {
+			members[u] = struct{}{}
+		}
+	}
+	if o := t.orgs[c.OrganisationID]; o != nil && c.deletedAt == nil {
+		k := creationKey(c)
+		for u := range c.members {
+			if _, stays := members[u]; !stays {
+				t.indexMembership(o, u, k, false)
+			}
+		}
+		for u := range members {
+			if _, was := c.members[u]; !was {
+				t.indexMembership(o, u, k, true)
+			}
+		}
 	}
 	set(t, &c.members, members)
 	return nil
@@ -71,7 +100,13 @@ func (t *tx) AddMember(_ context.Context, channelID, userID uuid.UUID) (bool, er
 	if _, ok := c.members[userID]; ok {
 		return false, nil
 	}
+	if c.members == nil {
+		set(t, &c.members, make(map[uuid.UUID]struct{}, 1))
+	}
 	put(t, c.members, userID, struct{}{})
+	if o := t.orgs[c.OrganisationID]; o != nil && c.deletedAt == nil {
+		t.indexMembership(o, userID, creationKey(c), true)
+	}
 	return true, nil
 }
 
@@ -85,14 +120,22 @@ func (t *tx) RemoveMember(_ context.Context, channelID, userID uuid.UUID) (bool,
 		return false, nil
 	}
 	del(t, c.members, userID)
+	if o := t.orgs[c.OrganisationID]; o != nil && c.deletedAt == nil {
+		t.indexMembership(o, userID, creationKey(c), false)
+	}
 	return true, nil
 }
 
 // MarkChannelDeleted implements driver.Tx.
 func (t *tx) MarkChannelDeleted(_ context.Context, channelID uuid.UUID, at time.Time) error {
-	if c := t.channels[channelID]; c != nil {
-		set(t, &c.deletedAt, &at)
+	c := t.channels[channelID]
+	if c == nil {
+		return nil
 	}
+	t.indexChannel(c, false)
+	t.indexMembers(c, false)
+	set(t, &c.deletedAt, &at)
+	t.indexChannel(c, true)
 	return nil
 }
 
@@ -102,24 +145,24 @@ func (t *tx) InsertGroup(_ context.Context, g grouping.Group, nameKey string) er
 	if o == nil {
 		return nil
 	}
-	if holder := t.nameHolder(o, nameKey); holder != nil {
+	if o.names[nameKey] != nil {
 		return driver.ErrNameTaken
 	}
 	g.Channels = nil
 	ng := &group{Group: g, nameKey: nameKey}
 	put(t, t.groups, g.ID, ng)
-	put(t, o.groups, g.ID, ng)
+	put(t, o.names, nameKey, ng)
+	insertInto(t, &o.groupOrder[side(g.Archived)], groupOrder(ng))
 	return nil
 }
 
-// nameHolder returns the live group of o whose name key is key.
-func (t *tx) nameHolder(o *organisation, key string) *group {
-	for _, g := range o.groups {
-		if g.nameKey == key {
-			return g
-		}
+// liveOrg returns the organisation of g when g is live, and nil otherwise:
+// only live groups are in their organisation's indexes.
+func (t *tx) liveOrg(g *group) *organisation {
+	if g.DeletedAt != nil {
+		return nil
 	}
-	return nil
+	return t.orgs[g.OrganisationID]
 }
 
 // UpdateGroup implements driver.Tx.
@@ -128,13 +171,22 @@ func (t *tx) UpdateGroup(_ context.Context, g grouping.Group, nameKey string) er
 	if cur == nil {
 		return nil
 	}
+	o := t.liveOrg(cur)
 	if nameKey != "" {
-		if o := t.orgs[cur.OrganisationID]; cur.DeletedAt == nil && o != nil {
-			if holder := t.nameHolder(o, nameKey); holder != nil && holder != cur {
+		if o != nil {
+			if holder := o.names[nameKey]; holder != nil && holder != cur {
 				return driver.ErrNameTaken
 			}
+			if o.names[cur.nameKey] == cur {
+				del(t, o.names, cur.nameKey)
+			}
+			put(t, o.names, nameKey, cur)
 		}
 		set(t, &cur.nameKey, nameKey)
+	}
+	if o != nil && g.Archived != cur.Archived {
+		removeFrom(t, &o.groupOrder[side(cur.Archived)], groupOrder(cur))
+		insertInto(t, &o.groupOrder[side(g.Archived)], groupOrder(cur))
 	}
 	set(t, &cur.Name, g.Name)
 	set(t, &cur.Description, g.Description)
@@ -150,54 +202,60 @@ func (t *tx) MarkGroupDeleted(_ context.Context, groupID uuid.UUID, at time.Time
 	if g == nil || g.DeletedAt != nil {
 		return nil
 	}
+	if o := t.orgs[g.OrganisationID]; o != nil {
+		removeFrom(t, &o.groupOrder[side(g.Archived)], groupOrder(g))
+		if o.names[g.nameKey] == g {
+			del(t, o.names, g.nameKey)
+		}
+	}
 	set(t, &g.DeletedAt, &at)
 	set(t, &g.UpdatedAt, at)
-	if o := t.orgs[g.OrganisationID]; o != nil {
-		del(t, o.groups, groupID)
-	}
 	return nil
 }
 
 // SetGroupPositions implements driver.Tx.
 func (t *tx) SetGroupPositions(_ context.Context, groupIDs []uuid.UUID) error {
 	for i, id := range groupIDs {
-		if g := t.groups[id]; g != nil {
-			set(t, &g.Position, i)
+		g := t.groups[id]
+		if g == nil {
+			continue
+		}
+		o := t.liveOrg(g)
+		if o != nil {
+			removeFrom(t, &o.groupOrder[side(g.Archived)], groupOrder(g))
+		}
+		set(t, &g.Position, i)
+		if o != nil {
+			insertInto(t, &o.groupOrder[side(g.Archived)], groupOrder(g))
 		}
 	}
 	return nil
 }
 
 // PlaceChannel implements driver.Tx.
-func (t *tx) PlaceChannel(ctx context.Context, channelID, groupID uuid.UUID, pos int64) error {
+func (t *tx) PlaceChannel(_ context.Context, channelID, groupID uuid.UUID, pos int64) error {
 	c, g := t.channels[channelID], t.groups[groupID]
 	if c == nil || g == nil {
 		return nil
 	}
-	t.unplace(c)
+	t.place(c, g, pos)
+	return nil
+}
+
+// place puts c in g at pos, or in no group when g is nil.
+func (t *tx) place(c *channel, g *group, pos int64) {
+	t.indexPlacement(c, false)
 	set(t, &c.group, g)
 	set(t, &c.groupPos, pos)
-	set(t, &g.channels, sortedInsert(g.channels, c, groupChannelOrder))
-	return nil
+	t.indexPlacement(c, true)
 }
 
 // UnplaceChannel implements driver.Tx.
 func (t *tx) UnplaceChannel(_ context.Context, channelID uuid.UUID) error {
-	if c := t.channels[channelID]; c != nil {
-		t.unplace(c)
+	if c := t.channels[channelID]; c != nil && c.group != nil {
+		t.place(c, nil, 0)
 	}
 	return nil
-}
-
-// unplace takes c out of its group, if any.
-func (t *tx) unplace(c *channel) {
-	g := c.group
-	if g == nil {
-		return
-	}
-	set(t, &g.channels, without(g.channels, c))
-	set(t, &c.group, nil)
-	set(t, &c.groupPos, 0)
 }
 
 // UngroupChannels implements driver.Tx.
@@ -206,11 +264,15 @@ func (t *tx) UngroupChannels(_ context.Context, groupID uuid.UUID) error {
 	if g == nil {
 		return nil
 	}
-	for _, c := range g.channels {
-		set(t, &c.group, nil)
-		set(t, &c.groupPos, 0)
+	var cs []*channel // the index changes under the loop below
+	for i := range g.channels {
+		for e := range g.channels[i].all() {
+			cs = append(cs, e.c)
+		}
 	}
-	set(t, &g.channels, nil)
+	for _, c := range cs {
+		t.place(c, nil, 0)
+	}
 	return nil
 }
 
@@ -222,12 +284,9 @@ func (t *tx) SetChannelPositions(_ context.Context, groupID uuid.UUID, channelID
 	}
 	for i, id := range channelIDs {
 		if c := t.channels[id]; c != nil && c.group == g {
-			set(t, &c.groupPos, int64(i))
+			t.place(c, g, int64(i))
 		}
 	}
-	order := slices.Clone(g.channels)
-	slices.SortFunc(order, func(a, b *channel) int { return groupChannelOrder(a).Compare(groupChannelOrder(b)) })
-	set(t, &g.channels, order)
 	return nil
 }
 
@@ -237,6 +296,18 @@ func (t *tx) InsertChannelGroup(_ context.Context, in grouping.ChannelGroup) err
 	cg := &channelGroup{ChannelGroup: in}
 	put(t, t.channelGroups, cg.ID, cg)
 	put(t, t.accounts, accountKey{in.WorkspaceID, in.PlatformID, in.PlatformGroupID}, cg)
+	ws := t.workspaces[in.WorkspaceID]
+	if ws == nil {
+		ws = &workspace{platforms: make(map[string]*btree[cgEntry])}
+		put(t, t.workspaces, in.WorkspaceID, ws)
+	}
+	platform := ws.platforms[in.PlatformID]
+	if platform == nil {
+		platform = new(btree[cgEntry])
+		put(t, ws.platforms, in.PlatformID, platform)
+	}
+	insertInto(t, &ws.all, channelGroupOrder(cg))
+	insertInto(t, platform, channelGroupOrder(cg))
 	return nil
 }
 
@@ -263,25 +334,21 @@ func (t *tx) LinkChannel(_ context.Context, workspaceID, channelID, channelGroup
 	if cg == nil {
 		return nil
 	}
-	l := link{channel: channelID, pos: pos}
-	set(t, &cg.links, sortedInsert(cg.links, l, func(l link) driver.Key { return driver.Key{Pos: l.pos} }))
-	put(t, t.attached, attachKey{workspaceID, channelID}, cg)
+	insertInto(t, &cg.links, ckey{pos, channelID})
+	put(t, t.attached, attachKey{workspaceID, channelID}, attachment{cg, pos})
 	return nil
 }
 
 // UnlinkChannel implements driver.Tx.
 func (t *tx) UnlinkChannel(_ context.Context, workspaceID, channelID uuid.UUID) (uuid.UUID, error) {
 	ak := attachKey{workspaceID, channelID}
-	cg := t.attached[ak]
-	if cg == nil {
+	a, ok := t.attached[ak]
+	if !ok {
 		return uuid.Nil, nil
 	}
-	i := slices.IndexFunc(cg.links, func(l link) bool { return l.channel == channelID })
-	if i >= 0 {
-		set(t, &cg.links, slices.Concat(cg.links[:i], cg.links[i+1:]))
-	}
+	removeFrom(t, &a.cg.links, ckey{a.pos, channelID})
 	del(t, t.attached, ak)
-	return cg.ID, nil
+	return a.cg.ID, nil
 }
 
 // DeleteChannelGroup implements driver.Tx.
@@ -290,8 +357,14 @@ func (t *tx) DeleteChannelGroup(_ context.Context, workspaceID, id uuid.UUID) (b
 	if cg == nil {
 		return false, nil
 	}
-	for _, l := range cg.links {
-		del(t, t.attached, attachKey{workspaceID, l.channel})
+	for l := range cg.links.all() {
+		del(t, t.attached, attachKey{workspaceID, l.id})
+	}
+	if ws := t.workspaces[workspaceID]; ws != nil {
+		removeFrom(t, &ws.all, channelGroupOrder(cg))
+		if platform := ws.platforms[cg.PlatformID]; platform != nil {
+			removeFrom(t, platform, channelGroupOrder(cg))
+		}
 	}
 	del(t, t.accounts, accountKey{workspaceID, cg.PlatformID, cg.PlatformGroupID})
 	del(t, t.channelGroups, id)

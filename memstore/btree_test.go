@@ -1,0 +1,283 @@
+package memstore
+
+import (
+	"cmp"
+	"errors"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/channelgrouping/grouping/driver"
+	"github.com/google/uuid"
+	"github.com/matryer/is"
+)
+
+// num is an item ordered by its value, carrying a payload that insert
+// replaces.
+type num struct{ v, payload int }
+
+func (a num) compare(b num) int { return cmp.Compare(a.v, b.v) }
+
+// check verifies the structure of t: items in order, node sizes within
+// bounds, every leaf at the same depth, and the count.
+func check[T ordered[T]](t *testing.T, tr *btree[T]) {
+	t.Helper()
+	if tr.root == nil {
+		if tr.n != 0 {
+			t.Fatalf("empty tree counts %d items", tr.n)
+		}
+		return
+	}
+	count, leafDepth := 0, -1
+	var prev *T
+	var walk func(n *bnode[T], depth int)
+	walk = func(n *bnode[T], depth int) {
+		if n != tr.root && (len(n.items) < minItems || len(n.items) > maxItems) {
+			t.Fatalf("node of %d items", len(n.items))
+		}
+		if n.children == nil {
+			if leafDepth >= 0 && leafDepth != depth {
+				t.Fatalf("leaves at depths %d and %d", leafDepth, depth)
+			}
+			leafDepth = depth
+		} else if len(n.children) != len(n.items)+1 {
+			t.Fatalf("%d children for %d items", len(n.children), len(n.items))
+		}
+		for i := range n.items {
+			if n.children != nil {
+				walk(n.children[i], depth+1)
+			}
+			if prev != nil && (*prev).compare(n.items[i]) >= 0 {
+				t.Fatalf("items out of order")
+			}
+			prev = &n.items[i]
+			count++
+		}
+		if n.children != nil {
+			walk(n.children[len(n.items)], depth+1)
+		}
+	}
+	walk(tr.root, 0)
+	if count != tr.n || leafDepth >= maxDepth {
+		t.Fatalf("%d items counted as %d, depth %d", count, tr.n, leafDepth)
+	}
+}
+
+// TestBtreeAgainstSortedSlice applies random inserts, replacements and
+// deletes to a btree and to a sorted slice, and compares every read after
+// each step.
+func TestBtreeAgainstSortedSlice(t *testing.T) {
+	for _, keys := range []int{10, 200, 5000} { // dense and sparse key spaces
+		rng := rand.New(rand.NewPCG(uint64(keys), 1))
+		var tr btree[num]
+		var want []num
+		steps := 10000
+		if testing.Short() {
+			steps = 3000
+		}
+		for step := range steps {
+			v := num{rng.IntN(keys), step}
+			i, found := slices.BinarySearchFunc(want, v, num.compare)
+			if rng.IntN(3) == 0 {
+				old, ok := tr.delete(v)
+				if ok != found || (found && old != want[i]) {
+					t.Fatalf("delete %d: got %v %t, want found %t", v.v, old, ok, found)
+				}
+				if found {
+					want = slices.Delete(want, i, i+1)
+				}
+			} else {
+				old, replaced := tr.insert(v)
+				if replaced != found || (found && old != want[i]) {
+					t.Fatalf("insert %d: got %v %t, want found %t", v.v, old, replaced, found)
+				}
+				if found {
+					want[i] = v
+				} else {
+					want = slices.Insert(want, i, v)
+				}
+			}
+			if step%251 == 0 || len(want) < 40 {
+				check(t, &tr)
+				compareReads(t, &tr, want, rng.IntN(keys+2)-1)
+			}
+		}
+		check(t, &tr)
+		compareReads(t, &tr, want, -1)
+		for len(want) > 0 { // empty it in random order
+			i := rng.IntN(len(want))
+			if _, ok := tr.delete(want[i]); !ok {
+				t.Fatalf("delete %d: not found", want[i].v)
+			}
+			want = slices.Delete(want, i, i+1)
+		}
+		check(t, &tr)
+		if tr.root != nil || tr.Len() != 0 {
+			t.Fatalf("tree not empty after deleting every item")
+		}
+	}
+}
+
+// compareReads checks every read of tr against want, the same items in a
+// sorted slice, with a cursor starting after probe.
+func compareReads(t *testing.T, tr *btree[num], want []num, probe int) {
+	t.Helper()
+	is := is.New(t)
+	is.Helper()
+	is.Equal(tr.Len(), len(want))       // Len
+	is.Equal(itemsOf(tr), nonNil(want)) // all, in order
+	first, ok := tr.min()
+	is.Equal(ok, len(want) > 0) // min found exactly when not empty
+	last, _ := tr.max()
+	if len(want) > 0 {
+		is.Equal(first, want[0])          // min
+		is.Equal(last, want[len(want)-1]) // max
+	}
+	got, found := tr.get(num{v: probe})
+	i, wantFound := slices.BinarySearchFunc(want, num{v: probe}, num.compare)
+	is.Equal(found, wantFound) // get finds exactly the items present
+	if found {
+		is.Equal(got, want[i]) // get returns the stored item
+	}
+	// A cursor after probe yields every item greater than it, in order,
+	// with peek ahead of next.
+	if wantFound {
+		i++
+	}
+	c := tr.after(&num{v: probe})
+	var walked []num
+	for {
+		p, okPeek := c.peek()
+		v, okNext := c.next()
+		is.Equal(okPeek, okNext) // peek and next agree on the end
+		if !okNext {
+			break
+		}
+		is.Equal(p, v) // peek shows what next returns
+		walked = append(walked, v)
+	}
+	is.Equal(nonNil(walked), nonNil(want[i:])) // the items after probe
+	c = tr.after(nil)
+	walked = walked[:0]
+	for v, ok := c.next(); ok; v, ok = c.next() {
+		walked = append(walked, v)
+	}
+	is.Equal(nonNil(walked), nonNil(want)) // a cursor from the start yields everything
+}
+
+// TestBtreeInOrderInserts fills a tree in ascending and descending order,
+// as creation and position indexes are filled, and checks its shape.
+func TestBtreeInOrderInserts(t *testing.T) {
+	is := is.New(t)
+	for _, descending := range []bool{false, true} {
+		var tr btree[num]
+		const n = 10000
+		for i := range n {
+			v := i
+			if descending {
+				v = n - i
+			}
+			tr.insert(num{v: v})
+		}
+		check(t, &tr)
+		is.Equal(tr.Len(), n) // every item
+		for i := 0; i < n; i += 2 {
+			v := i
+			if descending {
+				v = n - i
+			}
+			_, ok := tr.delete(num{v: v})
+			is.True(ok) // deleted
+		}
+		check(t, &tr)
+		is.Equal(tr.Len(), n/2) // half left
+	}
+}
+
+// TestCompareKeys checks that the keys of the indexes order as the
+// driver's keys do.
+func TestCompareKeys(t *testing.T) {
+	is := is.New(t)
+	rng := rand.New(rand.NewPCG(3, 4))
+	id := func() uuid.UUID {
+		var u uuid.UUID
+		for i := range u {
+			u[i] = byte(rng.IntN(3) * 127) // few values, so that bytes tie
+		}
+		return u
+	}
+	for range 10000 {
+		a, b := ckey{int64(rng.IntN(3) - 1), id()}, ckey{int64(rng.IntN(3) - 1), id()}
+		want := driver.Key{Time: a.n, ID: a.id}.Compare(driver.Key{Time: b.n, ID: b.id})
+		is.Equal(sign(a.compare(b)), want) // ckey orders as driver.Key
+	}
+}
+
+// itemsOf returns the items of tr in order, never nil.
+func itemsOf(tr *btree[num]) []num { return nonNil(slices.Collect(tr.all())) }
+
+func nonNil(s []num) []num { return append([]num{}, s...) }
+
+func sign(c int) int { return cmp.Compare(c, 0) }
+
+// TestIndexUndo makes random changes to btrees through a transaction's
+// helpers, then fails the transaction, and checks that every tree holds
+// what it held before; a committed transaction keeps its changes.
+func TestIndexUndo(t *testing.T) {
+	is := is.New(t)
+	rng := rand.New(rand.NewPCG(5, 6))
+	d := newDriver()
+	trees := make([]btree[num], 3)
+	var want [][]num
+	for i := range trees {
+		for v := range 300 {
+			if rng.IntN(2) == 0 {
+				trees[i].insert(num{v: v})
+			}
+		}
+		want = append(want, itemsOf(&trees[i]))
+	}
+	errFail := errors.New("fail")
+	mutate := func(dt driver.Tx) {
+		t := dt.(*tx)
+		for step := range 2000 {
+			tr := &trees[rng.IntN(len(trees))]
+			v := num{rng.IntN(300), step + 1}
+			if rng.IntN(2) == 0 {
+				insertInto(t, tr, v)
+			} else {
+				removeFrom(t, tr, v)
+			}
+		}
+	}
+	err := d.Write(t.Context(), func(tx driver.Tx) error {
+		mutate(tx)
+		return errFail
+	})
+	is.Equal(err, errFail) // the transaction failed
+	for i := range trees {
+		check(t, &trees[i])
+		is.Equal(itemsOf(&trees[i]), want[i]) // undone: the items and payloads of before
+	}
+	func() {
+		defer func() { is.Equal(recover(), "boom") }() // the panic goes on
+		_ = d.Write(t.Context(), func(tx driver.Tx) error {
+			mutate(tx)
+			panic("boom")
+		})
+	}()
+	for i := range trees {
+		is.Equal(itemsOf(&trees[i]), want[i]) // undone after a panic
+	}
+	var committed [][]num
+	is.NoErr(d.Write(t.Context(), func(tx driver.Tx) error {
+		mutate(tx)
+		for i := range trees {
+			committed = append(committed, itemsOf(&trees[i]))
+		}
+		return nil
+	}))
+	for i := range trees {
+		is.Equal(itemsOf(&trees[i]), committed[i]) // a commit keeps its changes
+	}
+}

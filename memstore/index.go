@@ -1,0 +1,85 @@
+package memstore
+
+import "github.com/google/uuid"
+
+// The write primitives keep every index in step with the fields it is
+// built from: they take an object out of the indexes its old state puts it
+// in, change the fields, and put it into those of its new state. Each
+// change of an index records its inverse, so that a failed transaction
+// undoes it with the rest.
+
+// insertInto adds v to tr and records how to undo it.
+func insertInto[T ordered[T]](t *tx, tr *btree[T], v T) {
+	if old, replaced := tr.insert(v); replaced {
+		t.onUndo(func() { tr.insert(old) })
+	} else {
+		t.onUndo(func() { tr.delete(v) })
+	}
+}
+
+// removeFrom removes v from tr and records how to undo it.
+func removeFrom[T ordered[T]](t *tx, tr *btree[T], v T) {
+	if old, ok := tr.delete(v); ok {
+		t.onUndo(func() { tr.insert(old) })
+	}
+}
+
+// update adds v to tr when add is set, and removes it otherwise.
+func update[T ordered[T]](t *tx, tr *btree[T], v T, add bool) {
+	if add {
+		insertInto(t, tr, v)
+	} else {
+		removeFrom(t, tr, v)
+	}
+}
+
+// indexChannel adds c to (or removes it from) every index of channels its
+// state puts it in, memberships aside.
+func (t *tx) indexChannel(c *channel, add bool) {
+	if o := t.orgs[c.OrganisationID]; o != nil && c.deletedAt == nil {
+		update(t, &o.live[side(c.Archived)], chanEntry{creationKey(c), c}, add)
+	}
+	t.indexPlacement(c, add)
+}
+
+// indexPlacement adds c to (or removes it from) the index of its group, or
+// that of the ungrouped channels.
+func (t *tx) indexPlacement(c *channel, add bool) {
+	live := c.deletedAt == nil
+	if g := c.group; g != nil {
+		update(t, &g.channels[side(!live || c.Archived)], chanEntry{positionKey(c), c}, add)
+	} else if o := t.orgs[c.OrganisationID]; o != nil && live {
+		update(t, &o.ungrouped[side(c.Archived)], chanEntry{creationKey(c), c}, add)
+	}
+}
+
+// indexMembers adds the memberships of c to (or removes them from) their
+// users' indexes, which hold live channels only.
+func (t *tx) indexMembers(c *channel, add bool) {
+	o := t.orgs[c.OrganisationID]
+	if o == nil || c.deletedAt != nil {
+		return
+	}
+	k := creationKey(c)
+	for u := range c.members {
+		t.indexMembership(o, u, k, add)
+	}
+}
+
+// indexMembership adds the channel with creation key k to (or removes it
+// from) the index of the user's memberships in o. A user's index exists
+// while it is not empty.
+func (t *tx) indexMembership(o *organisation, user uuid.UUID, k ckey, add bool) {
+	tr := o.memberships[user]
+	switch {
+	case add && tr == nil:
+		tr = new(btree[ckey])
+		put(t, o.memberships, user, tr)
+	case tr == nil:
+		return
+	}
+	update(t, tr, k, add)
+	if tr.Len() == 0 {
+		del(t, o.memberships, user)
+	}
+}
