@@ -10,7 +10,9 @@
 //
 // This package holds only types, validation, error codes and the Store
 // interface. Pick an implementation: package sqlite (the default, one file on
-// disk), package memstore (in memory, for tests), or your own. Every store
+// disk), package postgres (several application instances on one
+// PostgreSQL database), package memstore (in memory, for tests), or your
+// own. Every store
 // is the rule engine of package engine over a driver (package driver says
 // how to write one), checked with packages drivertest and storetest.
 // Package httpapi serves any Store over HTTP.
