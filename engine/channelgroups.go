@@ -20,7 +20,8 @@ func (s *Store) AttachChannel(ctx context.Context, workspace, channel uuid.UUID,
 	if err != nil {
 		return grouping.ChannelGroup{}, err
 	}
-	if err := s.begin(ctx, workspaceID(workspace), wsChannelID(channel)); err != nil {
+	// The attach is validated before the IDs, so that its errors come first.
+	if err := checkIDs(workspaceID(workspace), wsChannelID(channel)); err != nil {
 		return grouping.ChannelGroup{}, err
 	}
 	return write(ctx, s, func(tx driver.Tx, now time.Time) (grouping.ChannelGroup, error) {

@@ -100,6 +100,12 @@ func (s *Store) begin(ctx context.Context, ids ...namedID) error {
 	if err := ctx.Err(); err != nil {
 		return grouping.WrapInternal("engine", err)
 	}
+	return checkIDs(ids...)
+}
+
+// checkIDs returns the Invalid error of the first of ids that is the nil
+// UUID, which is never the ID of anything.
+func checkIDs(ids ...namedID) error {
 	for _, n := range ids {
 		if err := grouping.ValidateID(n.field, n.id); err != nil {
 			return err

@@ -23,7 +23,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"path/filepath"
 	"runtime"
@@ -897,5 +896,3 @@ func BenchmarkFloor(b *testing.B) {
 		}
 	}
 }
-
-var _ = math.MaxInt
