@@ -192,6 +192,8 @@ type Reader interface {
 	// q.PlatformID when it is not empty), with their ChannelIDs, in the
 	// order (CreatedAt, ID); Key: Time = CreatedAt in Unix milliseconds, ID.
 	ListChannelGroups(ctx context.Context, q ChannelGroupsQuery) (List[grouping.ChannelGroup], error)
+
+	EventReader
 }
 
 // Tx is one write transaction. Its Reader methods see its own writes. The
@@ -218,12 +220,13 @@ type Tx interface {
 	Placement(ctx context.Context, orgID, groupID, channelID uuid.UUID) (Placement, error)
 
 	// GroupIDs returns whether the organisation exists and the IDs of its
-	// groups that are not deleted, in any order.
+	// groups that are not deleted, in the order of ListGroups (Position,
+	// CreatedAt, ID).
 	GroupIDs(ctx context.Context, orgID uuid.UUID) (orgFound bool, ids []uuid.UUID, err error)
 
 	// GroupChannelIDs returns whether the organisation and its group (not
 	// deleted) exist, and the IDs of every channel in the group, archived
-	// ones included, in any order.
+	// ones included, in group order (position, then ID).
 	GroupChannelIDs(ctx context.Context, orgID, groupID uuid.UUID) (GroupChannels, error)
 
 	// Attachment returns what attaching a channel decides on: the
@@ -234,8 +237,9 @@ type Tx interface {
 	// ---- organisations and channels ----
 
 	// UpsertOrganisation inserts the organisation with createdAt, or
-	// renames it, and returns its stored creation time.
-	UpsertOrganisation(ctx context.Context, org grouping.Organisation, createdAt time.Time) (time.Time, error)
+	// renames it, and returns the organisation as it was before, or nil
+	// when it is new.
+	UpsertOrganisation(ctx context.Context, org grouping.Organisation, createdAt time.Time) (*grouping.Organisation, error)
 
 	// InsertChannel writes a new channel, in no group and with no members.
 	InsertChannel(ctx context.Context, ch ChannelRecord) error
@@ -316,6 +320,10 @@ type Tx interface {
 	// DeleteChannelGroup removes a channel group of the workspace and its
 	// channel links; it reports false when there was no such channel group.
 	DeleteChannelGroup(ctx context.Context, workspaceID, channelGroupID uuid.UUID) (bool, error)
+
+	// ---- events ----
+
+	EventWriter
 }
 
 // ChannelState is what [Tx.ChannelState] finds.
@@ -384,7 +392,7 @@ type GroupChannels struct {
 	// GroupFound reports whether the group exists in the organisation and
 	// is not deleted.
 	GroupFound bool
-	// ChannelIDs are the IDs of the group's channels, in any order.
+	// ChannelIDs are the IDs of the group's channels, in group order.
 	ChannelIDs []uuid.UUID
 }
 

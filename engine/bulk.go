@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/channelgrouping/grouping"
 	"github.com/channelgrouping/grouping/driver"
@@ -54,8 +53,8 @@ func (s *Store) bulk(ctx context.Context, org, group uuid.UUID, ids []uuid.UUID,
 	}
 	sorted := slices.Clone(ids)
 	slices.SortFunc(sorted, func(a, b uuid.UUID) int { return bytes.Compare(a[:], b[:]) })
-	return do(ctx, s, func(tx driver.Tx, _ time.Time) error {
-		p, err := placements(ctx, tx, org, group, sorted)
+	return do(ctx, s, grouping.OrganisationOf(org), func(w *txn) error {
+		p, err := placements(ctx, w, org, group, sorted)
 		switch {
 		case err != nil:
 			return err
@@ -95,9 +94,22 @@ func (s *Store) bulk(ctx context.Context, org, group uuid.UUID, ids []uuid.UUID,
 			return nil
 		}
 		if op == bulkRemove {
-			return unplaceChannels(ctx, tx, change)
+			if err := unplaceChannels(ctx, w, change); err != nil {
+				return err
+			}
+			for _, id := range change {
+				w.emitRemoved(id, group)
+			}
+			return nil
 		}
-		return placeChannels(ctx, tx, group, change, p.Group.MaxChannelPosition+1)
+		first := p.Group.MaxChannelPosition + 1
+		if err := placeChannels(ctx, w, group, change, first); err != nil {
+			return err
+		}
+		for i, id := range change {
+			w.emitPlaced(id, group, p.Channels[id].GroupID, first+int64(i))
+		}
+		return nil
 	})
 }
 

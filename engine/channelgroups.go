@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"time"
 
 	"github.com/channelgrouping/grouping"
 	"github.com/channelgrouping/grouping/driver"
@@ -24,8 +23,8 @@ func (s *Store) AttachChannel(ctx context.Context, workspace, channel uuid.UUID,
 	if err := checkIDs(workspaceID(workspace), wsChannelID(channel)); err != nil {
 		return grouping.ChannelGroup{}, err
 	}
-	return write(ctx, s, func(tx driver.Tx, now time.Time) (grouping.ChannelGroup, error) {
-		at, err := tx.Attachment(ctx, workspace, channel, a.PlatformID, a.PlatformGroupID)
+	return write(ctx, s, grouping.WorkspaceOf(workspace), func(w *txn) (grouping.ChannelGroup, error) {
+		at, err := w.Attachment(ctx, workspace, channel, a.PlatformID, a.PlatformGroupID)
 		if err != nil {
 			return grouping.ChannelGroup{}, err
 		}
@@ -37,44 +36,54 @@ func (s *Store) AttachChannel(ctx context.Context, workspace, channel uuid.UUID,
 				PlatformID:        a.PlatformID,
 				PlatformGroupID:   a.PlatformGroupID,
 				PlatformGroupName: a.PlatformGroupName,
-				CreatedAt:         now,
-				UpdatedAt:         now,
+				CreatedAt:         w.now,
+				UpdatedAt:         w.now,
 			}
-			if err := tx.InsertChannelGroup(ctx, *cg); err != nil {
+			if err := w.InsertChannelGroup(ctx, *cg); err != nil {
 				return grouping.ChannelGroup{}, err
 			}
 		}
-		changed := a.PlatformGroupName != "" && a.PlatformGroupName != cg.PlatformGroupName
-		if at.Current != cg.ID {
+		renamed := !created && a.PlatformGroupName != "" && a.PlatformGroupName != cg.PlatformGroupName
+		linked := at.Current != cg.ID
+		if linked {
 			if at.Current != uuid.Nil {
 				// The channel leaves its channel group, whose content changes.
-				if _, err := tx.UnlinkChannel(ctx, workspace, channel); err != nil {
+				if _, err := w.UnlinkChannel(ctx, workspace, channel); err != nil {
 					return grouping.ChannelGroup{}, err
 				}
-				if err := tx.TouchChannelGroup(ctx, at.Current, now); err != nil {
+				if err := w.TouchChannelGroup(ctx, at.Current, w.now); err != nil {
 					return grouping.ChannelGroup{}, err
 				}
 			}
-			if err := tx.LinkChannel(ctx, workspace, channel, cg.ID, at.MaxPosition+1); err != nil {
+			if err := w.LinkChannel(ctx, workspace, channel, cg.ID, at.MaxPosition+1); err != nil {
 				return grouping.ChannelGroup{}, err
 			}
-			changed = true
 		}
-		if changed && !created {
+		if (linked || renamed) && !created {
 			name := cg.PlatformGroupName
-			if a.PlatformGroupName != "" {
+			if renamed {
 				name = a.PlatformGroupName
 			}
-			if err := tx.UpdateChannelGroup(ctx, cg.ID, name, now); err != nil {
+			if err := w.UpdateChannelGroup(ctx, cg.ID, name, w.now); err != nil {
 				return grouping.ChannelGroup{}, err
 			}
 		}
-		out, err := tx.ChannelGroup(ctx, workspace, cg.ID)
+		out, err := w.ChannelGroup(ctx, workspace, cg.ID)
 		if err != nil {
 			return grouping.ChannelGroup{}, err
 		}
 		if out == nil {
 			return grouping.ChannelGroup{}, internal("attach channel", errNotReadBack)
+		}
+		if linked {
+			d := grouping.ChannelGroupAttachedData{ChannelID: channel, ChannelGroup: *out}
+			if at.Current != uuid.Nil {
+				d.FromChannelGroupID = &at.Current
+			}
+			w.emit(grouping.EventChannelGroupAttached, d)
+		}
+		if renamed {
+			w.emit(grouping.EventChannelGroupRenamed, grouping.ChannelGroupRenamedData{ChannelGroup: *out, PreviousName: cg.PlatformGroupName})
 		}
 		return *out, nil
 	})
@@ -85,15 +94,19 @@ func (s *Store) DetachChannel(ctx context.Context, workspace, channel uuid.UUID)
 	if err := s.begin(ctx, workspaceID(workspace), wsChannelID(channel)); err != nil {
 		return err
 	}
-	return do(ctx, s, func(tx driver.Tx, now time.Time) error {
-		from, err := tx.UnlinkChannel(ctx, workspace, channel)
+	return do(ctx, s, grouping.WorkspaceOf(workspace), func(w *txn) error {
+		from, err := w.UnlinkChannel(ctx, workspace, channel)
 		switch {
 		case err != nil:
 			return err
 		case from == uuid.Nil:
 			return errChannelNotAttached
 		}
-		return tx.TouchChannelGroup(ctx, from, now)
+		if err := w.TouchChannelGroup(ctx, from, w.now); err != nil {
+			return err
+		}
+		w.emit(grouping.EventChannelGroupDetached, grouping.ChannelGroupDetachedData{ChannelID: channel, ChannelGroupID: from})
+		return nil
 	})
 }
 
@@ -140,11 +153,15 @@ func (s *Store) DeleteChannelGroup(ctx context.Context, workspace, channelGroup 
 	if err := s.begin(ctx, workspaceID(workspace), channelGroupID(channelGroup)); err != nil {
 		return err
 	}
-	return do(ctx, s, func(tx driver.Tx, _ time.Time) error {
-		deleted, err := tx.DeleteChannelGroup(ctx, workspace, channelGroup)
-		if err == nil && !deleted {
-			err = errChannelGroupNotFound
+	return do(ctx, s, grouping.WorkspaceOf(workspace), func(w *txn) error {
+		deleted, err := w.DeleteChannelGroup(ctx, workspace, channelGroup)
+		switch {
+		case err != nil:
+			return err
+		case !deleted:
+			return errChannelGroupNotFound
 		}
-		return err
+		w.emit(grouping.EventChannelGroupDeleted, grouping.ChannelGroupDeletedData{ChannelGroupID: channelGroup})
+		return nil
 	})
 }

@@ -2,7 +2,7 @@ package engine
 
 import (
 	"context"
-	"time"
+	"slices"
 
 	"github.com/channelgrouping/grouping"
 	"github.com/channelgrouping/grouping/driver"
@@ -25,8 +25,8 @@ func (s *Store) put(ctx context.Context, org, group, channel uuid.UUID, move boo
 	if err := s.begin(ctx, orgID(org), groupID(group), channelID(channel)); err != nil {
 		return err
 	}
-	return do(ctx, s, func(tx driver.Tx, _ time.Time) error {
-		g, ch, err := placement(ctx, tx, org, group, channel)
+	return do(ctx, s, grouping.OrganisationOf(org), func(w *txn) error {
+		g, ch, err := placement(ctx, w, org, group, channel)
 		if err != nil {
 			return err
 		}
@@ -38,8 +38,30 @@ func (s *Store) put(ctx context.Context, org, group, channel uuid.UUID, move boo
 		case ch.GroupID != uuid.Nil && !move:
 			return inOtherGroup(ch.GroupName)
 		}
-		return tx.PlaceChannel(ctx, channel, group, g.MaxChannelPosition+1)
+		pos := g.MaxChannelPosition + 1
+		if err := w.PlaceChannel(ctx, channel, group, pos); err != nil {
+			return err
+		}
+		w.emitPlaced(channel, group, ch.GroupID, pos)
+		return nil
 	})
+}
+
+// emitPlaced emits channel.assigned, or channel.moved when the channel
+// was in group from before.
+func (w *txn) emitPlaced(channel, group, from uuid.UUID, pos int64) {
+	d := grouping.ChannelPlacementData{ChannelID: channel, GroupID: group, Position: &pos}
+	if from == uuid.Nil {
+		w.emit(grouping.EventChannelAssigned, d)
+		return
+	}
+	d.FromGroupID = &from
+	w.emit(grouping.EventChannelMoved, d)
+}
+
+// emitRemoved emits channel.removed.
+func (w *txn) emitRemoved(channel, group uuid.UUID) {
+	w.emit(grouping.EventChannelRemoved, grouping.ChannelPlacementData{ChannelID: channel, GroupID: group})
 }
 
 // placement reads the facts of a placement and returns the NotFound error
@@ -64,15 +86,19 @@ func (s *Store) RemoveChannel(ctx context.Context, org, group, channel uuid.UUID
 	if err := s.begin(ctx, orgID(org), groupID(group), channelID(channel)); err != nil {
 		return err
 	}
-	return do(ctx, s, func(tx driver.Tx, _ time.Time) error {
-		_, ch, err := placement(ctx, tx, org, group, channel)
+	return do(ctx, s, grouping.OrganisationOf(org), func(w *txn) error {
+		_, ch, err := placement(ctx, w, org, group, channel)
 		if err != nil {
 			return err
 		}
 		if ch.GroupID != group {
 			return errChannelNotInGroup
 		}
-		return tx.UnplaceChannel(ctx, channel)
+		if err := w.UnplaceChannel(ctx, channel); err != nil {
+			return err
+		}
+		w.emitRemoved(channel, group)
+		return nil
 	})
 }
 
@@ -81,8 +107,8 @@ func (s *Store) ReorderGroupChannels(ctx context.Context, org, group uuid.UUID, 
 	if err := s.begin(ctx, orgID(org), groupID(group)); err != nil {
 		return err
 	}
-	return do(ctx, s, func(tx driver.Tx, _ time.Time) error {
-		gc, err := tx.GroupChannelIDs(ctx, org, group)
+	return do(ctx, s, grouping.OrganisationOf(org), func(w *txn) error {
+		gc, err := w.GroupChannelIDs(ctx, org, group)
 		switch {
 		case err != nil:
 			return err
@@ -94,7 +120,14 @@ func (s *Store) ReorderGroupChannels(ctx context.Context, org, group uuid.UUID, 
 		if err := grouping.ValidateIDList(fieldChannelIDs, channelIDs, gc.ChannelIDs); err != nil {
 			return err
 		}
-		return tx.SetChannelPositions(ctx, group, channelIDs)
+		if slices.Equal(channelIDs, gc.ChannelIDs) {
+			return nil // already in this order: nothing changes
+		}
+		if err := w.SetChannelPositions(ctx, group, channelIDs); err != nil {
+			return err
+		}
+		w.emit(grouping.EventGroupChannelsReordered, grouping.GroupChannelsReorderedData{GroupID: group, ChannelIDs: channelIDs})
+		return nil
 	})
 }
 

@@ -47,7 +47,10 @@ const MaxAttempts = 10
 type Store struct {
 	d      driver.Driver
 	clock  grouping.Clock
+	poll   time.Duration
+	hub    *hub
 	closed atomic.Bool
+	done   chan struct{} // closed by Close
 }
 
 var _ grouping.Store = (*Store)(nil)
@@ -69,7 +72,7 @@ func WithClock(clock grouping.Clock) Option {
 // New returns a Store that keeps its data with d. The Store owns d: its
 // Close closes d.
 func New(d driver.Driver, opts ...Option) *Store {
-	s := &Store{d: d, clock: time.Now}
+	s := &Store{d: d, clock: time.Now, poll: DefaultEventPoll, hub: newHub(), done: make(chan struct{})}
 	for _, o := range opts {
 		o(s)
 	}
@@ -80,11 +83,14 @@ func New(d driver.Driver, opts ...Option) *Store {
 var errClosed = &grouping.Error{Code: grouping.Internal, Message: "store is closed"}
 
 // Close closes the driver. Calls made afterwards fail with an Internal
-// error; a second Close returns nil.
+// error, and so do the WaitEvents calls in progress; a second Close returns
+// nil.
 func (s *Store) Close() error {
 	if s.closed.Swap(true) {
 		return nil
 	}
+	close(s.done)
+	s.stopWatch()
 	return s.d.Close()
 }
 
@@ -130,17 +136,32 @@ func channelGroupID(id uuid.UUID) namedID { return namedID{"channelGroupId", id}
 
 // write runs fn in a driver transaction, again after a pause while the
 // driver reports ErrRetry, and returns what fn returned in the run that
-// committed. fn is given the time of its attempt.
-func write[T any](ctx context.Context, s *Store, fn func(tx driver.Tx, now time.Time) (T, error)) (T, error) {
+// committed. fn is given the transaction with the time of its attempt; the
+// events it emits are appended to the tenant's events in the same
+// transaction, and the tenant's waiting readers are woken once it commits.
+func write[T any](ctx context.Context, s *Store, tenant grouping.Tenant, fn func(w *txn) (T, error)) (T, error) {
 	var v T
 	delay := time.Millisecond
 	for attempt := 1; ; attempt++ {
+		var appended bool
 		err := s.d.Write(ctx, func(tx driver.Tx) error {
+			w := &txn{Tx: tx, now: s.now()}
 			var err error
-			v, err = fn(tx, s.now())
-			return err
+			if v, err = fn(w); err != nil {
+				return err
+			}
+			if w.err != nil {
+				return w.err
+			}
+			if appended = len(w.events) > 0; appended {
+				return tx.AppendEvents(ctx, tenant, w.events)
+			}
+			return nil
 		})
 		if err == nil {
+			if appended {
+				s.hub.committed(tenant)
+			}
 			return v, nil
 		}
 		var zero T
@@ -158,9 +179,9 @@ func write[T any](ctx context.Context, s *Store, fn func(tx driver.Tx, now time.
 }
 
 // do is write for calls that return nothing but an error.
-func do(ctx context.Context, s *Store, fn func(tx driver.Tx, now time.Time) error) error {
-	_, err := write(ctx, s, func(tx driver.Tx, now time.Time) (struct{}, error) {
-		return struct{}{}, fn(tx, now)
+func do(ctx context.Context, s *Store, tenant grouping.Tenant, fn func(w *txn) error) error {
+	_, err := write(ctx, s, tenant, func(w *txn) (struct{}, error) {
+		return struct{}{}, fn(w)
 	})
 	return err
 }

@@ -3,7 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
-	"time"
+	"slices"
 
 	"github.com/channelgrouping/grouping"
 	"github.com/channelgrouping/grouping/driver"
@@ -20,8 +20,8 @@ func (s *Store) CreateGroup(ctx context.Context, org uuid.UUID, ng grouping.NewG
 		return grouping.Group{}, err
 	}
 	key := grouping.FoldName(ng.Name)
-	return write(ctx, s, func(tx driver.Tx, now time.Time) (grouping.Group, error) {
-		st, err := tx.GroupState(ctx, org, uuid.Nil, key)
+	return write(ctx, s, grouping.OrganisationOf(org), func(w *txn) (grouping.Group, error) {
+		st, err := w.GroupState(ctx, org, uuid.Nil, key)
 		switch {
 		case err != nil:
 			return grouping.Group{}, err
@@ -37,12 +37,13 @@ func (s *Store) CreateGroup(ctx context.Context, org uuid.UUID, ng grouping.NewG
 			OrganisationID: org,
 			Position:       int(st.MaxPosition + 1), // the end of the order
 			Version:        1,
-			CreatedAt:      now,
-			UpdatedAt:      now,
+			CreatedAt:      w.now,
+			UpdatedAt:      w.now,
 		}
-		if err := nameWrite(tx.InsertGroup(ctx, g, key), g.Name); err != nil {
+		if err := nameWrite(w.InsertGroup(ctx, g, key), g.Name); err != nil {
 			return grouping.Group{}, err
 		}
+		w.emit(grouping.EventGroupCreated, grouping.GroupEventData{Group: g})
 		return g, nil
 	})
 }
@@ -119,8 +120,8 @@ func (s *Store) UpdateGroup(ctx context.Context, org, group uuid.UUID, u groupin
 	if u.Name != nil {
 		key = grouping.FoldName(*u.Name)
 	}
-	return write(ctx, s, func(tx driver.Tx, now time.Time) (grouping.Group, error) {
-		st, err := tx.GroupState(ctx, org, group, key)
+	return write(ctx, s, grouping.OrganisationOf(org), func(w *txn) (grouping.Group, error) {
+		st, err := w.GroupState(ctx, org, group, key)
 		if err != nil {
 			return grouping.Group{}, err
 		}
@@ -128,6 +129,7 @@ func (s *Store) UpdateGroup(ctx context.Context, org, group uuid.UUID, u groupin
 		if err != nil {
 			return grouping.Group{}, err
 		}
+		prev := g
 		if u.Name != nil {
 			if st.NameHolder != uuid.Nil && st.NameHolder != group {
 				return grouping.Group{}, groupNameTaken(*u.Name)
@@ -141,11 +143,19 @@ func (s *Store) UpdateGroup(ctx context.Context, org, group uuid.UUID, u groupin
 			g.Archived = *u.Archived
 		}
 		g.Version++
-		g.UpdatedAt = now
+		g.UpdatedAt = w.now
 		// key is empty unless the name changes: the stored key stays.
-		if err := nameWrite(tx.UpdateGroup(ctx, g, key), g.Name); err != nil {
+		if err := nameWrite(w.UpdateGroup(ctx, g, key), g.Name); err != nil {
 			return grouping.Group{}, err
 		}
+		typ := grouping.EventGroupUpdated
+		switch {
+		case g.Archived && !prev.Archived:
+			typ = grouping.EventGroupArchived
+		case !g.Archived && prev.Archived:
+			typ = grouping.EventGroupUnarchived
+		}
+		w.emit(typ, grouping.GroupEventData{Group: g, Previous: &prev})
 		return g, nil
 	})
 }
@@ -174,19 +184,25 @@ func (s *Store) DeleteGroup(ctx context.Context, org, group uuid.UUID, ifVersion
 	if err := grouping.ValidateVersion(ifVersion); err != nil {
 		return err
 	}
-	return do(ctx, s, func(tx driver.Tx, now time.Time) error {
-		st, err := tx.GroupState(ctx, org, group, "")
+	return do(ctx, s, grouping.OrganisationOf(org), func(w *txn) error {
+		st, err := w.GroupState(ctx, org, group, "")
 		if err != nil {
 			return err
 		}
-		if _, err := liveGroup(st, ifVersion); err != nil {
+		g, err := liveGroup(st, ifVersion)
+		if err != nil {
 			return err
 		}
 		// Its channels become ungrouped in the same step.
-		if err := tx.UngroupChannels(ctx, group); err != nil {
+		if err := w.UngroupChannels(ctx, group); err != nil {
 			return err
 		}
-		return tx.MarkGroupDeleted(ctx, group, now)
+		if err := w.MarkGroupDeleted(ctx, group, w.now); err != nil {
+			return err
+		}
+		g.UpdatedAt, g.DeletedAt = w.now, &w.now
+		w.emit(grouping.EventGroupDeleted, grouping.GroupEventData{Group: g})
+		return nil
 	})
 }
 
@@ -195,8 +211,8 @@ func (s *Store) ReorderGroups(ctx context.Context, org uuid.UUID, groupIDs []uui
 	if err := s.begin(ctx, orgID(org)); err != nil {
 		return err
 	}
-	return do(ctx, s, func(tx driver.Tx, _ time.Time) error {
-		found, live, err := tx.GroupIDs(ctx, org)
+	return do(ctx, s, grouping.OrganisationOf(org), func(w *txn) error {
+		found, live, err := w.GroupIDs(ctx, org)
 		switch {
 		case err != nil:
 			return err
@@ -206,6 +222,13 @@ func (s *Store) ReorderGroups(ctx context.Context, org uuid.UUID, groupIDs []uui
 		if err := grouping.ValidateIDList(fieldGroupIDs, groupIDs, live); err != nil {
 			return err
 		}
-		return tx.SetGroupPositions(ctx, groupIDs)
+		if slices.Equal(groupIDs, live) {
+			return nil // already in this order: nothing changes
+		}
+		if err := w.SetGroupPositions(ctx, groupIDs); err != nil {
+			return err
+		}
+		w.emit(grouping.EventGroupsReordered, grouping.GroupsReorderedData{GroupIDs: groupIDs})
+		return nil
 	})
 }

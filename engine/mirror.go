@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"slices"
-	"time"
 
 	"github.com/channelgrouping/grouping"
 	"github.com/channelgrouping/grouping/driver"
@@ -20,17 +19,28 @@ func (s *Store) UpsertOrganisation(ctx context.Context, org grouping.Organisatio
 	if err != nil {
 		return grouping.Organisation{}, err
 	}
-	return write(ctx, s, func(tx driver.Tx, now time.Time) (grouping.Organisation, error) {
-		created, err := tx.UpsertOrganisation(ctx, org, now)
+	return write(ctx, s, grouping.OrganisationOf(org.ID), func(w *txn) (grouping.Organisation, error) {
+		prev, err := w.UpsertOrganisation(ctx, org, w.now)
 		if err != nil {
 			return grouping.Organisation{}, err
 		}
-		org.CreatedAt = created
-		return org, nil
+		out := org
+		switch {
+		case prev == nil:
+			out.CreatedAt = w.now
+			w.emit(grouping.EventOrganisationCreated, grouping.OrganisationEventData{Organisation: out})
+		case prev.Name != org.Name:
+			out.CreatedAt = prev.CreatedAt
+			w.emit(grouping.EventOrganisationRenamed, grouping.OrganisationEventData{Organisation: out, PreviousName: &prev.Name})
+		default:
+			out.CreatedAt = prev.CreatedAt // the same: nothing changed
+		}
+		return out, nil
 	})
 }
 
-// UpsertChannel implements [grouping.Store].
+// UpsertChannel implements [grouping.Store]. An upsert that changes nothing
+// writes nothing.
 func (s *Store) UpsertChannel(ctx context.Context, up grouping.ChannelUpsert) (grouping.Channel, error) {
 	if err := s.begin(ctx); err != nil {
 		return grouping.Channel{}, err
@@ -39,10 +49,25 @@ func (s *Store) UpsertChannel(ctx context.Context, up grouping.ChannelUpsert) (g
 	if err != nil {
 		return grouping.Channel{}, err
 	}
-	return write(ctx, s, func(tx driver.Tx, now time.Time) (grouping.Channel, error) {
-		st, err := tx.ChannelState(ctx, up.OrganisationID, up.ID)
+	return write(ctx, s, grouping.OrganisationOf(up.OrganisationID), func(w *txn) (grouping.Channel, error) {
+		// A live channel of the organisation is the common case and is
+		// all an update needs; anything else is told apart by its state.
+		old, err := w.Channel(ctx, up.OrganisationID, up.ID)
 		if err != nil {
 			return grouping.Channel{}, err
+		}
+		if old == nil {
+			st, err := w.ChannelState(ctx, up.OrganisationID, up.ID)
+			switch ch := st.Channel; {
+			case err != nil:
+				return grouping.Channel{}, err
+			case !st.OrganisationFound:
+				return grouping.Channel{}, errOrganisationNotFound
+			case ch != nil && ch.OrganisationID != up.OrganisationID:
+				return grouping.Channel{}, errChannelOtherOrg
+			case ch != nil:
+				return grouping.Channel{}, errChannelDeleted
+			}
 		}
 		rec := driver.ChannelRecord{
 			ID:             up.ID,
@@ -54,38 +79,62 @@ func (s *Store) UpsertChannel(ctx context.Context, up grouping.ChannelUpsert) (g
 			MessageCount:   up.MessageCount,
 			CreatedAt:      up.CreatedAt, // zero: unchanged on update
 		}
-		switch ch := st.Channel; {
-		case !st.OrganisationFound:
-			return grouping.Channel{}, errOrganisationNotFound
-		case ch == nil:
+		if old == nil {
 			if rec.CreatedAt.IsZero() {
-				rec.CreatedAt = now
+				rec.CreatedAt = w.now
 			}
-			err = tx.InsertChannel(ctx, rec)
-		case ch.OrganisationID != up.OrganisationID:
-			return grouping.Channel{}, errChannelOtherOrg
-		case ch.Deleted:
-			return grouping.Channel{}, errChannelDeleted
-		default:
-			err = tx.UpdateChannel(ctx, rec)
+			if err := w.InsertChannel(ctx, rec); err != nil {
+				return grouping.Channel{}, err
+			}
+			ch := upserted(grouping.Channel{Users: []uuid.UUID{}}, rec, up.Users)
+			if up.Users != nil {
+				if err := w.SetMembers(ctx, up.ID, up.Users); err != nil {
+					return grouping.Channel{}, err
+				}
+			}
+			w.emit(grouping.EventChannelCreated, grouping.ChannelEventData{Channel: ch})
+			return ch, nil
 		}
-		if err != nil {
+		prev := withSortedUsers(*old)
+		ch := upserted(prev, rec, up.Users)
+		if sameChannel(prev, ch) {
+			return prev, nil // nothing changes
+		}
+		if err := w.UpdateChannel(ctx, rec); err != nil {
 			return grouping.Channel{}, err
 		}
-		if up.Users != nil {
-			if err := tx.SetMembers(ctx, up.ID, up.Users); err != nil {
+		if up.Users != nil && !slices.Equal(prev.Users, ch.Users) {
+			if err := w.SetMembers(ctx, up.ID, up.Users); err != nil {
 				return grouping.Channel{}, err
 			}
 		}
-		ch, err := tx.Channel(ctx, up.OrganisationID, up.ID)
-		if err != nil {
-			return grouping.Channel{}, err
-		}
-		if ch == nil {
-			return grouping.Channel{}, internal("upsert channel", errNotReadBack)
-		}
-		return withSortedUsers(*ch), nil
+		w.emit(grouping.EventChannelUpdated, grouping.ChannelEventData{Channel: ch, Previous: &prev})
+		return ch, nil
 	})
+}
+
+// upserted returns ch with the host's fields of rec and, when users is not
+// nil, those members, as the store keeps them after the upsert.
+func upserted(ch grouping.Channel, rec driver.ChannelRecord, users []uuid.UUID) grouping.Channel {
+	ch.ID, ch.OrganisationID = rec.ID, rec.OrganisationID
+	ch.Name, ch.Description, ch.OwnerID = rec.Name, rec.Description, rec.OwnerID
+	ch.Archived, ch.MessageCount = rec.Archived, rec.MessageCount
+	if !rec.CreatedAt.IsZero() {
+		ch.CreatedAt = rec.CreatedAt
+	}
+	if users != nil {
+		ch.Users = slices.Clone(users)
+	}
+	ch = withSortedUsers(ch)
+	ch.UserCount = len(ch.Users)
+	return ch
+}
+
+// sameChannel reports whether two states of one live channel are equal.
+func sameChannel(a, b grouping.Channel) bool {
+	return a.Name == b.Name && a.Description == b.Description && a.OwnerID == b.OwnerID &&
+		a.Archived == b.Archived && a.MessageCount == b.MessageCount &&
+		a.CreatedAt.Equal(b.CreatedAt) && slices.Equal(a.Users, b.Users)
 }
 
 // GetChannel implements [grouping.Store].
@@ -124,18 +173,24 @@ func (s *Store) DeleteChannel(ctx context.Context, org, channel uuid.UUID) error
 	if err := s.begin(ctx, orgID(org), channelID(channel)); err != nil {
 		return err
 	}
-	return do(ctx, s, func(tx driver.Tx, now time.Time) error {
-		ch, err := liveChannel(ctx, tx, org, channel)
+	return do(ctx, s, grouping.OrganisationOf(org), func(w *txn) error {
+		ch, err := liveChannel(ctx, w, org, channel)
 		if err != nil {
 			return err
 		}
+		d := grouping.ChannelDeletedData{ChannelID: channel, DeletedAt: w.now}
 		// A deleted channel is in no group.
 		if ch.GroupID != uuid.Nil {
-			if err := tx.UnplaceChannel(ctx, channel); err != nil {
+			if err := w.UnplaceChannel(ctx, channel); err != nil {
 				return err
 			}
+			d.GroupID = &ch.GroupID
 		}
-		return tx.MarkChannelDeleted(ctx, channel, now)
+		if err := w.MarkChannelDeleted(ctx, channel, w.now); err != nil {
+			return err
+		}
+		w.emit(grouping.EventChannelDeleted, d)
+		return nil
 	})
 }
 
@@ -144,11 +199,14 @@ func (s *Store) AddChannelMember(ctx context.Context, org, channel, user uuid.UU
 	if err := s.begin(ctx, orgID(org), channelID(channel), userID(user)); err != nil {
 		return err
 	}
-	return do(ctx, s, func(tx driver.Tx, _ time.Time) error {
-		if _, err := liveChannel(ctx, tx, org, channel); err != nil {
+	return do(ctx, s, grouping.OrganisationOf(org), func(w *txn) error {
+		if _, err := liveChannel(ctx, w, org, channel); err != nil {
 			return err
 		}
-		_, err := tx.AddMember(ctx, channel, user)
+		added, err := w.AddMember(ctx, channel, user)
+		if err == nil && added {
+			w.emit(grouping.EventChannelMemberAdded, grouping.ChannelMemberData{ChannelID: channel, UserID: user})
+		}
 		return err
 	})
 }
@@ -158,15 +216,19 @@ func (s *Store) RemoveChannelMember(ctx context.Context, org, channel, user uuid
 	if err := s.begin(ctx, orgID(org), channelID(channel), userID(user)); err != nil {
 		return err
 	}
-	return do(ctx, s, func(tx driver.Tx, _ time.Time) error {
-		if _, err := liveChannel(ctx, tx, org, channel); err != nil {
+	return do(ctx, s, grouping.OrganisationOf(org), func(w *txn) error {
+		if _, err := liveChannel(ctx, w, org, channel); err != nil {
 			return err
 		}
-		removed, err := tx.RemoveMember(ctx, channel, user)
-		if err == nil && !removed {
-			err = errMemberNotFound
+		removed, err := w.RemoveMember(ctx, channel, user)
+		switch {
+		case err != nil:
+			return err
+		case !removed:
+			return errMemberNotFound
 		}
-		return err
+		w.emit(grouping.EventChannelMemberRemoved, grouping.ChannelMemberData{ChannelID: channel, UserID: user})
+		return nil
 	})
 }
 

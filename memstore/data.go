@@ -23,6 +23,10 @@ type data struct {
 	attached map[attachKey]attachment
 	// accounts maps a platform account to its channel group.
 	accounts map[accountKey]*channelGroup
+	// events holds each tenant's events; consumers the positions of their
+	// readers.
+	events    map[grouping.Tenant]*eventLog
+	consumers map[consumerKey]grouping.EventConsumer
 }
 
 // The indexes that a state splits in two are pairs: [active] holds what is

@@ -57,10 +57,9 @@ func (t *tx) GroupIDs(_ context.Context, orgID uuid.UUID) (bool, []uuid.UUID, er
 		return false, nil, nil
 	}
 	ids := make([]uuid.UUID, 0, o.groupOrder[active].Len()+o.groupOrder[archived].Len())
-	for i := range o.groupOrder {
-		for e := range o.groupOrder[i].all() {
-			ids = append(ids, e.g.ID)
-		}
+	it := pairOf(&o.groupOrder, nil, nil)
+	for e, ok := it.next(); ok; e, ok = it.next() {
+		ids = append(ids, e.g.ID)
 	}
 	return true, ids, nil
 }
@@ -74,10 +73,9 @@ func (t *tx) GroupChannelIDs(_ context.Context, orgID, groupID uuid.UUID) (drive
 	}
 	gc.GroupFound = true
 	gc.ChannelIDs = make([]uuid.UUID, 0, g.channels[active].Len()+g.channels[archived].Len())
-	for i := range g.channels {
-		for e := range g.channels[i].all() {
-			gc.ChannelIDs = append(gc.ChannelIDs, e.c.ID)
-		}
+	it := pairOf(&g.channels, nil, nil)
+	for e, ok := it.next(); ok; e, ok = it.next() {
+		gc.ChannelIDs = append(gc.ChannelIDs, e.c.ID)
 	}
 	return gc, nil
 }

@@ -82,6 +82,8 @@ func newDriver() *memDriver {
 		workspaces:    make(map[uuid.UUID]*workspace),
 		attached:      make(map[attachKey]attachment),
 		accounts:      make(map[accountKey]*channelGroup),
+		events:        make(map[grouping.Tenant]*eventLog),
+		consumers:     make(map[consumerKey]grouping.EventConsumer),
 	}}
 }
 

@@ -10,18 +10,20 @@ import (
 )
 
 // UpsertOrganisation implements driver.Tx.
-func (t *tx) UpsertOrganisation(_ context.Context, org grouping.Organisation, createdAt time.Time) (time.Time, error) {
+func (t *tx) UpsertOrganisation(_ context.Context, org grouping.Organisation, createdAt time.Time) (*grouping.Organisation, error) {
 	o := t.orgs[org.ID]
 	if o == nil {
 		o = &organisation{
-			Organisation: grouping.Organisation{ID: org.ID, CreatedAt: createdAt},
+			Organisation: grouping.Organisation{ID: org.ID, Name: org.Name, CreatedAt: createdAt},
 			names:        make(map[string]*group),
 			memberships:  make(map[uuid.UUID]*btree[ckey]),
 		}
 		put(t, t.orgs, org.ID, o)
+		return nil, nil
 	}
+	prev := o.Organisation
 	set(t, &o.Name, org.Name)
-	return o.CreatedAt, nil
+	return &prev, nil
 }
 
 // InsertChannel implements driver.Tx.

@@ -1,0 +1,316 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/channelgrouping/grouping"
+	"github.com/channelgrouping/grouping/driver"
+	"github.com/google/uuid"
+)
+
+var _ grouping.EventLog = (*Store)(nil)
+
+// txn is one attempt of a write call: the driver's transaction, the time of
+// the attempt, and the events the call appends when it succeeds.
+type txn struct {
+	driver.Tx
+	now    time.Time
+	events []grouping.Event
+	err    error // the first error of emit
+}
+
+// emit adds an event of the call's tenant with data as its JSON.
+func (w *txn) emit(typ grouping.EventType, data any) {
+	if w.err != nil {
+		return
+	}
+	b, err := json.Marshal(data)
+	if err != nil {
+		w.err = err
+		return
+	}
+	w.events = append(w.events, grouping.Event{ID: uuid.New(), Type: typ, Time: w.now, Data: b})
+}
+
+// DefaultEventPoll is how often a waiting event reader looks for new events
+// when nothing woke it, a fallback for drivers whose watch can miss a
+// commit made elsewhere.
+const DefaultEventPoll = 5 * time.Second
+
+// WithEventPoll sets how often waiting event readers look for new events
+// when nothing woke them (default [DefaultEventPoll]). Values of 0 or less
+// are ignored.
+func WithEventPoll(d time.Duration) Option {
+	return func(s *Store) {
+		if d > 0 {
+			s.poll = d
+		}
+	}
+}
+
+// hub wakes the readers waiting for events: those of a tenant after each
+// commit of the tenant in this process, and all of them when the driver's
+// watch reports a commit elsewhere.
+type hub struct {
+	mu      sync.Mutex
+	tenants map[grouping.Tenant]chan struct{}
+	all     chan struct{}
+	watch   sync.Once
+	stop    context.CancelFunc
+	stopped chan struct{}
+}
+
+func newHub() *hub {
+	return &hub{tenants: map[grouping.Tenant]chan struct{}{}, all: make(chan struct{})}
+}
+
+// waitChans returns channels that are closed on the tenant's next commit and
+// on the next change seen elsewhere.
+func (h *hub) waitChans(t grouping.Tenant) (tenant, all <-chan struct{}) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	c, ok := h.tenants[t]
+	if !ok {
+		c = make(chan struct{})
+		h.tenants[t] = c
+	}
+	return c, h.all
+}
+
+// committed wakes the readers of tenant t.
+func (h *hub) committed(t grouping.Tenant) {
+	h.mu.Lock()
+	if c, ok := h.tenants[t]; ok {
+		close(c)
+		delete(h.tenants, t)
+	}
+	h.mu.Unlock()
+}
+
+// changed wakes every reader.
+func (h *hub) changed() {
+	h.mu.Lock()
+	close(h.all)
+	h.all = make(chan struct{})
+	h.mu.Unlock()
+}
+
+// startWatch starts the driver's watch, once, when it has one.
+func (s *Store) startWatch() {
+	w, ok := s.d.(driver.Watcher)
+	if !ok {
+		return
+	}
+	s.hub.watch.Do(func() {
+		ctx, cancel := context.WithCancel(context.Background())
+		s.hub.mu.Lock()
+		s.hub.stop = cancel
+		s.hub.stopped = make(chan struct{})
+		stopped := s.hub.stopped
+		s.hub.mu.Unlock()
+		go func() {
+			defer close(stopped)
+			w.Watch(ctx, s.hub.changed)
+		}()
+	})
+}
+
+// stopWatch ends the driver's watch, if it runs, and waits for it.
+func (s *Store) stopWatch() {
+	s.hub.watch.Do(func() {}) // no watch starts after this
+	s.hub.mu.Lock()
+	stop, stopped := s.hub.stop, s.hub.stopped
+	s.hub.mu.Unlock()
+	if stop != nil {
+		stop()
+		<-stopped
+	}
+}
+
+// Events implements [grouping.EventReader].
+func (s *Store) Events(ctx context.Context, tenant grouping.Tenant, after int64, limit int) (grouping.EventPage, error) {
+	q, err := s.eventsQuery(ctx, tenant, after, limit)
+	if err != nil {
+		return grouping.EventPage{}, err
+	}
+	return s.readEvents(ctx, q)
+}
+
+// WaitEvents implements [grouping.EventReader].
+func (s *Store) WaitEvents(ctx context.Context, tenant grouping.Tenant, after int64, limit int) (grouping.EventPage, error) {
+	q, err := s.eventsQuery(ctx, tenant, after, limit)
+	if err != nil {
+		return grouping.EventPage{}, err
+	}
+	s.startWatch()
+	var timer *time.Timer
+	for {
+		// The wake-up channels are taken before the read, so that a commit
+		// between the read and the wait is not missed.
+		mine, all := s.hub.waitChans(tenant)
+		p, err := s.readEvents(ctx, q)
+		if err != nil || len(p.Events) > 0 {
+			return p, err
+		}
+		if timer == nil {
+			timer = time.NewTimer(s.poll)
+			defer timer.Stop()
+		} else {
+			timer.Reset(s.poll)
+		}
+		select {
+		case <-mine:
+		case <-all:
+		case <-timer.C:
+		case <-s.done:
+			return grouping.EventPage{}, errClosed
+		case <-ctx.Done():
+			return grouping.EventPage{}, internal("wait for events", ctx.Err())
+		}
+	}
+}
+
+func (s *Store) eventsQuery(ctx context.Context, tenant grouping.Tenant, after int64, limit int) (driver.EventsQuery, error) {
+	if err := s.begin(ctx); err != nil {
+		return driver.EventsQuery{}, err
+	}
+	if err := tenant.Validate(); err != nil {
+		return driver.EventsQuery{}, err
+	}
+	if after < 0 {
+		return driver.EventsQuery{}, grouping.InvalidField("after", "after must not be negative")
+	}
+	switch {
+	case limit == 0:
+		limit = grouping.DefaultEventLimit
+	case limit < 0 || limit > grouping.MaxEventLimit:
+		return driver.EventsQuery{}, grouping.InvalidField("limit", "limit must be between 1 and %d", grouping.MaxEventLimit)
+	}
+	return driver.EventsQuery{Tenant: tenant, After: after, Limit: limit}, nil
+}
+
+// readEvents reads one more event than asked for, to tell whether more
+// follow.
+func (s *Store) readEvents(ctx context.Context, q driver.EventsQuery) (grouping.EventPage, error) {
+	limit := q.Limit
+	q.Limit++
+	evs, err := s.d.Events(ctx, q)
+	if err != nil {
+		return grouping.EventPage{}, internal("read events", err)
+	}
+	p := grouping.EventPage{Events: evs, Next: q.After}
+	if len(evs) > limit {
+		p.Events, p.More = evs[:limit], true
+	}
+	if p.Events == nil {
+		p.Events = []grouping.Event{}
+	}
+	if n := len(p.Events); n > 0 {
+		p.Next = p.Events[n-1].Sequence
+	}
+	return p, nil
+}
+
+// maxConsumerName is the longest consumer name, in characters.
+const maxConsumerName = 255
+
+func validateConsumer(name string, tenant grouping.Tenant) error {
+	if name == "" || utf8.RuneCountInString(name) > maxConsumerName || !utf8.ValidString(name) {
+		return grouping.InvalidField("name", "consumer name must be 1 to %d characters of UTF-8", maxConsumerName)
+	}
+	return tenant.Validate()
+}
+
+var errConsumerNotFound = grouping.NotFoundError("Event consumer")
+
+// EventConsumer implements [grouping.EventLog].
+func (s *Store) EventConsumer(ctx context.Context, name string, tenant grouping.Tenant) (grouping.EventConsumer, error) {
+	if err := s.begin(ctx); err != nil {
+		return grouping.EventConsumer{}, err
+	}
+	if err := validateConsumer(name, tenant); err != nil {
+		return grouping.EventConsumer{}, err
+	}
+	c, err := s.d.EventConsumer(ctx, name, tenant)
+	switch {
+	case err != nil:
+		return grouping.EventConsumer{}, internal("get event consumer", err)
+	case c == nil:
+		return grouping.EventConsumer{}, errConsumerNotFound
+	}
+	return *c, nil
+}
+
+// SaveEventConsumer implements [grouping.EventLog].
+func (s *Store) SaveEventConsumer(ctx context.Context, c grouping.EventConsumer) error {
+	if err := s.begin(ctx); err != nil {
+		return err
+	}
+	if err := validateConsumer(c.Name, c.Tenant); err != nil {
+		return err
+	}
+	if c.Position < 0 {
+		return grouping.InvalidField("position", "position must not be negative")
+	}
+	return do(ctx, s, grouping.Tenant{}, func(w *txn) error {
+		c.UpdatedAt = w.now
+		return w.PutEventConsumer(ctx, c)
+	})
+}
+
+// DeleteEventConsumer implements [grouping.EventLog].
+func (s *Store) DeleteEventConsumer(ctx context.Context, name string, tenant grouping.Tenant) error {
+	if err := s.begin(ctx); err != nil {
+		return err
+	}
+	if err := validateConsumer(name, tenant); err != nil {
+		return err
+	}
+	return do(ctx, s, grouping.Tenant{}, func(w *txn) error {
+		ok, err := w.DeleteEventConsumer(ctx, name, tenant)
+		if err == nil && !ok {
+			err = errConsumerNotFound
+		}
+		return err
+	})
+}
+
+// pruneBatch is how many events one pruning transaction removes at most, so
+// that pruning a large backlog does not hold the writer for long.
+const pruneBatch = 1000
+
+// PruneEvents implements [grouping.EventLog]. It removes events in
+// transactions of at most 1,000 events each, until none is left to remove;
+// when ctx ends part-way, the events already removed stay removed.
+func (s *Store) PruneEvents(ctx context.Context, r grouping.Retention) (int64, error) {
+	if err := s.begin(ctx); err != nil {
+		return 0, err
+	}
+	if r.MaxAge < 0 {
+		return 0, grouping.InvalidField("max_age", "max_age must not be negative")
+	}
+	if r.MaxCount < 0 {
+		return 0, grouping.InvalidField("max_count", "max_count must not be negative")
+	}
+	if r.MaxAge == 0 && r.MaxCount == 0 {
+		return 0, nil
+	}
+	var total int64
+	for {
+		n, err := write(ctx, s, grouping.Tenant{}, func(w *txn) (int64, error) {
+			q := driver.PruneQuery{Keep: r.MaxCount, Limit: pruneBatch}
+			if r.MaxAge > 0 {
+				q.Before = w.now.Add(-r.MaxAge)
+			}
+			return w.PruneEvents(ctx, q)
+		})
+		total += n
+		if err != nil || n < pruneBatch {
+			return total, err
+		}
+	}
+}
