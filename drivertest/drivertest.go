@@ -97,6 +97,7 @@ func Run(t *testing.T, newDriver func(t *testing.T) driver.Driver) {
 		listTests(),
 		transactionTests(),
 		isolationTests(),
+		eventTests(),
 	}
 	for _, n := range areas {
 		n.run(t, newDriver)

@@ -219,8 +219,8 @@ func testPlaceChannel(t *testing.T, d driver.Driver) {
 		is.Equal(groupOf(t, tx, org, loose.ID), uuid.Nil)                                    // an unplaced channel is in no group
 		is.Equal(placementOf(t, tx, org, g.ID, loose.ID).Group.MaxChannelPosition, int64(7)) // the largest position given, here an archived channel's
 		gc, err := tx.GroupChannelIDs(t.Context(), org, g.ID)
-		is.NoErr(err)                                               // group channel IDs
-		is.Equal(sorted(gc.ChannelIDs), sorted(recordIDs(a, b, c))) // every placed channel, archived ones included
+		is.NoErr(err)                               // group channel IDs
+		is.Equal(gc.ChannelIDs, recordIDs(b, c, a)) // every placed channel, archived ones included, by position
 	})
 }
 

@@ -36,6 +36,7 @@ func addWorld(t *testing.T, tx driver.Tx) world {
 	w.fresh.org, w.fresh.channel, w.fresh.group = uuid.New(), uuid.New(), uuid.New()
 	w.fresh.channelGroup, w.fresh.user = uuid.New(), uuid.New()
 	w.fresh.name, w.fresh.rename = "Fresh", "Renamed"
+	addWorldEvents(t, tx, w)
 	return w
 }
 
@@ -121,6 +122,9 @@ func snapshot(t *testing.T, r driver.Reader, w world) []string {
 		for _, cg := range l.Items {
 			add("listed channel group %s/%s: %s", short(ws), short(cg.ID), describeChannelGroup(&cg))
 		}
+	}
+	for _, l := range eventLines(t, r, w) {
+		add("%s", l)
 	}
 	return out
 }

@@ -50,7 +50,7 @@ type write struct {
 // which changes what w shows. Their targets are chosen so that, run in this
 // order, they make one transaction the engine could make too.
 func writes() []write {
-	return []write{
+	return append([]write{
 		{"UpsertOrganisation", func(t *testing.T, tx driver.Tx, w world) {
 			_, err := tx.UpsertOrganisation(t.Context(), grouping.Organisation{ID: w.fresh.org, Name: "New"}, at(30))
 			is.New(t).NoErr(err) // insert organisation
@@ -130,7 +130,7 @@ func writes() []write {
 			_, err := tx.DeleteChannelGroup(t.Context(), w.ws, w.wa.ID)
 			is.New(t).NoErr(err) // delete channel group
 		}},
-	}
+	}, eventWrites()...)
 }
 
 // everything makes every write of writes in one transaction.

@@ -67,6 +67,7 @@ func Run(t *testing.T, newStore func(t *testing.T) grouping.Store) {
 		paginationTests(),
 		validationTests(),
 		valueTests(),
+		eventTests(),
 	}
 	for _, n := range areas {
 		n.run(t, newStore)
