@@ -15,6 +15,10 @@
 // insufficient_storage); a not-found or a conflict is an answer, not a
 // fault.
 //
+// The store also implements [grouping.EventLog], passing the event calls
+// on to a wrapped store that keeps events (every store of this module does)
+// and failing them with an Internal error otherwise.
+//
 // Without [WithMeterProvider] and [WithTracerProvider] the global
 // providers of package otel are used; the package never sets them.
 package otelstore

@@ -40,25 +40,26 @@ func TestEveryOperationIsRecorded(t *testing.T) {
 	is := is.New(t)
 	rec := oteltest.New()
 	s := otelstore.Wrap(memstore.New(), options(rec)...)
-	storeType := reflect.TypeFor[grouping.Store]()
 	ctxType := reflect.TypeFor[context.Context]()
 	var want []string
-	for m := range storeType.Methods() {
-		if m.Name == "Close" {
-			continue
-		}
-		want = append(want, m.Name)
-		args := make([]reflect.Value, m.Type.NumIn())
-		for i := range args {
-			if in := m.Type.In(i); in == ctxType {
-				args[i] = reflect.ValueOf(context.Background())
-			} else {
-				args[i] = reflect.Zero(in)
+	for _, typ := range []reflect.Type{reflect.TypeFor[grouping.Store](), reflect.TypeFor[grouping.EventLog]()} {
+		for m := range typ.Methods() {
+			if m.Name == "Close" {
+				continue
 			}
+			want = append(want, m.Name)
+			args := make([]reflect.Value, m.Type.NumIn())
+			for i := range args {
+				if in := m.Type.In(i); in == ctxType {
+					args[i] = reflect.ValueOf(context.Background())
+				} else {
+					args[i] = reflect.Zero(in)
+				}
+			}
+			reflect.ValueOf(s).MethodByName(m.Name).Call(args)
 		}
-		reflect.ValueOf(s).MethodByName(m.Name).Call(args)
 	}
-	is.True(len(want) > 20) // every operation of the interface
+	is.True(len(want) > 26) // every operation of both interfaces
 
 	var spans []string
 	for _, sp := range rec.Spans() {
@@ -79,6 +80,22 @@ func TestEveryOperationIsRecorded(t *testing.T) {
 	measured = slices.Compact(measured)
 	is.Equal(spans, want)    // one span per operation
 	is.Equal(measured, want) // and a duration per operation
+}
+
+// noEvents is a store that keeps no events.
+type noEvents struct{ grouping.Store }
+
+// TestWrappedStoreWithoutEvents checks that the event methods of a wrapper
+// around a store that keeps none fail with an Internal error.
+func TestWrappedStoreWithoutEvents(t *testing.T) {
+	is := is.New(t)
+	s := otelstore.Wrap(noEvents{memstore.New()}, options(oteltest.New())...)
+	_, err := s.Events(t.Context(), grouping.OrganisationOf(uuid.New()), 0, 0)
+	is.Equal(grouping.ErrorCode(err), grouping.Internal) // Events fails
+	_, err = s.WaitEvents(t.Context(), grouping.OrganisationOf(uuid.New()), 0, 0)
+	is.Equal(grouping.ErrorCode(err), grouping.Internal) // WaitEvents fails at once
+	_, err = s.PruneEvents(t.Context(), grouping.Retention{MaxCount: 1})
+	is.Equal(grouping.ErrorCode(err), grouping.Internal) // PruneEvents fails
 }
 
 // failing fails GetGroup with an internal error.

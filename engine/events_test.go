@@ -1,0 +1,187 @@
+package engine_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/channelgrouping/grouping"
+	"github.com/channelgrouping/grouping/driver"
+	"github.com/channelgrouping/grouping/engine"
+	"github.com/channelgrouping/grouping/memstore"
+	"github.com/google/uuid"
+	"github.com/matryer/is"
+)
+
+// manualClock is a clock that moves only when told.
+type manualClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *manualClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *manualClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+}
+
+func TestPruneByAge(t *testing.T) {
+	is := is.New(t)
+	ctx := t.Context()
+	clock := &manualClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	s := engine.New(memstore.NewDriver(), engine.WithClock(clock.Now))
+	defer s.Close()
+	org, err := s.UpsertOrganisation(ctx, grouping.Organisation{ID: uuid.New(), Name: "Org"})
+	is.NoErr(err) // create organisation
+	clock.Advance(time.Hour)
+	_, err = s.CreateGroup(ctx, org.ID, grouping.NewGroup{Name: "Ops"})
+	is.NoErr(err) // create group an hour later
+	clock.Advance(30 * time.Minute)
+
+	n, err := s.PruneEvents(ctx, grouping.Retention{MaxAge: 2 * time.Hour})
+	is.NoErr(err)         // prune events older than two hours
+	is.Equal(n, int64(0)) // none is that old
+	n, err = s.PruneEvents(ctx, grouping.Retention{MaxAge: time.Hour})
+	is.NoErr(err)         // prune events older than an hour
+	is.Equal(n, int64(1)) // the organisation's creation, 90 minutes ago
+	p, err := s.Events(ctx, grouping.OrganisationOf(org.ID), 0, 0)
+	is.NoErr(err)                                                       // read what is left
+	is.Equal(len(p.Events), 1)                                          // the group's creation
+	is.Equal(p.Events[0].Type, grouping.EventGroupCreated)              // which is younger
+	is.True(p.Events[0].Time.Equal(clock.Now().Add(-30 * time.Minute))) // events carry the time of their call
+}
+
+func TestPruneWorksInBatches(t *testing.T) {
+	is := is.New(t)
+	ctx := t.Context()
+	s := engine.New(memstore.NewDriver())
+	defer s.Close()
+	org, err := s.UpsertOrganisation(ctx, grouping.Organisation{ID: uuid.New(), Name: "Org"})
+	is.NoErr(err) // create organisation
+	for range 1200 {
+		_, err := s.UpsertChannel(ctx, grouping.ChannelUpsert{ID: uuid.New(), OrganisationID: org.ID, Name: "c"})
+		is.NoErr(err) // create channel
+	}
+	n, err := s.PruneEvents(ctx, grouping.Retention{MaxCount: 1})
+	is.NoErr(err)            // prune more events than one batch holds
+	is.Equal(n, int64(1200)) // every one but the newest
+}
+
+// watching is a driver that reports a change elsewhere whenever told to,
+// and tells when events have been read.
+type watching struct {
+	driver.Driver
+	started chan struct{}
+	kick    chan struct{}
+	read    chan struct{}
+}
+
+func (w *watching) Events(ctx context.Context, q driver.EventsQuery) ([]grouping.Event, error) {
+	evs, err := w.Driver.Events(ctx, q)
+	select {
+	case w.read <- struct{}{}:
+	default:
+	}
+	return evs, err
+}
+
+func (w *watching) Watch(ctx context.Context, changed func()) {
+	close(w.started)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-w.kick:
+			changed()
+		}
+	}
+}
+
+// TestWaitWakesOnChangeElsewhere checks that a waiting reader reads again
+// when the driver's watch reports a commit made by another process, here
+// written to the same in-memory driver behind the engine's back.
+func TestWaitWakesOnChangeElsewhere(t *testing.T) {
+	is := is.New(t)
+	ctx := t.Context()
+	d := memstore.NewDriver()
+	w := &watching{Driver: d, started: make(chan struct{}), kick: make(chan struct{}), read: make(chan struct{}, 1)}
+	s := engine.New(w, engine.WithEventPoll(time.Hour))
+	defer s.Close()
+	tenant := grouping.OrganisationOf(uuid.New())
+
+	done := make(chan grouping.EventPage, 1)
+	go func() {
+		p, err := s.WaitEvents(ctx, tenant, 0, 0)
+		if err != nil {
+			t.Error(err)
+		}
+		done <- p
+	}()
+	<-w.started
+	<-w.read // the waiter has read and found nothing
+	// Another process commits: its events reach the database, not this
+	// engine.
+	err := d.Write(ctx, func(tx driver.Tx) error {
+		return tx.AppendEvents(ctx, tenant, []grouping.Event{{ID: uuid.New(), Type: grouping.EventGroupCreated, Time: time.Now().UTC().Truncate(time.Millisecond), Data: []byte(`{}`)}})
+	})
+	is.NoErr(err) // commit elsewhere
+	select {
+	case <-done:
+		t.Fatal("the wait ended before the watch reported the change")
+	case <-time.After(20 * time.Millisecond):
+	}
+	w.kick <- struct{}{}
+	select {
+	case p := <-done:
+		is.Equal(len(p.Events), 1) // the wait returns the event committed elsewhere
+	case <-time.After(5 * time.Second):
+		t.Fatal("the wait did not end after the watch reported a change")
+	}
+}
+
+// TestWaitPollsWithoutWakeUps checks the fallback: a change no watch
+// reports is found by the next poll.
+func TestWaitPollsWithoutWakeUps(t *testing.T) {
+	is := is.New(t)
+	ctx := t.Context()
+	d := memstore.NewDriver()
+	s := engine.New(d, engine.WithEventPoll(10*time.Millisecond))
+	defer s.Close()
+	tenant := grouping.WorkspaceOf(uuid.New())
+	go func() {
+		time.Sleep(30 * time.Millisecond)
+		_ = d.Write(ctx, func(tx driver.Tx) error {
+			return tx.AppendEvents(ctx, tenant, []grouping.Event{{ID: uuid.New(), Type: grouping.EventChannelGroupDeleted, Time: time.Now().UTC().Truncate(time.Millisecond), Data: []byte(`{}`)}})
+		})
+	}()
+	wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	p, err := s.WaitEvents(wctx, tenant, 0, 0)
+	is.NoErr(err)              // the poll finds the event
+	is.Equal(len(p.Events), 1) // and returns it
+}
+
+func TestCloseEndsWaits(t *testing.T) {
+	is := is.New(t)
+	s := engine.New(memstore.NewDriver())
+	errs := make(chan error, 1)
+	go func() {
+		_, err := s.WaitEvents(context.Background(), grouping.OrganisationOf(uuid.New()), 0, 0)
+		errs <- err
+	}()
+	time.Sleep(10 * time.Millisecond)
+	is.NoErr(s.Close()) // close the store
+	select {
+	case err := <-errs:
+		is.Equal(grouping.ErrorCode(err), grouping.Internal) // the wait fails as every call on a closed store
+	case <-time.After(5 * time.Second):
+		t.Fatal("Close did not end the wait")
+	}
+}
