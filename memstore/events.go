@@ -62,8 +62,10 @@ func (t *tx) AppendEvents(_ context.Context, tenant grouping.Tenant, events []gr
 		l = &eventLog{}
 		put(t, t.events, tenant, l)
 	}
-	set(t, &l.last, l.last)                       // the counter comes back on undo
-	set(t, &l.evs, l.evs[:len(l.evs):len(l.evs)]) // and so does the log; appends copy
+	// The counter and the length of the log come back on undo; what was
+	// appended past that length is then unreachable.
+	set(t, &l.last, l.last)
+	set(t, &l.evs, l.evs)
 	for i := range events {
 		l.last++
 		events[i].Sequence = l.last
