@@ -176,6 +176,7 @@ func NewVerifier(secrets []string) (*Verifier, error) {
 
 // Verify checks a request's webhook headers against its body, which must
 // be the bytes received, unchanged (not JSON decoded and encoded again).
+// Several webhook-signature lines count as one list.
 // It returns nil when webhook-timestamp is within the tolerance of the
 // clock and at least one v1 signature of webhook-signature matches under
 // at least one secret, compared in constant time; entries of other
@@ -201,7 +202,8 @@ func (v *Verifier) verify(header http.Header, body []byte, now time.Time) error 
 	if len(v.keys) == 0 {
 		return fmt.Errorf("%w: no secret given", ErrInvalidSecret)
 	}
-	id, ts, sigs := header.Get(HeaderID), header.Get(HeaderTimestamp), header.Get(HeaderSignature)
+	id, ts := headerValue(header, HeaderID), headerValue(header, HeaderTimestamp)
+	sigs := strings.Join(headerValues(header, HeaderSignature), " ")
 	var missing []string
 	for _, h := range [...][2]string{{HeaderID, id}, {HeaderTimestamp, ts}, {HeaderSignature, sigs}} {
 		if h[1] == "" {
@@ -247,6 +249,24 @@ func (v *Verifier) verify(header http.Header, body []byte, now time.Time) error 
 		}
 	}
 	return fmt.Errorf("%w: %d v1 signature(s) checked against %d secret(s)", ErrNoMatchingSignature, checked, len(v.keys))
+}
+
+// headerValues returns the values of the header name, also from a map
+// built by hand with the lower-case name as key rather than the canonical
+// one net/http uses.
+func headerValues(h http.Header, name string) []string {
+	if vs := h.Values(name); len(vs) > 0 {
+		return vs
+	}
+	return h[name]
+}
+
+// headerValue returns the first of headerValues.
+func headerValue(h http.Header, name string) string {
+	if vs := headerValues(h, name); len(vs) > 0 {
+		return vs[0]
+	}
+	return ""
 }
 
 // parseUnix reads a webhook-timestamp: decimal digits only.

@@ -127,6 +127,12 @@ func TestVerifyAcceptsAMatchAmongOtherEntries(t *testing.T) {
 	h := headersOf("evt", ts, "v1a,AAAA v1,@@@ v1,"+hmacOf(t, secretOf('x', 32), "evt", "1700000000", body)+"  "+sig)
 	is.NoErr(webhook.Verify([]string{secret}, h, body, 0, ts)) // unknown versions, junk and other keys' signatures are skipped
 
+	split := headersOf("evt", ts, "v1,"+hmacOf(t, secretOf('x', 32), "evt", "1700000000", body))
+	split.Add(webhook.HeaderSignature, sig)
+	is.NoErr(webhook.Verify([]string{secret}, split, body, 0, ts)) // a second webhook-signature line is read too
+	raw := http.Header{"webhook-id": {"evt"}, "webhook-timestamp": {"1700000000"}, "webhook-signature": {sig}}
+	is.NoErr(webhook.Verify([]string{secret}, raw, body, 0, ts)) // so is a map keyed by the lower-case names
+
 	is.NoErr(webhook.Verify([]string{secret}, headersOf("evt", ts, sig), body, 0, ts.Add(5*time.Minute)))  // exactly at the tolerance is accepted
 	is.NoErr(webhook.Verify([]string{secret}, headersOf("evt", ts, sig), body, 0, ts.Add(-5*time.Minute))) // either way
 }
