@@ -58,10 +58,11 @@ var (
 	// ErrRetryHorizon: an event kept failing for longer than the retry
 	// horizon.
 	ErrRetryHorizon = errors.New("webhook: retry horizon passed")
-	// ErrRunning is returned by [Dispatcher.Run] when the Dispatcher is
-	// already running.
-	ErrRunning = errors.New("webhook: dispatcher already running")
 )
+
+// ErrRunning is returned by [Dispatcher.Run] when the Dispatcher is already
+// running.
+var ErrRunning = errors.New("webhook: dispatcher already running")
 
 // Option configures a [Dispatcher] in [New].
 type Option func(*options) error
