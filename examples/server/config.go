@@ -21,6 +21,9 @@ type config struct {
 	logFormat string
 	// pprofAddr is where runtime profiles are served; "" for nowhere.
 	pprofAddr string
+	// events are the webhooks and the retention of change events (see
+	// webhooks.go).
+	events eventsConfig
 }
 
 // The environment variables the server reads.
@@ -78,12 +81,15 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.StringVar(&level, "log-level", def(envLogLevel, "info"), "log level: debug, info, warn or error (env "+envLogLevel+")")
 	fs.StringVar(&c.logFormat, "log-format", def(envLogFormat, "text"), "log format: text or json (env "+envLogFormat+")")
 	fs.StringVar(&c.pprofAddr, "pprof-addr", def(envPprofAddr, ""), "serve runtime profiles (net/http/pprof) on this separate address, such as 127.0.0.1:6060; off when empty (env "+envPprofAddr+")")
+	events := addEventFlags(fs, getenv)
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: server [serve] [flags]\n\nServes the grouping HTTP API from a SQLite file, with /healthz, /livez, /readyz\n"+
 			"and Prometheus metrics on /metrics. The HS256 secret for bearer tokens comes from %s\n"+
 			"(at least 32 bytes); without it a secret is generated for this run and two demo tokens are\n"+
 			"printed, one for a user and one for the host's backend (role service, every tenant).\n"+
-			"Run \"server help\" for the other commands (token, migrate, backup, version).\n\nFlags:\n", envJWTSecret)
+			"Change events are delivered to -webhook endpoints, signed with %s, and pruned\n"+
+			"by -events-max-age and -events-max-count, never before every active webhook has received them.\n"+
+			"Run \"server help\" for the other commands (token, migrate, backup, version).\n\nFlags:\n", envJWTSecret, envWebhookSecret)
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -106,6 +112,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		return config{}, err
 	}
 	c.jwtSecret = secret
+	if c.events, err = events.config(); err != nil {
+		return config{}, err
+	}
 	return c, nil
 }
 

@@ -147,6 +147,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		defer stopPprof()
 	}
 
+	// Change events go to the webhooks, and old ones are pruned, until
+	// shutdown; the untraced store is the event log.
+	stopEvents, err := startEvents(ctx, store, cfg.events, log)
+	if err != nil {
+		return err
+	}
+	defer stopEvents()
+
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
 		return err
