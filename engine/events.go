@@ -2,7 +2,11 @@ package engine
 
 import (
 	"context"
+	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
+	"math/rand/v2"
+	"strconv"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -33,7 +37,74 @@ func (w *txn) emit(typ grouping.EventType, data any) {
 		w.err = err
 		return
 	}
-	w.events = append(w.events, grouping.Event{ID: uuid.New(), Type: typ, Time: w.now, Data: b})
+	w.emitJSON(typ, b)
+}
+
+// emitJSON adds an event whose data is already JSON.
+func (w *txn) emitJSON(typ grouping.EventType, data []byte) {
+	w.events = append(w.events, grouping.Event{ID: newEventID(), Type: typ, Time: w.now, Data: data})
+}
+
+// newEventID returns a random (version 4) UUID. The bits come from the
+// runtime's generator, seeded from the operating system and unpredictable,
+// but far cheaper than reading the system's random source for every event:
+// an event ID needs to be unique, not secret.
+func newEventID() uuid.UUID {
+	var id uuid.UUID
+	binary.LittleEndian.PutUint64(id[:8], rand.Uint64())
+	binary.LittleEndian.PutUint64(id[8:], rand.Uint64())
+	id[6] = id[6]&0x0f | 0x40 // version 4
+	id[8] = id[8]&0x3f | 0x80 // RFC 4122 variant
+	return id
+}
+
+// appendID appends the JSON string of id.
+func appendID(b []byte, id uuid.UUID) []byte {
+	b = append(b, '"')
+	var buf [36]byte
+	hex.Encode(buf[0:8], id[0:4])
+	buf[8] = '-'
+	hex.Encode(buf[9:13], id[4:6])
+	buf[13] = '-'
+	hex.Encode(buf[14:18], id[6:8])
+	buf[18] = '-'
+	hex.Encode(buf[19:23], id[8:10])
+	buf[23] = '-'
+	hex.Encode(buf[24:], id[10:])
+	b = append(b, buf[:]...)
+	return append(b, '"')
+}
+
+// placementJSON is the data of channel.assigned, channel.moved and
+// channel.removed (grouping.ChannelPlacementData), written by hand: these
+// are the most frequent events. from is uuid.Nil and pos negative when
+// absent.
+func placementJSON(channel, group, from uuid.UUID, pos int64) []byte {
+	b := make([]byte, 0, 160)
+	b = append(b, `{"channel_id":`...)
+	b = appendID(b, channel)
+	b = append(b, `,"group_id":`...)
+	b = appendID(b, group)
+	if from != uuid.Nil {
+		b = append(b, `,"from_group_id":`...)
+		b = appendID(b, from)
+	}
+	if pos >= 0 {
+		b = append(b, `,"position":`...)
+		b = strconv.AppendInt(b, pos, 10)
+	}
+	return append(b, '}')
+}
+
+// memberJSON is the data of the channel.member_* events
+// (grouping.ChannelMemberData).
+func memberJSON(channel, user uuid.UUID) []byte {
+	b := make([]byte, 0, 96)
+	b = append(b, `{"channel_id":`...)
+	b = appendID(b, channel)
+	b = append(b, `,"user_id":`...)
+	b = appendID(b, user)
+	return append(b, '}')
 }
 
 // DefaultEventPoll is how often a waiting event reader looks for new events

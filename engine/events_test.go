@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"context"
+	"encoding/json"
 	"sync"
 	"testing"
 	"time"
@@ -183,5 +184,46 @@ func TestCloseEndsWaits(t *testing.T) {
 		is.Equal(grouping.ErrorCode(err), grouping.Internal) // the wait fails as every call on a closed store
 	case <-time.After(5 * time.Second):
 		t.Fatal("Close did not end the wait")
+	}
+}
+
+// TestHandWrittenDataMatchesEncodingJSON checks that the data written by
+// hand for the frequent events decodes to what the data types encode.
+func TestHandWrittenDataMatchesEncodingJSON(t *testing.T) {
+	is := is.New(t)
+	ctx := t.Context()
+	s := engine.New(memstore.NewDriver())
+	defer s.Close()
+	org, err := s.UpsertOrganisation(ctx, grouping.Organisation{ID: uuid.New(), Name: "Org"})
+	is.NoErr(err) // create organisation
+	ch, err := s.UpsertChannel(ctx, grouping.ChannelUpsert{ID: uuid.New(), OrganisationID: org.ID, Name: "c"})
+	is.NoErr(err) // create channel
+	g1, err := s.CreateGroup(ctx, org.ID, grouping.NewGroup{Name: "One"})
+	is.NoErr(err) // create group
+	g2, err := s.CreateGroup(ctx, org.ID, grouping.NewGroup{Name: "Two"})
+	is.NoErr(err) // create group
+	user := uuid.New()
+	is.NoErr(s.AssignChannel(ctx, org.ID, g1.ID, ch.ID))      // assign
+	is.NoErr(s.MoveChannel(ctx, org.ID, g2.ID, ch.ID))        // move
+	is.NoErr(s.RemoveChannel(ctx, org.ID, g2.ID, ch.ID))      // remove
+	is.NoErr(s.AddChannelMember(ctx, org.ID, ch.ID, user))    // add member
+	is.NoErr(s.RemoveChannelMember(ctx, org.ID, ch.ID, user)) // remove member
+	p, err := s.Events(ctx, grouping.OrganisationOf(org.ID), 4, 0)
+	is.NoErr(err) // read the events
+	zero := int64(0)
+	want := []any{
+		grouping.ChannelPlacementData{ChannelID: ch.ID, GroupID: g1.ID, Position: &zero},
+		grouping.ChannelPlacementData{ChannelID: ch.ID, GroupID: g2.ID, FromGroupID: &g1.ID, Position: &zero},
+		grouping.ChannelPlacementData{ChannelID: ch.ID, GroupID: g2.ID},
+		grouping.ChannelMemberData{ChannelID: ch.ID, UserID: user},
+		grouping.ChannelMemberData{ChannelID: ch.ID, UserID: user},
+	}
+	is.Equal(len(p.Events), len(want)) // one event per call
+	for i, e := range p.Events {
+		b, err := json.Marshal(want[i])
+		is.NoErr(err)                             // encode the data type
+		is.Equal(string(e.Data), string(b))       // the hand-written data is byte for byte what encoding/json writes
+		is.Equal(e.ID.Version(), uuid.Version(4)) // event IDs are version 4
+		is.Equal(e.ID.Variant(), uuid.RFC4122)    // of the RFC 4122 variant
 	}
 }
