@@ -112,6 +112,23 @@
 // pagination), so walking every page yields each item exactly once, and
 // lists are never nil.
 //
+// # Events
+//
+// Every successful change appends [Event] values in the same transaction as
+// the change: none is lost between a commit and its publication, and none
+// exists for a change that did not happen. Each organisation and each
+// workspace ([Tenant]) numbers its events from 1, without gaps, in commit
+// order. A failed call appends nothing and takes no number; a call that
+// changes nothing (an assign of a channel where it is, a reorder into the
+// current order, an upsert of what is stored) appends nothing. Each
+// [EventType] constant names the struct its Data holds; one bulk call
+// appends one event per channel it changes.
+//
+// Stores that keep events implement [EventReader] (read after a sequence,
+// or wait for the next commit) and [EventLog] (durable consumer positions,
+// pruning by [Retention]). Package httpapi streams them as Server-Sent
+// Events and package webhook delivers them to HTTP endpoints.
+//
 // # Errors
 //
 // Every Store method returns *[Error] values carrying a [Code]. Match them
