@@ -120,3 +120,36 @@ func ExampleStore_AttachChannel() {
 	//   "updatedAt": "2024-12-21T12:10:47.492Z"
 	// }
 }
+
+// Following an organisation's changes: read the events after the last one
+// handled, and wait for the next ones.
+func ExampleEventReader() {
+	ctx := context.Background()
+	store := memstore.New(memstore.WithClock(fixedClock))
+	defer store.Close()
+
+	org, _ := store.UpsertOrganisation(ctx, grouping.Organisation{ID: uuid.New(), Name: "Acme"})
+	g, _ := store.CreateGroup(ctx, org.ID, grouping.NewGroup{Name: "Support"})
+	archive := true
+	_, _ = store.UpdateGroup(ctx, org.ID, g.ID, grouping.GroupUpdate{Archived: &archive})
+
+	var events grouping.EventReader = store
+	page, err := events.WaitEvents(ctx, grouping.OrganisationOf(org.ID), 0, 100)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, e := range page.Events {
+		fmt.Println(e.Sequence, e.Type)
+	}
+	var archived grouping.GroupEventData
+	_ = json.Unmarshal(page.Events[2].Data, &archived)
+	fmt.Println(archived.Previous.Archived, "→", archived.Group.Archived)
+	fmt.Println("continue after", page.Next)
+	// Output:
+	// 1 organisation.created
+	// 2 group.created
+	// 3 group.archived
+	// false → true
+	// continue after 3
+}
