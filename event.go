@@ -184,6 +184,36 @@ func (e Event) MarshalJSON() ([]byte, error) {
 	}{e.ID, e.Sequence, e.Type, e.Tenant.ID, wireTime(e.Time), data})
 }
 
+// UnmarshalJSON reads either form that MarshalJSON writes: an event with
+// "workspaceId" is a workspace's, one with "organisation_id" an
+// organisation's. Data is kept as it is.
+func (e *Event) UnmarshalJSON(b []byte) error {
+	var w struct {
+		ID             uuid.UUID       `json:"id"`
+		Sequence       int64           `json:"sequence"`
+		Type           EventType       `json:"type"`
+		OrganisationID *uuid.UUID      `json:"organisation_id"`
+		WorkspaceID    *uuid.UUID      `json:"workspaceId"`
+		CreatedAt      *time.Time      `json:"created_at"`
+		CreatedAtWS    *time.Time      `json:"createdAt"`
+		Data           json.RawMessage `json:"data"`
+	}
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	out := Event{ID: w.ID, Sequence: w.Sequence, Type: w.Type, Data: w.Data}
+	switch {
+	case w.OrganisationID != nil && w.WorkspaceID == nil && w.CreatedAt != nil:
+		out.Tenant, out.Time = OrganisationOf(*w.OrganisationID), w.CreatedAt.UTC()
+	case w.WorkspaceID != nil && w.OrganisationID == nil && w.CreatedAtWS != nil:
+		out.Tenant, out.Time = WorkspaceOf(*w.WorkspaceID), w.CreatedAtWS.UTC()
+	default:
+		return fmt.Errorf("grouping: an event needs either organisation_id and created_at or workspaceId and createdAt")
+	}
+	*e = out
+	return nil
+}
+
 // OrganisationEventData is the data of the organisation.* events.
 type OrganisationEventData struct {
 	Organisation Organisation `json:"organisation"`
