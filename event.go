@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/google/uuid"
@@ -159,29 +160,35 @@ type Event struct {
 // MarshalJSON writes an organisation's event as
 // {"id","sequence","type","organisation_id","created_at","data"} and a
 // workspace's as {"id","sequence","type","workspaceId","createdAt","data"}.
+// Data, which must be JSON, is written as it is (null when empty).
 func (e Event) MarshalJSON() ([]byte, error) {
-	data := e.Data
-	if len(data) == 0 {
-		data = json.RawMessage("null")
-	}
+	return e.appendJSON(make([]byte, 0, 160+len(e.Data))), nil
+}
+
+func (e Event) appendJSON(b []byte) []byte {
+	b = append(b, `{"id":`...)
+	b = appendID(b, e.ID)
+	b = append(b, `,"sequence":`...)
+	b = strconv.AppendInt(b, e.Sequence, 10)
+	b = append(b, `,"type":`...)
+	b = appendString(b, string(e.Type))
 	if e.Tenant.Kind == WorkspaceTenant {
-		return json.Marshal(struct {
-			ID          uuid.UUID       `json:"id"`
-			Sequence    int64           `json:"sequence"`
-			Type        EventType       `json:"type"`
-			WorkspaceID uuid.UUID       `json:"workspaceId"`
-			CreatedAt   wireTime        `json:"createdAt"`
-			Data        json.RawMessage `json:"data"`
-		}{e.ID, e.Sequence, e.Type, e.Tenant.ID, wireTime(e.Time), data})
+		b = append(b, `,"workspaceId":`...)
+		b = appendID(b, e.Tenant.ID)
+		b = append(b, `,"createdAt":`...)
+	} else {
+		b = append(b, `,"organisation_id":`...)
+		b = appendID(b, e.Tenant.ID)
+		b = append(b, `,"created_at":`...)
 	}
-	return json.Marshal(struct {
-		ID             uuid.UUID       `json:"id"`
-		Sequence       int64           `json:"sequence"`
-		Type           EventType       `json:"type"`
-		OrganisationID uuid.UUID       `json:"organisation_id"`
-		CreatedAt      wireTime        `json:"created_at"`
-		Data           json.RawMessage `json:"data"`
-	}{e.ID, e.Sequence, e.Type, e.Tenant.ID, wireTime(e.Time), data})
+	b = appendTime(b, e.Time)
+	b = append(b, `,"data":`...)
+	if len(e.Data) == 0 {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, e.Data...)
+	}
+	return append(b, '}')
 }
 
 // UnmarshalJSON reads either form that MarshalJSON writes: an event with
@@ -235,15 +242,6 @@ type ChannelDeletedData struct {
 	// GroupID is the group the channel left by being deleted, or nil.
 	GroupID   *uuid.UUID `json:"group_id"`
 	DeletedAt time.Time  `json:"deleted_at"`
-}
-
-// MarshalJSON writes DeletedAt with exactly millisecond precision.
-func (d ChannelDeletedData) MarshalJSON() ([]byte, error) {
-	return json.Marshal(struct {
-		ChannelID uuid.UUID  `json:"channel_id"`
-		GroupID   *uuid.UUID `json:"group_id"`
-		DeletedAt wireTime   `json:"deleted_at"`
-	}{d.ChannelID, d.GroupID, wireTime(d.DeletedAt)})
 }
 
 // ChannelMemberData is the data of channel.member_added and

@@ -1,87 +1,250 @@
 package grouping
 
 import (
-	"encoding/json"
+	"encoding/hex"
+	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 )
+
+// The JSON forms of the domain types and of the events' data are written by
+// hand, in one pass: encoding/json would reflect over a wrapper struct,
+// marshal each nested value on its own and then check and compact its
+// output again. They are byte for byte what encoding/json writes for the
+// same fields (strings escaped the same way, HTML characters included), as
+// json_test.go checks against it.
 
 // wireTimeLayout is the wire form of every time: UTC with exactly three
 // fractional digits, as in 2024-12-21T12:10:47.492Z.
 const wireTimeLayout = "2006-01-02T15:04:05.000Z"
 
-// wireTime marshals a time.Time in wireTimeLayout.
-type wireTime time.Time
-
-func (t wireTime) MarshalJSON() ([]byte, error) {
-	b := make([]byte, 0, len(wireTimeLayout)+2)
+// appendTime appends t as a JSON string in wireTimeLayout.
+func appendTime(b []byte, t time.Time) []byte {
 	b = append(b, '"')
-	b = time.Time(t).UTC().AppendFormat(b, wireTimeLayout)
-	return append(b, '"'), nil
+	b = t.UTC().AppendFormat(b, wireTimeLayout)
+	return append(b, '"')
 }
 
-func wireTimePtr(t *time.Time) *wireTime {
+// appendTimePtr appends t, or null.
+func appendTimePtr(b []byte, t *time.Time) []byte {
 	if t == nil {
-		return nil
+		return append(b, "null"...)
 	}
-	w := wireTime(*t)
-	return &w
+	return appendTime(b, *t)
+}
+
+// appendID appends id as a JSON string.
+func appendID(b []byte, id uuid.UUID) []byte {
+	var buf [38]byte
+	buf[0], buf[37] = '"', '"'
+	hex.Encode(buf[1:9], id[0:4])
+	buf[9] = '-'
+	hex.Encode(buf[10:14], id[4:6])
+	buf[14] = '-'
+	hex.Encode(buf[15:19], id[6:8])
+	buf[19] = '-'
+	hex.Encode(buf[20:24], id[8:10])
+	buf[24] = '-'
+	hex.Encode(buf[25:37], id[10:])
+	return append(b, buf[:]...)
+}
+
+// appendIDPtr appends id, or null.
+func appendIDPtr(b []byte, id *uuid.UUID) []byte {
+	if id == nil {
+		return append(b, "null"...)
+	}
+	return appendID(b, *id)
+}
+
+// appendIDs appends ids as a JSON array, or null when ids is nil.
+func appendIDs(b []byte, ids []uuid.UUID) []byte {
+	if ids == nil {
+		return append(b, "null"...)
+	}
+	b = append(b, '[')
+	for i, id := range ids {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendID(b, id)
+	}
+	return append(b, ']')
+}
+
+// appendBool appends true or false.
+func appendBool(b []byte, v bool) []byte { return strconv.AppendBool(b, v) }
+
+const hexDigits = "0123456789abcdef"
+
+// appendString appends s as a JSON string, escaped as encoding/json
+// escapes it by default: control characters, quote and backslash, the HTML
+// characters <, > and &, U+2028 and U+2029, and invalid UTF-8 as U+FFFD.
+func appendString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
+
+// appendJSON appends the JSON of each domain type.
+
+func (o Organisation) appendJSON(b []byte) []byte {
+	b = append(b, `{"id":`...)
+	b = appendID(b, o.ID)
+	b = append(b, `,"name":`...)
+	b = appendString(b, o.Name)
+	b = append(b, `,"created_at":`...)
+	b = appendTime(b, o.CreatedAt)
+	return append(b, '}')
+}
+
+func (c Channel) appendJSON(b []byte) []byte {
+	b = append(b, `{"channels_id":`...)
+	b = appendID(b, c.ID)
+	b = append(b, `,"name":`...)
+	b = appendString(b, c.Name)
+	b = append(b, `,"description":`...)
+	b = appendString(b, c.Description)
+	b = append(b, `,"organisation_id":`...)
+	b = appendID(b, c.OrganisationID)
+	b = append(b, `,"owner_id":`...)
+	if c.OwnerID == uuid.Nil {
+		b = append(b, "null"...)
+	} else {
+		b = appendID(b, c.OwnerID)
+	}
+	b = append(b, `,"users":`...)
+	b = appendIDs(b, c.Users)
+	b = append(b, `,"user_count":`...)
+	b = strconv.AppendInt(b, int64(c.UserCount), 10)
+	b = append(b, `,"message_count":`...)
+	b = strconv.AppendInt(b, c.MessageCount, 10)
+	b = append(b, `,"archived":`...)
+	b = appendBool(b, c.Archived)
+	b = append(b, `,"group_id":`...)
+	b = appendIDPtr(b, c.GroupID)
+	b = append(b, `,"created_at":`...)
+	b = appendTime(b, c.CreatedAt)
+	b = append(b, `,"deleted_at":`...)
+	b = appendTimePtr(b, c.DeletedAt)
+	return append(b, '}')
+}
+
+func (g Group) appendJSON(b []byte) []byte {
+	b = append(b, `{"id":`...)
+	b = appendID(b, g.ID)
+	b = append(b, `,"name":`...)
+	b = appendString(b, g.Name)
+	b = append(b, `,"description":`...)
+	b = appendString(b, g.Description)
+	b = append(b, `,"organisation_id":`...)
+	b = appendID(b, g.OrganisationID)
+	b = append(b, `,"channels":`...)
+	if g.Channels == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '[')
+		for i, c := range g.Channels {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = c.appendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	b = append(b, `,"archived":`...)
+	b = appendBool(b, g.Archived)
+	b = append(b, `,"position":`...)
+	b = strconv.AppendInt(b, int64(g.Position), 10)
+	b = append(b, `,"created_at":`...)
+	b = appendTime(b, g.CreatedAt)
+	b = append(b, `,"updated_at":`...)
+	b = appendTime(b, g.UpdatedAt)
+	b = append(b, `,"deleted_at":`...)
+	b = appendTimePtr(b, g.DeletedAt)
+	return append(b, '}')
+}
+
+func (g ChannelGroup) appendJSON(b []byte) []byte {
+	b = append(b, `{"id":`...)
+	b = appendID(b, g.ID)
+	b = append(b, `,"platformId":`...)
+	b = appendString(b, g.PlatformID)
+	b = append(b, `,"platformGroupId":`...)
+	b = appendString(b, g.PlatformGroupID)
+	b = append(b, `,"platformGroupName":`...)
+	b = appendString(b, g.PlatformGroupName)
+	b = append(b, `,"channelIds":`...)
+	b = appendIDs(b, g.ChannelIDs)
+	b = append(b, `,"createdAt":`...)
+	b = appendTime(b, g.CreatedAt)
+	b = append(b, `,"updatedAt":`...)
+	b = appendTime(b, g.UpdatedAt)
+	return append(b, '}')
 }
 
 // MarshalJSON writes times with exactly millisecond precision.
-func (o Organisation) MarshalJSON() ([]byte, error) {
-	type plain Organisation
-	return json.Marshal(struct {
-		plain
-		CreatedAt wireTime `json:"created_at"`
-	}{plain(o), wireTime(o.CreatedAt)})
-}
+func (o Organisation) MarshalJSON() ([]byte, error) { return o.appendJSON(make([]byte, 0, 128)), nil }
 
 // MarshalJSON writes times with exactly millisecond precision, and an
 // unknown owner (the nil UUID) as null. The fields come in the order of the
 // spec's channel objects.
-func (c Channel) MarshalJSON() ([]byte, error) {
-	var owner *uuid.UUID
-	if c.OwnerID != uuid.Nil {
-		owner = &c.OwnerID
-	}
-	return json.Marshal(struct {
-		ID             uuid.UUID   `json:"channels_id"`
-		Name           string      `json:"name"`
-		Description    string      `json:"description"`
-		OrganisationID uuid.UUID   `json:"organisation_id"`
-		OwnerID        *uuid.UUID  `json:"owner_id"`
-		Users          []uuid.UUID `json:"users"`
-		UserCount      int         `json:"user_count"`
-		MessageCount   int64       `json:"message_count"`
-		Archived       bool        `json:"archived"`
-		GroupID        *uuid.UUID  `json:"group_id"`
-		CreatedAt      wireTime    `json:"created_at"`
-		DeletedAt      *wireTime   `json:"deleted_at"`
-	}{
-		c.ID, c.Name, c.Description, c.OrganisationID, owner, c.Users, c.UserCount,
-		c.MessageCount, c.Archived, c.GroupID, wireTime(c.CreatedAt), wireTimePtr(c.DeletedAt),
-	})
-}
+func (c Channel) MarshalJSON() ([]byte, error) { return c.appendJSON(make([]byte, 0, 384)), nil }
 
 // MarshalJSON writes times with exactly millisecond precision.
 func (g Group) MarshalJSON() ([]byte, error) {
-	type plain Group
-	return json.Marshal(struct {
-		plain
-		CreatedAt wireTime  `json:"created_at"`
-		UpdatedAt wireTime  `json:"updated_at"`
-		DeletedAt *wireTime `json:"deleted_at"`
-	}{plain(g), wireTime(g.CreatedAt), wireTime(g.UpdatedAt), wireTimePtr(g.DeletedAt)})
+	return g.appendJSON(make([]byte, 0, 320+len(g.Channels)*384)), nil
 }
 
 // MarshalJSON writes times with exactly millisecond precision.
 func (g ChannelGroup) MarshalJSON() ([]byte, error) {
-	type plain ChannelGroup
-	return json.Marshal(struct {
-		plain
-		CreatedAt wireTime `json:"createdAt"`
-		UpdatedAt wireTime `json:"updatedAt"`
-	}{plain(g), wireTime(g.CreatedAt), wireTime(g.UpdatedAt)})
+	return g.appendJSON(make([]byte, 0, 256+len(g.ChannelIDs)*40)), nil
 }

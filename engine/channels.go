@@ -50,16 +50,18 @@ func (s *Store) put(ctx context.Context, org, group, channel uuid.UUID, move boo
 // emitPlaced emits channel.assigned, or channel.moved when the channel
 // was in group from before.
 func (w *txn) emitPlaced(channel, group, from uuid.UUID, pos int64) {
-	typ := grouping.EventChannelAssigned
-	if from != uuid.Nil {
-		typ = grouping.EventChannelMoved
+	d := grouping.ChannelPlacementData{ChannelID: channel, GroupID: group, Position: &pos}
+	if from == uuid.Nil {
+		w.emit(grouping.EventChannelAssigned, d)
+		return
 	}
-	w.emitJSON(typ, placementJSON(channel, group, from, pos))
+	d.FromGroupID = &from
+	w.emit(grouping.EventChannelMoved, d)
 }
 
 // emitRemoved emits channel.removed.
 func (w *txn) emitRemoved(channel, group uuid.UUID) {
-	w.emitJSON(grouping.EventChannelRemoved, placementJSON(channel, group, uuid.Nil, -1))
+	w.emit(grouping.EventChannelRemoved, grouping.ChannelPlacementData{ChannelID: channel, GroupID: group})
 }
 
 // placement reads the facts of a placement and returns the NotFound error

@@ -3,10 +3,8 @@ package engine
 import (
 	"context"
 	"encoding/binary"
-	"encoding/hex"
 	"encoding/json"
 	"math/rand/v2"
-	"strconv"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -27,22 +25,20 @@ type txn struct {
 	err    error // the first error of emit
 }
 
-// emit adds an event of the call's tenant with data as its JSON.
-func (w *txn) emit(typ grouping.EventType, data any) {
+// emit adds an event of the call's tenant with data as its JSON. The data
+// types of package grouping write their JSON themselves, compact and
+// valid, so it is taken from their MarshalJSON as it is, without
+// encoding/json checking and compacting it again.
+func (w *txn) emit(typ grouping.EventType, data json.Marshaler) {
 	if w.err != nil {
 		return
 	}
-	b, err := json.Marshal(data)
+	b, err := data.MarshalJSON()
 	if err != nil {
 		w.err = err
 		return
 	}
-	w.emitJSON(typ, b)
-}
-
-// emitJSON adds an event whose data is already JSON.
-func (w *txn) emitJSON(typ grouping.EventType, data []byte) {
-	w.events = append(w.events, grouping.Event{ID: newEventID(), Type: typ, Time: w.now, Data: data})
+	w.events = append(w.events, grouping.Event{ID: newEventID(), Type: typ, Time: w.now, Data: b})
 }
 
 // newEventID returns a random (version 4) UUID. The bits come from the
@@ -56,55 +52,6 @@ func newEventID() uuid.UUID {
 	id[6] = id[6]&0x0f | 0x40 // version 4
 	id[8] = id[8]&0x3f | 0x80 // RFC 4122 variant
 	return id
-}
-
-// appendID appends the JSON string of id.
-func appendID(b []byte, id uuid.UUID) []byte {
-	b = append(b, '"')
-	var buf [36]byte
-	hex.Encode(buf[0:8], id[0:4])
-	buf[8] = '-'
-	hex.Encode(buf[9:13], id[4:6])
-	buf[13] = '-'
-	hex.Encode(buf[14:18], id[6:8])
-	buf[18] = '-'
-	hex.Encode(buf[19:23], id[8:10])
-	buf[23] = '-'
-	hex.Encode(buf[24:], id[10:])
-	b = append(b, buf[:]...)
-	return append(b, '"')
-}
-
-// placementJSON is the data of channel.assigned, channel.moved and
-// channel.removed (grouping.ChannelPlacementData), written by hand: these
-// are the most frequent events. from is uuid.Nil and pos negative when
-// absent.
-func placementJSON(channel, group, from uuid.UUID, pos int64) []byte {
-	b := make([]byte, 0, 160)
-	b = append(b, `{"channel_id":`...)
-	b = appendID(b, channel)
-	b = append(b, `,"group_id":`...)
-	b = appendID(b, group)
-	if from != uuid.Nil {
-		b = append(b, `,"from_group_id":`...)
-		b = appendID(b, from)
-	}
-	if pos >= 0 {
-		b = append(b, `,"position":`...)
-		b = strconv.AppendInt(b, pos, 10)
-	}
-	return append(b, '}')
-}
-
-// memberJSON is the data of the channel.member_* events
-// (grouping.ChannelMemberData).
-func memberJSON(channel, user uuid.UUID) []byte {
-	b := make([]byte, 0, 96)
-	b = append(b, `{"channel_id":`...)
-	b = appendID(b, channel)
-	b = append(b, `,"user_id":`...)
-	b = appendID(b, user)
-	return append(b, '}')
 }
 
 // DefaultEventPoll is how often a waiting event reader looks for new events

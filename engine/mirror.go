@@ -205,7 +205,7 @@ func (s *Store) AddChannelMember(ctx context.Context, org, channel, user uuid.UU
 		}
 		added, err := w.AddMember(ctx, channel, user)
 		if err == nil && added {
-			w.emitJSON(grouping.EventChannelMemberAdded, memberJSON(channel, user))
+			w.emit(grouping.EventChannelMemberAdded, grouping.ChannelMemberData{ChannelID: channel, UserID: user})
 		}
 		return err
 	})
@@ -227,7 +227,7 @@ func (s *Store) RemoveChannelMember(ctx context.Context, org, channel, user uuid
 		case !removed:
 			return errMemberNotFound
 		}
-		w.emitJSON(grouping.EventChannelMemberRemoved, memberJSON(channel, user))
+		w.emit(grouping.EventChannelMemberRemoved, grouping.ChannelMemberData{ChannelID: channel, UserID: user})
 		return nil
 	})
 }
