@@ -38,7 +38,14 @@
 // Package drivertest checks each primitive directly, including that a
 // transaction that fails part-way leaves nothing behind; package storetest
 // checks every rule of grouping through the assembled store, including
-// concurrent callers.
+// concurrent callers and the events every change appends.
+//
+// Events need three things of a driver: a table of events keyed by tenant
+// and sequence, a counter per tenant that the appending transaction holds
+// until it commits (see "Events" in events.go's documentation of
+// [EventWriter]), and a table of consumers. A driver whose database other
+// processes write to also implements [Watcher], so that waiting readers
+// hear of their commits.
 //
 // To write the primitives, follow an existing driver. memstore's (see
 // memstore.NewDriver) keeps everything in maps under one mutex and undoes

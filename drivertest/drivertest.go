@@ -34,7 +34,13 @@
 //   - the transaction promise: a function that fails after writes of any
 //     kind leaves nothing behind and its error comes back from Write
 //     (errors.Is); a cancelled context writes nothing; concurrent
-//     transactions that read a fact and write based on it lose no update.
+//     transactions that read a fact and write based on it lose no update;
+//   - events: [driver.Tx.AppendEvents] numbers each tenant's events from 1
+//     without gaps, also after a rolled-back transaction and after
+//     pruning, and [driver.Reader.Events] returns every field as written
+//     (the data byte for byte); consumers are put, read and deleted per
+//     tenant; [driver.Tx.PruneEvents] honours age, count, its limit and the
+//     positions of active consumers.
 //
 // The suite writes only what the engine would write: times in UTC with
 // millisecond precision, valid IDs, a group's name key next to its name. It
