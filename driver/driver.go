@@ -42,8 +42,7 @@
 //
 // Events need three things of a driver: a table of events keyed by tenant
 // and sequence, a counter per tenant that the appending transaction holds
-// until it commits (see "Events" in events.go's documentation of
-// [EventWriter]), and a table of consumers. A driver whose database other
+// until it commits (see [EventWriter]), and a table of consumers. A driver whose database other
 // processes write to also implements [Watcher], so that waiting readers
 // hear of their commits.
 //

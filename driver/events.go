@@ -7,18 +7,6 @@ import (
 	"github.com/channelgrouping/grouping"
 )
 
-// # Events
-//
-// The engine appends the events of a write call with [Tx.AppendEvents] in
-// the call's own transaction, after its other writes, so that an event
-// exists exactly when its change does. The sequence numbers a driver hands
-// out are per tenant, start at 1, and are gapless and increasing in commit
-// order: the transaction that takes number n holds the tenant's counter
-// until it commits or rolls back, so no transaction of the same tenant can
-// take n+1 and commit first, and a rolled-back transaction leaves no hole.
-// SQLite's single writer, memstore's mutex and a locked counter row in
-// PostgreSQL all give this. Pruning never makes a number available again.
-
 // EventsQuery asks [Reader.Events] for a page of a tenant's events.
 type EventsQuery struct {
 	Tenant grouping.Tenant
@@ -53,6 +41,16 @@ type EventReader interface {
 }
 
 // EventWriter is the part of [Tx] that writes events and consumers.
+//
+// The engine appends the events of a write call with AppendEvents in the
+// call's own transaction, after its other writes, so that an event exists
+// exactly when its change does. The sequence numbers a driver hands out are
+// per tenant, start at 1, and are gapless and increasing in commit order:
+// the transaction that takes number n holds the tenant's counter until it
+// commits or rolls back, so no transaction of the same tenant can take n+1
+// and commit first, and a rolled-back transaction leaves no hole. SQLite's
+// single writer, memstore's mutex and a locked counter row in PostgreSQL
+// all give this. Pruning never makes a number available again.
 type EventWriter interface {
 	// AppendEvents stores events, all of tenant, giving events[i] the
 	// next sequence number of the tenant in order and writing it into
