@@ -260,8 +260,8 @@
 // and gets nothing twice. A stream sends a comment line (": heartbeat")
 // whenever it has sent nothing for [DefaultEventHeartbeat] (15 seconds;
 // [WithEventHeartbeat] changes it), which keeps proxies from closing it and
-// finds clients that are gone: a write that does not complete within that
-// interval ends the stream. A stream is not limited by the server's
+// finds clients that are gone: a stream whose writes wait on its client for
+// that long (up to one and a half intervals) ends. A stream is not limited by the server's
 // ReadTimeout or WriteTimeout, which it lifts for its own connection.
 //
 //	curl -N -H 'Accept: text/event-stream' -H 'Authorization: Bearer …' http://localhost:8080/organisations/<id>/events

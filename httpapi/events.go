@@ -30,8 +30,9 @@ const (
 
 // WithEventHeartbeat sets how often an event stream sends a comment line
 // (": heartbeat") when it has sent nothing else for that long; the default
-// is [DefaultEventHeartbeat]. A write to a stream that does not complete
-// within the same interval ends the stream. d must be positive.
+// is [DefaultEventHeartbeat]. A stream whose writes wait on its client for
+// that long (between one and one and a half intervals) ends, as the client
+// is gone or too slow. d must be positive.
 func WithEventHeartbeat(d time.Duration) Option {
 	return func(o *options) error {
 		if d <= 0 {

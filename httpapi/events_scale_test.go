@@ -2,14 +2,13 @@ package httpapi_test
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
 	"net"
 	"net/http"
 	"runtime"
 	"slices"
-	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -171,7 +170,7 @@ func dialStream(t *testing.T, addr, request string) net.Conn {
 // readScaleStream reads a stream's response until the connection is
 // closed, noting when the id of each event after head arrives.
 func readScaleStream(c net.Conn, head int64, received *[scaleEvents]int64, arrived *[scaleEvents]atomic.Int32, all chan<- int) {
-	br := bufio.NewReaderSize(c, 256)
+	br := bufio.NewReaderSize(c, 2048) // an event in one read
 	res, err := http.ReadResponse(br, nil)
 	if err != nil || res.StatusCode != http.StatusOK {
 		return
@@ -185,11 +184,14 @@ func readScaleStream(c net.Conn, head int64, received *[scaleEvents]int64, arriv
 		if err != nil {
 			return
 		}
-		id, ok := strings.CutPrefix(string(line), "id: ")
+		id, ok := bytes.CutPrefix(line, []byte("id: "))
 		if !ok {
 			continue
 		}
-		seq, _ := strconv.ParseInt(strings.TrimSpace(id), 10, 64)
+		var seq int64
+		for _, d := range bytes.TrimSpace(id) {
+			seq = seq*10 + int64(d-'0')
+		}
 		k := int(seq - head - 1)
 		if k < 0 || k >= scaleEvents {
 			continue

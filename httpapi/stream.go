@@ -382,7 +382,12 @@ type stream struct {
 	r      *http.Request
 	tenant grouping.Tenant
 	cursor int64
-	timer  *time.Timer // the next heartbeat
+	// timer fires when a heartbeat may be due: one is, if nothing was
+	// flushed since lastFlush a heartbeat interval ago.
+	timer     *time.Timer
+	lastFlush time.Time
+	// armedUntil is the write deadline last set.
+	armedUntil time.Time
 
 	// kickMu guards the write deadline against kick, which other
 	// goroutines call.
@@ -536,9 +541,14 @@ func (s *stream) run(ctx context.Context, first grouping.EventPage) error {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-s.timer.C:
+			if wait := s.hub.heartbeat - time.Since(s.lastFlush); wait > 0 {
+				s.timer.Reset(wait) // something was sent meanwhile
+				continue
+			}
 			if err := s.beat(); err != nil {
 				return err
 			}
+			s.timer.Reset(s.hub.heartbeat)
 		case <-sub.wake:
 			batches, err := sub.take()
 			if err := s.send(batches...); err != nil {
@@ -603,18 +613,29 @@ func (s *stream) line(b []byte) error {
 	return s.flush()
 }
 
-// arm gives the writes up to the next flush a deadline: they must take no
-// longer than the heartbeat interval, as a client that does not read for
-// that long is gone or too slow. A kicked stream is not armed again.
+// arm gives the writes up to the next flush a deadline, so that they end
+// the stream when the client does not take them: a client that does not
+// read for a heartbeat interval is gone or too slow. The deadline is set
+// one and a half intervals ahead, and set again only when less than one
+// interval is left, so that a busy stream does not set it on every batch.
+// A kicked stream is not armed again.
 func (s *stream) arm() error {
 	s.kickMu.Lock()
 	defer s.kickMu.Unlock()
 	if s.kicked != nil {
 		return s.kicked
 	}
-	err := s.rc.SetWriteDeadline(time.Now().Add(s.hub.heartbeat))
+	now := time.Now()
+	if s.armedUntil.Sub(now) >= s.hub.heartbeat {
+		return nil
+	}
+	deadline := now.Add(s.hub.heartbeat * 3 / 2)
+	err := s.rc.SetWriteDeadline(deadline)
 	if errors.Is(err, http.ErrNotSupported) {
 		return nil // a writer without deadlines, such as a test's recorder
+	}
+	if err == nil {
+		s.armedUntil = deadline
 	}
 	return err
 }
@@ -628,6 +649,6 @@ func (s *stream) flush() error {
 		}
 		return err
 	}
-	s.timer.Reset(s.hub.heartbeat)
+	s.lastFlush = time.Now()
 	return nil
 }
