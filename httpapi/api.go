@@ -8,6 +8,7 @@ import (
 	"path"
 	"reflect"
 	"strings"
+	"time"
 
 	"github.com/channelgrouping/grouping"
 	"go.opentelemetry.io/otel/metric"
@@ -31,6 +32,11 @@ type API struct {
 	scheme   SecurityScheme
 	document []byte
 	tel      *telemetry
+	// events reads the store's change events; nil when the store keeps
+	// none, and then the event routes are not served. streams fans them
+	// out to the Server-Sent Events streams.
+	events  grouping.EventReader
+	streams *streamHub
 
 	// probe holds every route with a marker handler; the fallback asks it
 	// which methods a path supports, to answer 405 with an Allow header.
@@ -61,6 +67,9 @@ type options struct {
 	meterProvider  metric.MeterProvider
 	tracerProvider trace.TracerProvider
 	propagator     propagation.TextMapPropagator
+	// The event streams' heartbeat interval and per-client buffer.
+	heartbeat   time.Duration
+	eventBuffer int
 }
 
 // WithPrefix mounts every route under prefix, such as "/api/v1". The prefix
@@ -147,7 +156,8 @@ func WithLogger(l *slog.Logger) Option {
 
 // WithoutExtensions leaves out the extension routes (mirroring
 // organisations, channels and members, reading one channel, reordering,
-// moving channels in bulk, and changing channel groups), so that only the
+// moving channels in bulk, changing channel groups, and reading change
+// events), so that only the
 // documented organisation and workspace routes, and the reference
 // implementation's bulk assign and remove, are served. Requests to the
 // extension paths then answer 404 or 405, and the served OpenAPI document
@@ -177,6 +187,14 @@ func WithoutAuthentication() Option {
 }
 
 // New returns an API serving store.
+//
+// The event routes are served when the store keeps change events: when it
+// is a [grouping.EventReader] or, failing that, when it wraps one, that is
+// when it has a method Unwrap() grouping.Store (as package otelstore's
+// Store has) whose result, or its own Unwrap's, is one. Events are then
+// read from that store directly. A store with no EventReader anywhere gets
+// no event routes: they answer 404, and the served OpenAPI document lists
+// none of them.
 //
 // Either [WithAuthenticator] or [WithoutAuthentication] must be given: there
 // is no open default. New returns an error for a nil store (a nil interface,
@@ -227,8 +245,9 @@ func New(store grouping.Store, opts ...Option) (*API, error) {
 		extensions: !o.noExtensions,
 		open:       o.noAuth,
 		scheme:     scheme,
+		events:     eventReader(store),
 	}
-	doc, err := servedDocument(a.prefix, a.extensions, a.open, a.scheme)
+	doc, err := servedDocument(a.prefix, a.extensions, a.servesEvents(), a.open, a.scheme)
 	if err != nil {
 		return nil, fmt.Errorf("httpapi: OpenAPI document: %w", err)
 	}
@@ -242,6 +261,7 @@ func New(store grouping.Store, opts ...Option) (*API, error) {
 	if !o.loggerSet {
 		a.logger = slog.Default()
 	}
+	a.streams = newStreamHub(a.events, a.logger, o.heartbeat, o.eventBuffer)
 	if a.open {
 		a.authn = AuthenticatorFunc(func(*http.Request) (Principal, error) { return Principal{}, nil })
 		a.policy = allowAll{}

@@ -94,6 +94,8 @@ func matrixRequests(a tenant) map[string]struct {
 		"deleteChannelGroup":       {request{method: "DELETE", path: ws + "/channel-groups/" + a.chGroup.String()}, 204},
 		"attachChannel":            {request{method: "PUT", path: ws + "/channels/" + uuid.NewString() + "/channel-group", body: `{"platformId":"whatsapp","platformGroupId":"account-2"}`}, 200},
 		"detachChannel":            {request{method: "DELETE", path: ws + "/channels/" + a.wsChannel.String() + "/channel-group"}, 204},
+		"listOrganisationEvents":   {request{method: "GET", path: org + "/events?after=1&limit=5"}, 200},
+		"listWorkspaceEvents":      {request{method: "GET", path: ws + "/events"}, 200},
 	}
 }
 
@@ -185,11 +187,15 @@ func matrixCase(t *testing.T, operationID string, action httpapi.Action, mp matr
 	assertUnchanged(t, before, snapshot(t, store, e.fx.a, e.fx.b)) // and the store shows the same
 }
 
-// writeCounter counts the calls of a store's write methods.
+// writeCounter counts the calls of a store's write methods. The API reads
+// events from the store it wraps, through Unwrap: reading them writes
+// nothing.
 type writeCounter struct {
 	grouping.Store
 	writes atomic.Int64
 }
+
+func (s *writeCounter) Unwrap() grouping.Store { return s.Store }
 
 func (s *writeCounter) UpsertOrganisation(ctx context.Context, o grouping.Organisation) (grouping.Organisation, error) {
 	s.writes.Add(1)

@@ -1,7 +1,8 @@
 // Package httpapi serves a [grouping.Store] over HTTP: the organisation
 // routes of the Telex channel-grouping API, the workspace routes of the
-// WhatsApp channel-groups API, and extension routes through which the host
-// keeps the store's mirror of its data up to date.
+// WhatsApp channel-groups API, extension routes through which the host
+// keeps the store's mirror of its data up to date, and the store's change
+// events, as pages and as live streams of Server-Sent Events.
 //
 // # Mounting
 //
@@ -84,6 +85,11 @@
 //	PUT    /workspaces/{workspaceId}/channels/{channelId}/channel-group            wcg  {"platformId","platformGroupId","platformGroupName"} → 200, the channel group
 //	DELETE /workspaces/{workspaceId}/channels/{channelId}/channel-group            wcg  204
 //	DELETE /workspaces/{workspaceId}/channel-groups/{channelGroupId}               wcg  204
+//	GET    /organisations/{organisation_id}/events                                 read Events fetched successfully, {"events","next","has_more"}; or a stream
+//	GET    /workspaces/{workspaceId}/events                                        read {"results","next","hasMore"}; or a stream
+//
+// The event routes are served only when the store keeps events (see [New]
+// and "Events" below).
 //
 // The channel upsert replaces the channel's membership with "users" when
 // that field is present (an empty list removes every member) and leaves it
@@ -195,12 +201,92 @@
 // malformed percent-encoding (?cursor=%%%, ?limit=%zz) is 400 naming the
 // parameter, or "query" when no parameter can be named, on every route.
 // Query parameters are parsed strictly and may be given once: limit is an
-// integer from 1 to 1000 (default 1000); archived and include_archived are
+// integer from 1 to 1000 (default 1000, and 100 for events); after is an
+// integer from 0 up; archived and include_archived are
 // true or false; include is only channels; cursor (pageToken on workspace
 // routes) must be one a previous page returned, and empty means the first
 // page; platformId must match ^[A-Za-z0-9-]+$. Unknown query parameters are
 // ignored. A list that was cut short adds "next_cursor" to the envelope, or
 // "nextPageToken" to the workspace body.
+//
+// # Events
+//
+// Every change a store makes appends events to its tenant's log in the same
+// transaction, numbered 1, 2, 3… per organisation or workspace, with no gap
+// and in commit order (see [grouping.Event]). GET …/events reads them, as
+// JSON pages or as a stream of Server-Sent Events. They are extension
+// routes: [WithoutExtensions] promises the surface of the two APIs this
+// one is compatible with and nothing more, and events are in neither; their
+// data also shows what only extension routes show, such as a channel's
+// members and every write of the host's mirror. They need the read action,
+// like the tenant's lists; an organisation that does not exist is 404, as
+// its list of groups is, and a workspace with no events has an empty page,
+// as its list of channel groups is empty.
+//
+// By default, or with Accept: application/json, the answer is one page of
+// the events after ?after= (a sequence number, at least 0; default 0, the
+// start of the log, so the first event still kept) of at most ?limit=
+// events (1 to 1000, default 100), in sequence order. The organisation route
+// answers
+//
+//	{"status":"success","status_code":200,"message":"Events fetched successfully",
+//	 "data":{"events":[…],"next":42,"has_more":false}}
+//
+// and the workspace route {"results":[…],"next":42,"hasMore":false}. next is
+// the after of the next page: the last event's sequence, or the after asked
+// for when the page is empty; has_more says whether more events follow now.
+// Each event is [grouping.Event]'s JSON, in the naming of its tenant's API:
+// {"id","sequence","type","organisation_id","created_at","data"} or
+// {"id","sequence","type","workspaceId","createdAt","data"}; the OpenAPI
+// document gives the data of each type. A bad after or limit is 400 naming
+// it. Events pruned by the host's retention are gone: a reader that asks
+// for events before the first one still kept gets the log from there.
+//
+// When the request's Accept header includes text/event-stream, the answer
+// is a stream that stays open. It starts with a retry: field (2000
+// milliseconds, [EventRetry]), then sends each event as
+//
+//	id: 42
+//	event: group.created
+//	data: {"id":"…","sequence":42,"type":"group.created",…}
+//
+// followed by a blank line: first the events already in the log, then each
+// new one as its change commits, every event once, in sequence order, with
+// no gap. The stream starts after the Last-Event-ID header when there is
+// one (an EventSource sends it by itself when it reconnects), and after
+// ?after= otherwise; an empty Last-Event-ID counts as absent, and a bad one
+// is 400 naming Last-Event-ID. A client that reconnects after any end of
+// its stream, with the id of the last event it received, misses nothing
+// and gets nothing twice. A stream sends a comment line (": heartbeat")
+// whenever it has sent nothing for [DefaultEventHeartbeat] (15 seconds;
+// [WithEventHeartbeat] changes it), which keeps proxies from closing it and
+// finds clients that are gone: a stream whose writes wait on its client for
+// that long (up to one and a half intervals) ends. A stream is not limited by the server's
+// ReadTimeout or WriteTimeout, which it lifts for its own connection.
+//
+//	curl -N -H 'Accept: text/event-stream' -H 'Authorization: Bearer …' http://localhost:8080/organisations/<id>/events
+//
+// All the streams of a tenant share one reader of the store, which waits for
+// the tenant's commits and hands each batch of events to every stream, so
+// that a thousand clients cost the store what one does. Each stream has a
+// buffer of events waiting to be written, of [DefaultEventBuffer] (4,000)
+// events unless [WithEventBuffer] says otherwise; the events themselves
+// are shared by the streams, so a buffer costs next to nothing until it
+// fills. A client that reads too slowly for its buffer is let go: its
+// stream ends at once, even in the middle of a write, and the client
+// reconnects with its Last-Event-ID when it can keep up. A stream also
+// ends when the store fails.
+//
+// Streams stay open until the client leaves, so a server's Shutdown would
+// wait for them until its grace period ran out. [API.CloseStreams] ends
+// them all; register it with the server,
+//
+//	srv.RegisterOnShutdown(api.CloseStreams)
+//
+// so that srv.Shutdown(ctx) ends the streams and returns as soon as the
+// other requests are done. After CloseStreams, a stream request answers 503
+// with Retry-After and pages are still served. In the metrics, a stream is
+// one request that lasts as long as the stream.
 //
 // # Optimistic concurrency
 //

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/channelgrouping/grouping"
 	"github.com/channelgrouping/grouping/memstore"
 	"github.com/google/uuid"
 	"github.com/matryer/is"
@@ -54,15 +55,22 @@ func TestUUIDPatternIsTheParser(t *testing.T) {
 
 // TestServedDocumentListsTheRoutes checks that the operations of a served
 // document are exactly the routes the API registers, with their actions,
-// with and without extensions.
+// with and without extensions, and with and without a store that keeps
+// events.
 func TestServedDocumentListsTheRoutes(t *testing.T) {
-	for _, opts := range [][]Option{
-		{WithoutAuthentication()},
-		{WithoutAuthentication(), WithoutExtensions()},
-		{WithoutAuthentication(), WithPrefix("/api")},
+	noEvents := struct{ grouping.Store }{memstore.New()}
+	for _, tc := range []struct {
+		store grouping.Store
+		opts  []Option
+	}{
+		{memstore.New(), []Option{WithoutAuthentication()}},
+		{memstore.New(), []Option{WithoutAuthentication(), WithoutExtensions()}},
+		{memstore.New(), []Option{WithoutAuthentication(), WithPrefix("/api")}},
+		{noEvents, []Option{WithoutAuthentication()}},
+		{noEvents, []Option{WithoutAuthentication(), WithoutExtensions()}},
 	} {
 		is := is.New(t)
-		a, err := New(memstore.New(), opts...)
+		a, err := New(tc.store, tc.opts...)
 		is.NoErr(err) // the API is made
 		var routes []string
 		a.addRoutes(func(method, path string, action Action, _ http.Handler) {

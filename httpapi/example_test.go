@@ -1,9 +1,11 @@
 package httpapi_test
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -139,4 +141,73 @@ func ExampleWithPolicy() {
 	// user POST /groups 200 Group created successfully
 	// user PUT  403 This action needs the service role
 	// backend PUT  200 Organisation saved successfully
+}
+
+// Follow an organisation's events as Server-Sent Events while a group is
+// created, then shut the server down: CloseStreams, registered with
+// RegisterOnShutdown, ends the open stream so that Shutdown need not wait
+// for it.
+func ExampleAPI_CloseStreams() {
+	ctx := context.Background()
+	store := memstore.New()
+	orgID := uuid.MustParse("6f1d3c1e-4a4b-4c2a-9a51-2f3f4a5b6c7d")
+	if _, err := store.UpsertOrganisation(ctx, grouping.Organisation{ID: orgID, Name: "Acme"}); err != nil {
+		fmt.Println(err)
+		return
+	}
+	api, err := httpapi.New(store, httpapi.WithoutAuthentication())
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	srv := httptest.NewUnstartedServer(api)
+	srv.Config.RegisterOnShutdown(api.CloseStreams)
+	srv.Start()
+	defer srv.Close()
+
+	req, err := http.NewRequest("GET", srv.URL+"/organisations/"+orgID.String()+"/events", nil)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	req.Header.Set("Accept", "text/event-stream")
+	res, err := srv.Client().Do(req)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer res.Body.Close()
+	lines := bufio.NewScanner(res.Body)
+	events := 0
+	for events < 2 && lines.Scan() {
+		line := lines.Text()
+		switch {
+		case strings.HasPrefix(line, "data: "):
+			events++
+			if events == 1 {
+				// The organisation's first event is in the log: make a
+				// change while the stream is open.
+				if _, err := store.CreateGroup(ctx, orgID, grouping.NewGroup{Name: "Sales"}); err != nil {
+					fmt.Println(err)
+					return
+				}
+			}
+		case line != "":
+			fmt.Println(line)
+		}
+	}
+
+	if err := srv.Config.Shutdown(ctx); err != nil {
+		fmt.Println(err)
+		return
+	}
+	io.Copy(io.Discard, res.Body) // returns once the stream has ended
+	fmt.Println("stream ended")
+	// Output:
+	// retry: 2000
+	// id: 1
+	// event: organisation.created
+	// id: 2
+	// event: group.created
+	// stream ended
 }

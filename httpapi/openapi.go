@@ -59,8 +59,9 @@ var unknownRouteResponses = []string{
 const openModeUserIDRef = "#/components/parameters/OpenModeUserId"
 
 // servedDocument returns the document of an API with the given prefix,
-// extension routes on or off, authentication off (open) or by scheme.
-func servedDocument(prefix string, extensions, open bool, scheme SecurityScheme) ([]byte, error) {
+// extension routes on or off, event routes on or off, authentication off
+// (open) or by scheme.
+func servedDocument(prefix string, extensions, events, open bool, scheme SecurityScheme) ([]byte, error) {
 	v, err := embeddedDocument()
 	if err != nil {
 		return nil, err
@@ -86,12 +87,21 @@ func servedDocument(prefix string, extensions, open bool, scheme SecurityScheme)
 
 	if !extensions {
 		if err := replaceParagraph(info, "Extension routes,",
-			"The extension routes (mirroring, reordering, and changing channel groups) are switched off on this server."); err != nil {
+			"The extension routes (mirroring, reordering, changing channel groups, and change events) are switched off on this server."); err != nil {
+			return nil, err
+		}
+	}
+	if !events {
+		with := "This server's store keeps no change events: the event routes are not served."
+		if !extensions {
+			with = "" // said with the extension routes
+		}
+		if err := replaceParagraph(info, "Change events (", with); err != nil {
 			return nil, err
 		}
 	}
 	forEachOperation(doc, func(path string, item *jsonObject, method string, op *jsonObject) {
-		if !extensions && op.get("x-extension") == true {
+		if (!extensions && op.get("x-extension") == true) || (!events && op.get("x-events") == true) {
 			item.delete(method)
 			return
 		}
@@ -189,7 +199,7 @@ func forEachOperation(doc *jsonObject, fn func(path string, item *jsonObject, me
 }
 
 // replaceParagraph replaces the paragraph of info's description that starts
-// with prefix.
+// with prefix; with "" removes it.
 func replaceParagraph(info *jsonObject, prefix, with string) error {
 	desc, _ := info.get("description").(string)
 	paragraphs := strings.Split(desc, "\n\n")
@@ -198,6 +208,9 @@ func replaceParagraph(info *jsonObject, prefix, with string) error {
 		return fmt.Errorf("the description has no paragraph starting %q", prefix)
 	}
 	paragraphs[i] = with
+	if with == "" {
+		paragraphs = slices.Delete(paragraphs, i, i+1)
+	}
 	info.set("description", strings.Join(paragraphs, "\n\n"))
 	return nil
 }

@@ -26,6 +26,8 @@ func TestMalformedQuery(t *testing.T) {
 			{"GET", org + "/groups/channels/no-group"},
 			{"GET", org + "/groups/channels/user-no-group"},
 			{"GET", ws + "/channel-groups"},
+			{"GET", org + "/events"},
+			{"GET", ws + "/events"},
 			{"GET", org + "/groups/" + a.groups[0].String()},                                          // reads include only
 			{"GET", ws + "/channel-groups/" + a.chGroup.String()},                                     // reads no query
 			{"DELETE", org + "/groups/" + a.groups[1].String()},                                       // a write reads none either

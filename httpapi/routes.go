@@ -39,7 +39,7 @@ func (a *API) addRoutes(handle func(method, path string, action Action, h http.H
 	}
 
 	// Extension routes: the host's mirror, ordering, moving many channels,
-	// channel groups.
+	// channel groups, change events.
 	handle("PUT", "/organisations/{organisation_id}", writeMirror, handleOrganisationPut(logger, store))
 	handle("GET", "/organisations/{organisation_id}/channels/{channel_id}", read, handleChannelGet(logger, store))
 	handle("PUT", "/organisations/{organisation_id}/channels/{channel_id}", writeMirror, handleChannelPut(logger, store))
@@ -52,4 +52,11 @@ func (a *API) addRoutes(handle func(method, path string, action Action, h http.H
 	handle("PUT", "/workspaces/{workspaceId}/channels/{channelId}/channel-group", writeChGroups, handleChannelAttach(logger, store))
 	handle("DELETE", "/workspaces/{workspaceId}/channels/{channelId}/channel-group", writeChGroups, handleChannelDetach(logger, store))
 	handle("DELETE", "/workspaces/{workspaceId}/channel-groups/{channelGroupId}", writeChGroups, handleChannelGroupDelete(logger, store))
+
+	// Change events, when the store keeps them.
+	if a.events == nil {
+		return
+	}
+	handle("GET", "/organisations/{organisation_id}/events", read, a.handleEvents(TenantOrganisation))
+	handle("GET", "/workspaces/{workspaceId}/events", read, a.handleEvents(TenantWorkspace))
 }

@@ -69,6 +69,8 @@ func TestTenantIsolation(t *testing.T) {
 				// Workspaces scope channel IDs: attaching a channel B has
 				// attached too makes A's own link and leaves B's alone.
 				{"PUT", w + "/channels/" + wsChannel + "/channel-group", body["attach"], 0},
+				{"GET", o + "/events", "", 0}, // lists A's events
+				{"GET", w + "/events", "", 0}, // lists A's events
 			}
 		}
 		bGroups := []string{b.groups[0].String(), b.groups[1].String(), b.archived.String()}
