@@ -160,6 +160,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	srv := newServer(withRequestLog(log, withCleanPaths(mux)), log)
+	// Event streams never end on their own: shutdown ends them.
+	srv.RegisterOnShutdown(api.CloseStreams)
 	base := "http://" + ln.Addr().String()
 	if generated {
 		signer, err := jwtauth.NewHS256Signer(secret)
