@@ -189,10 +189,11 @@ func WithoutAuthentication() Option {
 // New returns an API serving store.
 //
 // The event routes are served when the store keeps change events: when it
-// is a [grouping.EventReader] or, failing that, when it wraps one, that is
-// when it has a method Unwrap() grouping.Store (as package otelstore's
-// Store has) whose result, or its own Unwrap's, is one. Events are then
-// read from that store directly. A store with no EventReader anywhere gets
+// is a [grouping.EventReader] or wraps one, that is when it has a method
+// Unwrap() grouping.Store (as package otelstore's Store has) whose result,
+// or its own Unwrap's, is one, down to a store that keeps events. Events are
+// read through the outermost EventReader of that chain, so that a wrapper
+// that records calls records them too. A store with no EventReader anywhere gets
 // no event routes: they answer 404, and the served OpenAPI document lists
 // none of them.
 //

@@ -58,21 +58,30 @@ func WithEventBuffer(n int) Option {
 	}
 }
 
-// eventReader returns the EventReader of store: store itself, or the first
-// store it wraps (through Unwrap() grouping.Store) that is one; nil when
-// there is none.
+// eventReader returns the EventReader to read events through: the
+// outermost one of store and the stores it wraps (through Unwrap()
+// grouping.Store), so that a wrapper that records calls (otelstore) records
+// event reads too, provided that the innermost store keeps events; nil
+// when it does not, or when no store of the chain is an EventReader.
 func eventReader(store grouping.Store) grouping.EventReader {
+	var outer grouping.EventReader
 	for range 16 { // a chain of wrappers this long is a cycle
-		if r, ok := store.(grouping.EventReader); ok {
-			return r
+		r, isReader := store.(grouping.EventReader)
+		if isReader && outer == nil {
+			outer = r
 		}
 		u, ok := store.(interface{ Unwrap() grouping.Store })
-		if !ok {
+		var next grouping.Store
+		if ok {
+			next = u.Unwrap()
+		}
+		if next == nil || isNil(next) {
+			if isReader {
+				return outer // the innermost store keeps events
+			}
 			return nil
 		}
-		if store = u.Unwrap(); store == nil || isNil(store) {
-			return nil
-		}
+		store = next
 	}
 	return nil
 }
