@@ -27,6 +27,9 @@ type workspaceEventPage struct {
 	HasMore bool             `json:"hasMore"`
 }
 
+// orgNotFound is the API's message for an unknown organisation.
+var orgNotFound = grouping.NotFoundError("Organisation").Message
+
 // eventsPath is the events route of the tenant.
 func eventsPath(tenant grouping.Tenant) string {
 	if tenant.Kind == grouping.WorkspaceTenant {
@@ -53,7 +56,8 @@ func checkEventsQuery(tenant grouping.Tenant, after int64, limit int) error {
 
 // Events implements [grouping.EventReader] with
 // GET /organisations/{organisation_id}/events or
-// GET /workspaces/{workspaceId}/events (extension routes).
+// GET /workspaces/{workspaceId}/events (extension routes). An organisation
+// the server does not know has an empty page, as in a store.
 func (c *Client) Events(ctx context.Context, tenant grouping.Tenant, after int64, limit int) (grouping.EventPage, error) {
 	if err := checkEventsQuery(tenant, after, limit); err != nil {
 		return grouping.EventPage{}, err
@@ -72,7 +76,15 @@ func (c *Client) Events(ctx context.Context, tenant grouping.Tenant, after int64
 		p = grouping.EventPage{Events: body.Results, Next: body.Next, More: body.HasMore}
 	} else {
 		var data orgEventPage
-		if _, _, err := c.orgCall(ctx, r, &data); err != nil {
+		_, _, err := c.orgCall(ctx, r, &data)
+		switch {
+		case grouping.ErrorCode(err) == grouping.NotFound && grouping.ErrorMessage(err) == orgNotFound:
+			// The route answers 404 for an organisation it does not
+			// know, which has no events: an empty page, as a store
+			// gives. Any other 404 (a server that serves no events)
+			// stays an error.
+			return grouping.EventPage{Events: []grouping.Event{}, Next: after}, nil
+		case err != nil:
 			return grouping.EventPage{}, err
 		}
 		p = grouping.EventPage{Events: data.Events, Next: data.Next, More: data.HasMore}
@@ -123,10 +135,15 @@ func (c *Client) awaitEvent(ctx context.Context, tenant grouping.Tenant, after i
 		}
 		return &grouping.Error{Code: grouping.Internal, Message: "client: request failed", Err: err}
 	}
-	defer closeBody(res)
 	if res.StatusCode < 200 || res.StatusCode >= 300 {
+		defer closeBody(res)
 		return responseError(res, nil)
 	}
+	// A stream has no end to read up to: cancelling the request ends it.
+	defer func() {
+		cancel()
+		_ = res.Body.Close()
+	}()
 	sc := bufio.NewScanner(res.Body)
 	for sc.Scan() {
 		if strings.HasPrefix(sc.Text(), "data:") {
