@@ -10,6 +10,7 @@ import (
 	"mime"
 	"net/http"
 	"reflect"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -23,7 +24,13 @@ const MaxBodyBytes = 1 << 20
 // encode writes v as the JSON response body with the given status. A value
 // that cannot be encoded becomes a 500.
 func encode[T any](w http.ResponseWriter, r *http.Request, logger *slog.Logger, status int, v T) {
-	b, err := json.Marshal(v)
+	var b []byte
+	var err error
+	if a, ok := any(v).(jsonAppender); ok {
+		b, err = a.appendJSON(make([]byte, 0, 512))
+	} else {
+		b, err = json.Marshal(v)
+	}
 	if err != nil {
 		writeError(w, r, logger, &grouping.Error{Code: grouping.Internal, Message: "encode response", Err: err})
 		return
@@ -212,6 +219,102 @@ type envelope struct {
 	Message    string `json:"message"`
 	Data       any    `json:"data,omitempty"`
 	NextCursor string `json:"next_cursor,omitempty"`
+}
+
+// jsonAppender is implemented by the response bodies that write their JSON
+// in one pass: the envelope and the workspace bodies. encoding/json would
+// have each value of package grouping write its JSON and then check and
+// compact it again.
+type jsonAppender interface {
+	appendJSON(b []byte) ([]byte, error)
+}
+
+// appendJSON writes the envelope as encoding/json would.
+func (e envelope) appendJSON(b []byte) ([]byte, error) {
+	b = append(b, `{"status":`...)
+	b = appendJSONString(b, e.Status)
+	b = append(b, `,"status_code":`...)
+	b = strconv.AppendInt(b, int64(e.StatusCode), 10)
+	b = append(b, `,"message":`...)
+	b = appendJSONString(b, e.Message)
+	if e.Data != nil {
+		b = append(b, `,"data":`...)
+		var err error
+		if b, err = appendValue(b, e.Data); err != nil {
+			return nil, err
+		}
+	}
+	if e.NextCursor != "" {
+		b = append(b, `,"next_cursor":`...)
+		b = appendJSONString(b, e.NextCursor)
+	}
+	return append(b, '}'), nil
+}
+
+// appendValue appends the JSON of v. The values of package grouping, and
+// slices of them, write their own JSON, which is compact and valid (package
+// grouping tests it against encoding/json), so it is taken as it is; any
+// other value goes through encoding/json.
+func appendValue(b []byte, v any) ([]byte, error) {
+	switch v := v.(type) {
+	case grouping.Group, grouping.Channel, grouping.ChannelGroup, grouping.Organisation, grouping.Event:
+		out, err := v.(json.Marshaler).MarshalJSON()
+		return append(b, out...), err
+	case []grouping.Group:
+		return appendList(b, v)
+	case []grouping.Channel:
+		return appendList(b, v)
+	case []grouping.ChannelGroup:
+		return appendList(b, v)
+	case []grouping.Event:
+		return appendList(b, v)
+	case jsonAppender:
+		return v.appendJSON(b)
+	}
+	out, err := json.Marshal(v)
+	return append(b, out...), err
+}
+
+// appendList appends a list of values of package grouping, [] when empty.
+func appendList[T json.Marshaler](b []byte, items []T) ([]byte, error) {
+	if items == nil {
+		return append(b, "null"...), nil
+	}
+	b = append(b, '[')
+	for i, it := range items {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		out, err := it.MarshalJSON()
+		if err != nil {
+			return nil, err
+		}
+		b = append(b, out...)
+	}
+	return append(b, ']'), nil
+}
+
+// appendJSONString appends s as encoding/json writes a string.
+func appendJSONString(b []byte, s string) []byte {
+	if isPlainASCII(s) {
+		b = append(b, '"')
+		b = append(b, s...)
+		return append(b, '"')
+	}
+	out, _ := json.Marshal(s) // a string always encodes
+	return append(b, out...)
+}
+
+// isPlainASCII reports whether s is printable ASCII that encoding/json
+// writes as it is.
+func isPlainASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c >= utf8.RuneSelf || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			return false
+		}
+	}
+	return true
 }
 
 // nonNil returns items, or an empty slice for nil, so that a list is

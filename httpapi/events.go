@@ -107,6 +107,28 @@ type workspaceEventPage struct {
 	HasMore bool             `json:"hasMore"`
 }
 
+// appendJSON writes the pages as encoding/json would.
+func (p eventPage) appendJSON(b []byte) ([]byte, error) {
+	return appendEventPage(b, `{"events":`, p.Events, p.Next, `,"has_more":`, p.HasMore)
+}
+
+func (p workspaceEventPage) appendJSON(b []byte) ([]byte, error) {
+	return appendEventPage(b, `{"results":`, p.Results, p.Next, `,"hasMore":`, p.HasMore)
+}
+
+func appendEventPage(b []byte, open string, evs []grouping.Event, next int64, moreKey string, more bool) ([]byte, error) {
+	b = append(b, open...)
+	b, err := appendList(b, evs)
+	if err != nil {
+		return nil, err
+	}
+	b = append(b, `,"next":`...)
+	b = strconv.AppendInt(b, next, 10)
+	b = append(b, moreKey...)
+	b = strconv.AppendBool(b, more)
+	return append(b, '}'), nil
+}
+
 // handleEvents serves a tenant's events: a JSON page, or a Server-Sent
 // Events stream when the request accepts text/event-stream.
 func (a *API) handleEvents(kind TenantKind) http.Handler {

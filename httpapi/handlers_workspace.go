@@ -13,6 +13,20 @@ type channelGroupList struct {
 	NextPageToken string                  `json:"nextPageToken,omitempty"`
 }
 
+// appendJSON writes the list as encoding/json would.
+func (l channelGroupList) appendJSON(b []byte) ([]byte, error) {
+	b = append(b, `{"results":`...)
+	b, err := appendList(b, l.Results)
+	if err != nil {
+		return nil, err
+	}
+	if l.NextPageToken != "" {
+		b = append(b, `,"nextPageToken":`...)
+		b = appendJSONString(b, l.NextPageToken)
+	}
+	return append(b, '}'), nil
+}
+
 func handleChannelGroupList(logger *slog.Logger, store grouping.Store) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		q := query(r)
