@@ -162,10 +162,11 @@ type Event struct {
 // workspace's as {"id","sequence","type","workspaceId","createdAt","data"}.
 // Data, which must be JSON, is written as it is (null when empty).
 func (e Event) MarshalJSON() ([]byte, error) {
-	return e.appendJSON(make([]byte, 0, 160+len(e.Data))), nil
+	return e.AppendJSON(make([]byte, 0, 160+len(e.Data))), nil
 }
 
-func (e Event) appendJSON(b []byte) []byte {
+// AppendJSON appends the JSON form that MarshalJSON writes to b.
+func (e Event) AppendJSON(b []byte) []byte {
 	b = append(b, `{"id":`...)
 	b = appendID(b, e.ID)
 	b = append(b, `,"sequence":`...)

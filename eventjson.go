@@ -8,7 +8,7 @@ import "strconv"
 // MarshalJSON implements json.Marshaler.
 func (d OrganisationEventData) MarshalJSON() ([]byte, error) {
 	b := append(make([]byte, 0, 160), `{"organisation":`...)
-	b = d.Organisation.appendJSON(b)
+	b = d.Organisation.AppendJSON(b)
 	if d.PreviousName != nil {
 		b = append(b, `,"previous_name":`...)
 		b = appendString(b, *d.PreviousName)
@@ -19,10 +19,10 @@ func (d OrganisationEventData) MarshalJSON() ([]byte, error) {
 // MarshalJSON implements json.Marshaler.
 func (d ChannelEventData) MarshalJSON() ([]byte, error) {
 	b := append(make([]byte, 0, 800), `{"channel":`...)
-	b = d.Channel.appendJSON(b)
+	b = d.Channel.AppendJSON(b)
 	if d.Previous != nil {
 		b = append(b, `,"previous":`...)
-		b = d.Previous.appendJSON(b)
+		b = d.Previous.AppendJSON(b)
 	}
 	return append(b, '}'), nil
 }
@@ -50,10 +50,10 @@ func (d ChannelMemberData) MarshalJSON() ([]byte, error) {
 // MarshalJSON implements json.Marshaler.
 func (d GroupEventData) MarshalJSON() ([]byte, error) {
 	b := append(make([]byte, 0, 640), `{"group":`...)
-	b = d.Group.appendJSON(b)
+	b = d.Group.AppendJSON(b)
 	if d.Previous != nil {
 		b = append(b, `,"previous":`...)
-		b = d.Previous.appendJSON(b)
+		b = d.Previous.AppendJSON(b)
 	}
 	return append(b, '}'), nil
 }
@@ -96,7 +96,7 @@ func (d ChannelGroupAttachedData) MarshalJSON() ([]byte, error) {
 	b := append(make([]byte, 0, 320+40*len(d.ChannelGroup.ChannelIDs)), `{"channelId":`...)
 	b = appendID(b, d.ChannelID)
 	b = append(b, `,"channelGroup":`...)
-	b = d.ChannelGroup.appendJSON(b)
+	b = d.ChannelGroup.AppendJSON(b)
 	if d.FromChannelGroupID != nil {
 		b = append(b, `,"fromChannelGroupId":`...)
 		b = appendID(b, *d.FromChannelGroupID)
@@ -116,7 +116,7 @@ func (d ChannelGroupDetachedData) MarshalJSON() ([]byte, error) {
 // MarshalJSON implements json.Marshaler.
 func (d ChannelGroupRenamedData) MarshalJSON() ([]byte, error) {
 	b := append(make([]byte, 0, 320+40*len(d.ChannelGroup.ChannelIDs)), `{"channelGroup":`...)
-	b = d.ChannelGroup.appendJSON(b)
+	b = d.ChannelGroup.AppendJSON(b)
 	b = append(b, `,"previousName":`...)
 	b = appendString(b, d.PreviousName)
 	return append(b, '}'), nil

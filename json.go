@@ -134,9 +134,12 @@ func appendString(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
-// appendJSON appends the JSON of each domain type.
+// AppendJSON appends the JSON form of each domain type to b and returns
+// the extended slice, as MarshalJSON writes it, without allocating when b
+// has room: for writers that put many values into one buffer.
 
-func (o Organisation) appendJSON(b []byte) []byte {
+// AppendJSON appends the JSON form to b.
+func (o Organisation) AppendJSON(b []byte) []byte {
 	b = append(b, `{"id":`...)
 	b = appendID(b, o.ID)
 	b = append(b, `,"name":`...)
@@ -146,7 +149,8 @@ func (o Organisation) appendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
-func (c Channel) appendJSON(b []byte) []byte {
+// AppendJSON appends the JSON form to b.
+func (c Channel) AppendJSON(b []byte) []byte {
 	b = append(b, `{"channels_id":`...)
 	b = appendID(b, c.ID)
 	b = append(b, `,"name":`...)
@@ -178,7 +182,8 @@ func (c Channel) appendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
-func (g Group) appendJSON(b []byte) []byte {
+// AppendJSON appends the JSON form to b.
+func (g Group) AppendJSON(b []byte) []byte {
 	b = append(b, `{"id":`...)
 	b = appendID(b, g.ID)
 	b = append(b, `,"name":`...)
@@ -196,7 +201,7 @@ func (g Group) appendJSON(b []byte) []byte {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = c.appendJSON(b)
+			b = c.AppendJSON(b)
 		}
 		b = append(b, ']')
 	}
@@ -213,7 +218,8 @@ func (g Group) appendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
-func (g ChannelGroup) appendJSON(b []byte) []byte {
+// AppendJSON appends the JSON form to b.
+func (g ChannelGroup) AppendJSON(b []byte) []byte {
 	b = append(b, `{"id":`...)
 	b = appendID(b, g.ID)
 	b = append(b, `,"platformId":`...)
@@ -232,19 +238,19 @@ func (g ChannelGroup) appendJSON(b []byte) []byte {
 }
 
 // MarshalJSON writes times with exactly millisecond precision.
-func (o Organisation) MarshalJSON() ([]byte, error) { return o.appendJSON(make([]byte, 0, 128)), nil }
+func (o Organisation) MarshalJSON() ([]byte, error) { return o.AppendJSON(make([]byte, 0, 128)), nil }
 
 // MarshalJSON writes times with exactly millisecond precision, and an
 // unknown owner (the nil UUID) as null. The fields come in the order of the
 // spec's channel objects.
-func (c Channel) MarshalJSON() ([]byte, error) { return c.appendJSON(make([]byte, 0, 384)), nil }
+func (c Channel) MarshalJSON() ([]byte, error) { return c.AppendJSON(make([]byte, 0, 384)), nil }
 
 // MarshalJSON writes times with exactly millisecond precision.
 func (g Group) MarshalJSON() ([]byte, error) {
-	return g.appendJSON(make([]byte, 0, 320+len(g.Channels)*384)), nil
+	return g.AppendJSON(make([]byte, 0, 320+len(g.Channels)*384)), nil
 }
 
 // MarshalJSON writes times with exactly millisecond precision.
 func (g ChannelGroup) MarshalJSON() ([]byte, error) {
-	return g.appendJSON(make([]byte, 0, 256+len(g.ChannelIDs)*40)), nil
+	return g.AppendJSON(make([]byte, 0, 256+len(g.ChannelIDs)*40)), nil
 }

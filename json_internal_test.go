@@ -167,7 +167,7 @@ func sameJSON(t *testing.T, v json.Marshaler, ref any) {
 	}
 	is.Equal(string(got), string(want)) // byte for byte the reference
 	through, err := json.Marshal(v)
-	is.NoErr(err)                          // encoding/json accepts the output as valid JSON
+	is.NoErr(err)                           // encoding/json accepts the output as valid JSON
 	is.Equal(string(through), string(want)) // and leaves it as it is
 }
 

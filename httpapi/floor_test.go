@@ -124,7 +124,7 @@ func floorHandler(store grouping.Store, user uuid.UUID) http.Handler {
 		return floorEnvelope{Status: "success", StatusCode: 200, Message: msg, Data: data, NextCursor: next}
 	}
 	mux.HandleFunc("GET /organisations/{organisation_id}/groups/{group_id}", func(w http.ResponseWriter, r *http.Request) {
-		g, err := store.GetGroup(r.Context(), id(r, "organisation_id"), id(r, "group_id"), grouping.GetGroupOptions{IncludeChannels: r.URL.Query().Get("include_channels") == "true"})
+		g, err := store.GetGroup(r.Context(), id(r, "organisation_id"), id(r, "group_id"), grouping.GetGroupOptions{IncludeChannels: r.URL.Query().Get("include") == "channels"})
 		write(w, ok("Group fetched successfully", g, ""), err)
 	})
 	mux.HandleFunc("GET /organisations/{organisation_id}/groups", func(w http.ResponseWriter, r *http.Request) {
@@ -199,7 +199,7 @@ func get(path string) func(w *floorWorld, i int) []*http.Request {
 func floorCases() []floorCase {
 	return []floorCase{
 		{"GetGroup", get("/organisations/{org}/groups/{group}")},
-		{"GetGroupWithChannels", get("/organisations/{org}/groups/{group}?include_channels=true")},
+		{"GetGroupWithChannels", get("/organisations/{org}/groups/{group}?include=channels")},
 		{"ListGroups", get("/organisations/{org}/groups?limit=50")},
 		{"ListGroupChannels", get("/organisations/{org}/groups/{group}/channels?limit=50")},
 		{"ListUngroupedChannels", get("/organisations/{org}/groups/channels/no-group?limit=50")},
@@ -258,7 +258,7 @@ func TestHTTPFloorMatchesLibrary(t *testing.T) {
 			t.Run(st.name+"/"+c.name, func(t *testing.T) {
 				is := is.New(t)
 				var lib, floor any
-				is.NoErr(json.Unmarshal(serveAll(t, w.library, c.requests(w, 2*i)), &lib))     // the API's answer is JSON
+				is.NoErr(json.Unmarshal(serveAll(t, w.library, c.requests(w, 2*i)), &lib))   // the API's answer is JSON
 				is.NoErr(json.Unmarshal(serveAll(t, w.floor, c.requests(w, 2*i+1)), &floor)) // so is the floor's
 				if c.name == "UpdateGroup" {
 					// The two calls are two updates: versions and times differ.
