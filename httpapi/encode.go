@@ -258,6 +258,12 @@ func (e envelope) appendJSON(b []byte) ([]byte, error) {
 // other value goes through encoding/json.
 func appendValue(b []byte, v any) ([]byte, error) {
 	switch v := v.(type) {
+	case grouping.Group:
+		return v.AppendJSON(slices.Grow(b, 320+len(v.Channels)*listItemGuess)), nil
+	case grouping.Channel:
+		return v.AppendJSON(slices.Grow(b, listItemGuess+40*len(v.Users))), nil
+	case grouping.ChannelGroup:
+		return v.AppendJSON(slices.Grow(b, 256+40*len(v.ChannelIDs))), nil
 	case jsonValue:
 		return v.AppendJSON(b), nil
 	case []grouping.Group:
