@@ -194,6 +194,61 @@ func (t *pgTx) Attachment(ctx context.Context, workspaceID, channelID uuid.UUID,
 	return at, nil
 }
 
+// The point reads of a transaction lock their tenant first, as the fact
+// reads do: the engine may decide on what they return (UpsertChannel reads
+// the channel it updates), so no other write of the tenant may commit
+// between them and the transaction's commit.
+
+// Channel implements driver.Reader in a transaction.
+func (t *pgTx) Channel(ctx context.Context, orgID, channelID uuid.UUID) (*grouping.Channel, error) {
+	var ch *grouping.Channel
+	err := t.lockedQuery(ctx, sqlLockOrganisation, tenant{id: orgID}, sqlFindChannel, []any{orgID, channelID}, func(rows pgx.Rows) error {
+		var users []uuid.UUID
+		c, _, err := scanChannel(rows, &users)
+		if err != nil {
+			return err
+		}
+		c.Users = users
+		if c.Users == nil {
+			c.Users = []uuid.UUID{}
+		}
+		ch = &c
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return ch, nil
+}
+
+// Group implements driver.Reader in a transaction.
+func (t *pgTx) Group(ctx context.Context, orgID, groupID uuid.UUID, withChannels bool) (*grouping.Group, error) {
+	var g *grouping.Group
+	err := t.lockedQuery(ctx, sqlLockOrganisation, tenant{id: orgID}, sqlFindGroup, []any{orgID, groupID}, func(rows pgx.Rows) error {
+		got, err := scanGroup(rows)
+		g = &got
+		return err
+	})
+	if err != nil || g == nil || !withChannels {
+		return g, err
+	}
+	return g, t.fillGroupChannels(ctx, t.tx, []*grouping.Group{g})
+}
+
+// ChannelGroup implements driver.Reader in a transaction.
+func (t *pgTx) ChannelGroup(ctx context.Context, workspaceID, id uuid.UUID) (*grouping.ChannelGroup, error) {
+	var cg *grouping.ChannelGroup
+	err := t.lockedQuery(ctx, sqlLockWorkspace, tenant{workspace: true, id: workspaceID}, sqlFindChannelGroup, []any{workspaceID, id}, func(rows pgx.Rows) error {
+		got, err := scanChannelGroup(rows)
+		cg = &got
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return cg, nil
+}
+
 // orNil returns *id, or uuid.Nil for a NULL.
 func orNil(id *uuid.UUID) uuid.UUID {
 	if id == nil {

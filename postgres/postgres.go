@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/channelgrouping/grouping"
@@ -41,6 +42,8 @@ type config struct {
 	schema   string
 	maxConns int32
 	pool     []func(*pgxpool.Config)
+	noNotify bool
+	poll     time.Duration
 }
 
 // WithSchema puts the store's tables in the named schema ([DefaultSchema] by
@@ -81,6 +84,36 @@ func WithPoolConfig(fn func(*pgxpool.Config)) Option {
 	}
 }
 
+// WithListenNotify turns PostgreSQL's LISTEN/NOTIFY on (the default) or
+// off. On, every write that appends events notifies the schema's channel
+// when it commits, and a store whose readers wait for events
+// (WaitEvents) listens on it, so that they learn of commits made by other
+// processes at once. Off, writes notify nothing and waiting readers learn of
+// other processes' commits by polling, every [WithEventPoll] interval;
+// commits made through the same Store still wake them at once. Turn it off
+// on servers without LISTEN/NOTIFY, such as CockroachDB, and behind a
+// connection pooler in transaction mode, where a LISTEN does not keep its
+// session. Stores sharing a schema should agree: one with it off sends no
+// notifications, so the others see its commits only when they poll.
+func WithListenNotify(on bool) Option {
+	return func(c *config) { c.noNotify = !on }
+}
+
+// WithEventPoll sets how often a reader waiting for events (WaitEvents)
+// reads them again when nothing woke it: the bound on how late it learns of
+// a commit that no notification reported, such as one made while the
+// listening connection was being re-established, or any commit of another
+// process when [WithListenNotify] is off. The default is
+// engine.DefaultEventPoll; each poll is one query per waiting reader.
+// Values of 0 or less are ignored.
+func WithEventPoll(d time.Duration) Option {
+	return func(c *config) {
+		if d > 0 {
+			c.poll = d
+		}
+	}
+}
+
 // Open connects to the database at url (a postgres:// URL or a key=value
 // connection string, as pgx reads them), creates the schema and its tables
 // or brings them up to date, and returns the store. It fails when the
@@ -110,12 +143,22 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
 	d := newDriver(pool, cfg.schema)
+	d.notify = !cfg.noNotify
 	if err := migrate(ctx, pool, cfg.schema, migrations); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: open schema %s: %w", d.quoted, err)
 	}
-	return &Store{engine.New(d, engine.WithClock(cfg.clock)), d}, nil
+	eopts := []engine.Option{engine.WithClock(cfg.clock), engine.WithEventPoll(cfg.poll)}
+	if !d.notify {
+		// Without the Watch method the engine polls.
+		return &Store{engine.New(unwatched{d}, eopts...), d}, nil
+	}
+	return &Store{engine.New(d, eopts...), d}, nil
 }
+
+// unwatched is the driver of a store that does not listen: the engine sees
+// no driver.Watcher.
+type unwatched struct{ driver.Driver }
 
 // Schema returns the name of the schema the store's tables are in.
 func (s *Store) Schema() string { return s.d.schema }
@@ -127,6 +170,18 @@ type pgDriver struct {
 	quoted string   // schema as a quoted identifier
 	sql    []string // statements[i].sql for this schema
 
+	// notify makes writes that append events notify channel, on which
+	// Watch listens.
+	notify  bool
+	channel string
+
+	// watch is the state of Watch, for tests.
+	watch watchState
+
+	// pruneFrom is the tenant the next PruneEvents starts from.
+	pruneMu   sync.Mutex
+	pruneFrom grouping.Tenant
+
 	// beforeCommit, when set (by tests), runs at the end of every write
 	// transaction, before the commit.
 	beforeCommit func(ctx context.Context, tx pgx.Tx) error
@@ -137,7 +192,7 @@ type pgDriver struct {
 var _ driver.Driver = (*pgDriver)(nil)
 
 func newDriver(pool *pgxpool.Pool, schema string) *pgDriver {
-	d := &pgDriver{pool: pool, schema: schema, quoted: pgx.Identifier{schema}.Sanitize()}
+	d := &pgDriver{pool: pool, schema: schema, quoted: pgx.Identifier{schema}.Sanitize(), channel: notifyChannel(schema)}
 	d.sql = make([]string, len(statements))
 	for i, st := range statements {
 		d.sql[i] = inSchema(st.sql, d.quoted)
@@ -243,7 +298,8 @@ var _ driver.Tx = (*pgTx)(nil)
 
 // lockedQuery runs st in the transaction and calls scan for each row it
 // returns. When the transaction does not hold the lock of tn yet, the
-// lock statement runs first, pipelined with st in one round trip: under
+// lock statement (sqlLockOrganisation, sqlLockWorkspace or
+// sqlLockNewWorkspace) runs first, pipelined with st in one round trip: under
 // read committed st takes its snapshot when it starts, after the lock is
 // granted, so it reads everything the previous holder committed.
 func (t *pgTx) lockedQuery(ctx context.Context, lock *statement, tn tenant, st *statement, args []any, scan func(pgx.Rows) error) (err error) {
@@ -256,10 +312,15 @@ func (t *pgTx) lockedQuery(ctx context.Context, lock *statement, tn tenant, st *
 		b.Queue(t.d.sql[st.index], args...)
 		br := t.tx.SendBatch(ctx, b)
 		defer func() { err = errors.Join(err, br.Close()) }()
-		if _, err := br.Exec(); err != nil {
+		var tag pgconn.CommandTag
+		if tag, err = br.Exec(); err != nil {
 			return err
 		}
-		t.locked = append(t.locked, tn)
+		// A lock that found no row locked nothing: the row may yet be
+		// made (by the first attach of a workspace), and is then locked.
+		if tag.RowsAffected() > 0 || lock == sqlLockNewWorkspace {
+			t.locked = append(t.locked, tn)
+		}
 		rows, err = br.Query()
 	}
 	if err != nil {

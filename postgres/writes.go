@@ -18,15 +18,34 @@ import (
 // that can come first in a transaction (UpsertOrganisation, UnlinkChannel,
 // DeleteChannelGroup), which lock it themselves.
 
-// UpsertOrganisation implements driver.Tx. The statement locks the
-// organisation's row itself.
-func (t *pgTx) UpsertOrganisation(ctx context.Context, org grouping.Organisation, createdAt time.Time) (time.Time, error) {
+// UpsertOrganisation implements driver.Tx, in one round trip: the insert
+// of a new organisation, then the rename of an existing one, which locks its
+// row and reads what it was (see sqlInsertOrganisation). When the insert
+// made the row, the rename finds the transaction's own row, and its result
+// is not needed.
+func (t *pgTx) UpsertOrganisation(ctx context.Context, org grouping.Organisation, createdAt time.Time) (prev *grouping.Organisation, err error) {
+	b := &pgx.Batch{}
+	b.Queue(t.d.sql[sqlInsertOrganisation.index], org.ID, org.Name, createdAt)
+	b.Queue(t.d.sql[sqlRenameOrganisation.index], org.ID, org.Name)
+	br := t.tx.SendBatch(ctx, b)
+	defer func() { err = errors.Join(err, br.Close()) }()
 	var created time.Time
-	err := t.tx.QueryRow(ctx, t.d.sql[sqlUpsertOrganisation.index], org.ID, org.Name, createdAt).Scan(&created)
-	if err == nil {
-		t.locked = append(t.locked, tenant{id: org.ID})
+	inserted := true
+	if err := br.QueryRow().Scan(&created); errors.Is(err, pgx.ErrNoRows) {
+		inserted = false
+	} else if err != nil {
+		return nil, err
 	}
-	return fromDB(created), err
+	old := grouping.Organisation{ID: org.ID}
+	if err := br.QueryRow().Scan(&old.Name, &old.CreatedAt); err != nil {
+		return nil, err
+	}
+	t.locked = append(t.locked, tenant{id: org.ID})
+	if inserted {
+		return nil, nil
+	}
+	old.CreatedAt = fromDB(old.CreatedAt)
+	return &old, nil
 }
 
 // InsertChannel implements driver.Tx. The organisation's lock does not
