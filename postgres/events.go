@@ -52,13 +52,19 @@ func (r reads) EventConsumer(ctx context.Context, name string, tenant grouping.T
 	return &c, nil
 }
 
-// AppendEvents implements driver.Tx, in one statement that advances the
+// AppendEvents implements driver.Tx with one statement that advances the
 // tenant's counter, inserts the events and, unless LISTEN/NOTIFY is off,
 // notifies the listeners of the schema's channel on commit. The counter's
 // row stays locked until the transaction ends: another transaction of the
 // tenant that appends waits for this one to commit or roll back, then
 // numbers its events after whatever this one left, so that the numbers are
 // gapless and in commit order.
+//
+// When the transaction holds the tenant's lock, it has read the counter
+// with its facts and numbers the events at once; the statement is then
+// deferred and goes to the server with COMMIT (or with the transaction's
+// next statement), so that appending costs no round trip of its own.
+// Otherwise the statement runs now and returns the numbers.
 func (t *pgTx) AppendEvents(ctx context.Context, tenant grouping.Tenant, events []grouping.Event) error {
 	n := len(events)
 	if n == 0 {
@@ -74,23 +80,37 @@ func (t *pgTx) AppendEvents(ctx context.Context, tenant grouping.Tenant, events 
 			data[i] = []byte("null") // NOT NULL; the engine always gives JSON
 		}
 	}
-	st, args := sqlAppendEvents, []any{int16(tenant.Kind), tenant.ID, ids, types, times, data}
-	if t.d.notify {
-		st, args = sqlAppendEventsNotify, append(args, t.d.channel, tenant.String())
+	args := []any{int16(tenant.Kind), tenant.ID, ids, types, times, data}
+	if last, ok := t.counters[tenant]; ok {
+		st, args := sqlAppendEventsAfter, append(args, last)
+		if t.d.notify {
+			st, args = sqlAppendEventsAfterNotify, append(args, t.d.channel, tenant.String())
+		}
+		t.tx.deferStatement(t.d.sql[st.index], args...)
+		t.counters[tenant] = last + int64(n)
+		number(tenant, events, last+int64(n))
+		return nil
 	}
+	st := sqlAppendEvents
 	var last int64
 	dest := []any{&last}
 	if t.d.notify {
+		st, args = sqlAppendEventsNotify, append(args, t.d.channel, tenant.String())
 		dest = append(dest, nil) // pg_notify returns void
 	}
 	if err := t.tx.QueryRow(ctx, t.d.sql[st.index], args...).Scan(dest...); err != nil {
 		return err
 	}
+	number(tenant, events, last)
+	return nil
+}
+
+// number gives events the numbers up to last, and their tenant.
+func number(tenant grouping.Tenant, events []grouping.Event, last int64) {
 	for i := range events {
-		events[i].Sequence = last - int64(n) + 1 + int64(i)
+		events[i].Sequence = last - int64(len(events)) + 1 + int64(i)
 		events[i].Tenant = tenant
 	}
-	return nil
 }
 
 // PutEventConsumer implements driver.Tx.

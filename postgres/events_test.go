@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -728,4 +729,119 @@ func TestNotifyChannel(t *testing.T) {
 	is.True(len(long) <= maxChannelLen)                                   // fits
 	is.True(long != notifyChannel(string(make([]byte, 101))))             // differs per schema
 	is.Equal(len(notifyChannel(string(make([]byte, 56)))), maxChannelLen) // the longest readable name fits exactly
+}
+
+// TestDeferredAppend follows an append that the transaction defers, having
+// read the tenant's counter with its lock: its events are numbered at
+// once, reads later in the transaction see them, a rollback leaves
+// nothing, and when the counter has moved meanwhile (an append made
+// without the tenant's lock) the commit fails as a retry and leaves
+// nothing either.
+func TestDeferredAppend(t *testing.T) {
+	is := is.New(t)
+	ctx := t.Context()
+	s := openTestStore(t)
+	d := s.d
+	org, err := s.UpsertOrganisation(ctx, grouping.Organisation{ID: uuid.New(), Name: "Acme"})
+	is.NoErr(err) // event 1
+	tenant := grouping.OrganisationOf(org.ID)
+	event := func() []grouping.Event {
+		return []grouping.Event{{ID: uuid.New(), Type: grouping.EventGroupsReordered, Time: time.Now(), Data: []byte(`{"group_ids":[]}`)}}
+	}
+
+	evs := event()
+	err = d.Write(ctx, func(tx driver.Tx) error {
+		if _, _, err := tx.GroupIDs(ctx, org.ID); err != nil { // takes the lock, reads the counter
+			return err
+		}
+		if err := tx.AppendEvents(ctx, tenant, evs); err != nil {
+			return err
+		}
+		is.True(len(tx.(*pgTx).tx.deferred) == 1) // the statement waits for the commit
+		got, err := tx.Events(ctx, driver.EventsQuery{Tenant: tenant, Limit: 10})
+		if err != nil {
+			return err
+		}
+		is.Equal(sequences(got), []int64{1, 2}) // the transaction reads its own events
+		return errors.New("roll back")
+	})
+	is.True(err != nil)                                       // rolled back
+	is.Equal(evs[0].Sequence, int64(2))                       // numbered at once
+	is.Equal(sequences(mustEvents(t, d, tenant)), []int64{1}) // nothing remains
+
+	evs = event()
+	err = d.Write(ctx, func(tx driver.Tx) error {
+		if _, _, err := tx.GroupIDs(ctx, org.ID); err != nil {
+			return err
+		}
+		addEvents(t, d, tenant, time.Now(), `{}`) // another transaction appends without the lock
+		return tx.AppendEvents(ctx, tenant, evs)
+	})
+	is.True(errors.Is(err, driver.ErrRetry))                     // the commit failed, to be retried
+	is.Equal(sequences(mustEvents(t, d, tenant)), []int64{1, 2}) // the other append only
+
+	err = d.Write(ctx, func(tx driver.Tx) error {
+		if _, _, err := tx.GroupIDs(ctx, org.ID); err != nil {
+			return err
+		}
+		return tx.AppendEvents(ctx, tenant, evs)
+	})
+	is.NoErr(err)                                                   // the retry commits
+	is.Equal(evs[0].Sequence, int64(3))                             // after the other append
+	is.Equal(sequences(mustEvents(t, d, tenant)), []int64{1, 2, 3}) // gapless
+}
+
+// roundTrips counts the statements and batches a store sends, each one
+// round trip once its statements are prepared.
+type roundTrips struct{ n atomic.Int64 }
+
+func (r *roundTrips) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
+	r.n.Add(1)
+	return ctx
+}
+func (r *roundTrips) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+func (r *roundTrips) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceBatchStartData) context.Context {
+	r.n.Add(1)
+	return ctx
+}
+func (r *roundTrips) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQueryData) {}
+func (r *roundTrips) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData)     {}
+
+// TestWriteRoundTrips counts the round trips of writes that append events:
+// BEGIN goes with the first statement and the events with COMMIT.
+func TestWriteRoundTrips(t *testing.T) {
+	is := is.New(t)
+	ctx := t.Context()
+	rt := &roundTrips{}
+	s := openTestStore(t)
+	s = openOn(t, s.Schema(), WithMaxConns(1), WithPoolConfig(func(c *pgxpool.Config) { c.ConnConfig.Tracer = rt }))
+	org, err := s.UpsertOrganisation(ctx, grouping.Organisation{ID: uuid.New(), Name: "Acme"})
+	is.NoErr(err) // create organisation
+	var groups [2]grouping.Group
+	for i := range groups {
+		groups[i], err = s.CreateGroup(ctx, org.ID, grouping.NewGroup{Name: fmt.Sprint("group ", i)})
+		is.NoErr(err) // create group
+	}
+	ch, err := s.UpsertChannel(ctx, grouping.ChannelUpsert{ID: uuid.New(), OrganisationID: org.ID, Name: "general", OwnerID: uuid.New()})
+	is.NoErr(err)      // create channel
+	for i := range 8 { // every statement prepared on the one connection
+		is.NoErr(s.MoveChannel(ctx, org.ID, groups[i%2].ID, ch.ID)) // move
+		_, err := s.UpsertOrganisation(ctx, grouping.Organisation{ID: org.ID, Name: fmt.Sprint("Acme ", i)})
+		is.NoErr(err) // rename
+	}
+	before := rt.n.Load()
+	is.NoErr(s.MoveChannel(ctx, org.ID, groups[0].ID, ch.ID)) // move with an event
+	is.Equal(rt.n.Load()-before, int64(3))                    // lock and facts, update, events and commit
+	before = rt.n.Load()
+	_, err = s.UpsertOrganisation(ctx, grouping.Organisation{ID: org.ID, Name: "Acme plc"})
+	is.NoErr(err)                          // rename with an event
+	is.Equal(rt.n.Load()-before, int64(2)) // upsert and counter, events and commit
+	before = rt.n.Load()
+	_, err = s.UpsertOrganisation(ctx, grouping.Organisation{ID: org.ID, Name: "Acme plc"})
+	is.NoErr(err)                          // the same name: no event
+	is.Equal(rt.n.Load()-before, int64(2)) // upsert and counter, commit
+	before = rt.n.Load()
+	err = s.MoveChannel(ctx, uuid.New(), groups[0].ID, ch.ID)
+	is.Equal(grouping.ErrorCode(err), grouping.NotFound) // an unknown organisation
+	is.Equal(rt.n.Load()-before, int64(2))               // lock and facts, rollback
 }

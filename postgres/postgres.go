@@ -11,7 +11,6 @@ import (
 	"github.com/channelgrouping/grouping"
 	"github.com/channelgrouping/grouping/driver"
 	"github.com/channelgrouping/grouping/engine"
-	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -184,7 +183,7 @@ type pgDriver struct {
 
 	// beforeCommit, when set (by tests), runs at the end of every write
 	// transaction, before the commit.
-	beforeCommit func(ctx context.Context, tx pgx.Tx) error
+	beforeCommit func(ctx context.Context, tx querier) error
 
 	reads // outside transactions: the pool
 }
@@ -212,16 +211,20 @@ func (d *pgDriver) Close() error {
 // transaction's tenant (see the package documentation), so that no other
 // write of the tenant commits between the transaction's reads and its
 // commit. Serialisation failures and deadlocks are reported as
-// driver.ErrRetry; the engine then runs fn again.
+// driver.ErrRetry; the engine then runs fn again. BEGIN is sent with the
+// first statement and COMMIT with the events (see txConn): a call that
+// fails before reading anything costs no round trip.
 func (d *pgDriver) Write(ctx context.Context, fn func(driver.Tx) error) error {
-	tx, err := d.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted})
+	conn, err := d.pool.Acquire(ctx)
 	if err != nil {
 		return retryable(fmt.Errorf("postgres: begin: %w", err))
 	}
+	defer conn.Release()
+	tx := &txConn{conn: conn}
 	done := false
 	defer func() {
 		if !done { // fn panicked: give the connection and its locks back
-			tx.Rollback(context.WithoutCancel(ctx))
+			tx.rollback(ctx)
 		}
 	}()
 	t := &pgTx{d: d, tx: tx}
@@ -232,26 +235,27 @@ func (d *pgDriver) Write(ctx context.Context, fn func(driver.Tx) error) error {
 		err = d.beforeCommit(ctx, tx)
 	}
 	if err == nil {
-		if err = tx.Commit(ctx); err == nil {
+		if err = tx.commit(ctx); err == nil {
 			return nil
 		}
 		err = fmt.Errorf("postgres: commit: %w", err)
 	}
-	// Rolling back must not depend on a context that may be done: a
-	// connection whose rollback is cut short is closed rather than reused.
-	tx.Rollback(context.WithoutCancel(ctx))
+	tx.rollback(ctx)
 	return retryable(err)
 }
 
 // retryable marks a serialisation failure or a deadlock with
 // driver.ErrRetry: running the whole transaction again resolves it.
-// CockroachDB reports every transaction conflict this way.
+// CockroachDB reports every transaction conflict this way. So is a
+// deferred append of events that found the tenant's counter moved (see
+// sqlAppendEventsAfter).
 func retryable(err error) error {
-	switch sqlState(err) {
-	case pgSerializationFailure, pgDeadlockDetected:
-		if !errors.Is(err, driver.ErrRetry) {
-			return fmt.Errorf("%w: %w", driver.ErrRetry, err)
-		}
+	var pe *pgconn.PgError
+	switch {
+	case errors.Is(err, driver.ErrRetry):
+	case errors.As(err, &pe) && (pe.Code == pgSerializationFailure || pe.Code == pgDeadlockDetected ||
+		pe.Code == pgNotNullViolation && pe.TableName == "events" && pe.ColumnName == "seq"):
+		return fmt.Errorf("%w: %w", driver.ErrRetry, err)
 	}
 	return err
 }
@@ -261,6 +265,7 @@ const (
 	pgSerializationFailure = "40001"
 	pgDeadlockDetected     = "40P01"
 	pgUniqueViolation      = "23505"
+	pgNotNullViolation     = "23502"
 )
 
 // readSnapshot runs fn in a read-only repeatable read transaction, so that
@@ -281,17 +286,14 @@ type querier interface {
 // pgTx is a write transaction of the driver.
 type pgTx struct {
 	d  *pgDriver
-	tx pgx.Tx
+	tx *txConn
 	// locked lists the tenants whose lock row the transaction holds.
-	locked []tenant
+	locked []grouping.Tenant
+	// counters holds, for the tenants in locked, the value of their event
+	// counter, read once the lock was held: no other transaction of the
+	// engine changes it before this one ends.
+	counters map[grouping.Tenant]int64
 	reads
-}
-
-// tenant is an organisation, or with workspace set a workspace: what one
-// lock row stands for.
-type tenant struct {
-	workspace bool
-	id        uuid.UUID
 }
 
 var _ driver.Tx = (*pgTx)(nil)
@@ -299,16 +301,18 @@ var _ driver.Tx = (*pgTx)(nil)
 // lockedQuery runs st in the transaction and calls scan for each row it
 // returns. When the transaction does not hold the lock of tn yet, the
 // lock statement (sqlLockOrganisation, sqlLockWorkspace or
-// sqlLockNewWorkspace) runs first, pipelined with st in one round trip: under
-// read committed st takes its snapshot when it starts, after the lock is
-// granted, so it reads everything the previous holder committed.
-func (t *pgTx) lockedQuery(ctx context.Context, lock *statement, tn tenant, st *statement, args []any, scan func(pgx.Rows) error) (err error) {
+// sqlLockNewWorkspace) runs first, then the read of the tenant's event
+// counter, pipelined with st in one round trip: under read committed each
+// statement takes its snapshot when it starts, after the lock is granted,
+// so they read everything the previous holder committed.
+func (t *pgTx) lockedQuery(ctx context.Context, lock *statement, tn grouping.Tenant, st *statement, args []any, scan func(pgx.Rows) error) (err error) {
 	var rows pgx.Rows
 	if slices.Contains(t.locked, tn) {
 		rows, err = t.tx.Query(ctx, t.d.sql[st.index], args...)
 	} else {
 		b := &pgx.Batch{}
-		b.Queue(t.d.sql[lock.index], tn.id)
+		b.Queue(t.d.sql[lock.index], tn.ID)
+		b.Queue(t.d.sql[sqlEventCounter.index], int16(tn.Kind), tn.ID)
 		b.Queue(t.d.sql[st.index], args...)
 		br := t.tx.SendBatch(ctx, b)
 		defer func() { err = errors.Join(err, br.Close()) }()
@@ -318,8 +322,9 @@ func (t *pgTx) lockedQuery(ctx context.Context, lock *statement, tn tenant, st *
 		}
 		// A lock that found no row locked nothing: the row may yet be
 		// made (by the first attach of a workspace), and is then locked.
-		if tag.RowsAffected() > 0 || lock == sqlLockNewWorkspace {
-			t.locked = append(t.locked, tn)
+		held := tag.RowsAffected() > 0 || lock == sqlLockNewWorkspace
+		if err = t.readCounter(br, tn, held); err != nil {
+			return err
 		}
 		rows, err = br.Query()
 	}
@@ -333,6 +338,24 @@ func (t *pgTx) lockedQuery(ctx context.Context, lock *statement, tn tenant, st *
 		}
 	}
 	return rows.Err()
+}
+
+// readCounter reads the result of sqlEventCounter for tn and, when held,
+// notes that the transaction holds the tenant's lock and the counter's
+// value.
+func (t *pgTx) readCounter(br pgx.BatchResults, tn grouping.Tenant, held bool) error {
+	var last int64
+	if err := br.QueryRow().Scan(&last); err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return err
+	}
+	if held {
+		t.locked = append(t.locked, tn)
+		if t.counters == nil {
+			t.counters = make(map[grouping.Tenant]int64, 1)
+		}
+		t.counters[tn] = last
+	}
+	return nil
 }
 
 // exec runs a statement that returns no rows in the transaction.

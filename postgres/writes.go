@@ -20,13 +20,15 @@ import (
 
 // UpsertOrganisation implements driver.Tx, in one round trip: the insert
 // of a new organisation, then the rename of an existing one, which locks its
-// row and reads what it was (see sqlInsertOrganisation). When the insert
-// made the row, the rename finds the transaction's own row, and its result
-// is not needed.
+// row and reads what it was (see sqlInsertOrganisation), then the read of
+// its event counter. When the insert made the row, the rename finds the
+// transaction's own row, and its result is not needed.
 func (t *pgTx) UpsertOrganisation(ctx context.Context, org grouping.Organisation, createdAt time.Time) (prev *grouping.Organisation, err error) {
+	tn := grouping.OrganisationOf(org.ID)
 	b := &pgx.Batch{}
 	b.Queue(t.d.sql[sqlInsertOrganisation.index], org.ID, org.Name, createdAt)
 	b.Queue(t.d.sql[sqlRenameOrganisation.index], org.ID, org.Name)
+	b.Queue(t.d.sql[sqlEventCounter.index], int16(tn.Kind), tn.ID)
 	br := t.tx.SendBatch(ctx, b)
 	defer func() { err = errors.Join(err, br.Close()) }()
 	var created time.Time
@@ -40,7 +42,11 @@ func (t *pgTx) UpsertOrganisation(ctx context.Context, org grouping.Organisation
 	if err := br.QueryRow().Scan(&old.Name, &old.CreatedAt); err != nil {
 		return nil, err
 	}
-	t.locked = append(t.locked, tenant{id: org.ID})
+	if !slices.Contains(t.locked, tn) {
+		if err := t.readCounter(br, tn, true); err != nil {
+			return nil, err
+		}
+	}
 	if inserted {
 		return nil, nil
 	}
@@ -180,7 +186,7 @@ func (t *pgTx) SetChannelPositions(ctx context.Context, groupID uuid.UUID, chann
 func (t *pgTx) InsertChannelGroup(ctx context.Context, cg grouping.ChannelGroup) error {
 	// The engine has locked the workspace with its Attachment read, which
 	// also makes the workspace's row; a caller that did not gets both here.
-	if tn := (tenant{workspace: true, id: cg.WorkspaceID}); !slices.Contains(t.locked, tn) {
+	if tn := grouping.WorkspaceOf(cg.WorkspaceID); !slices.Contains(t.locked, tn) {
 		if _, err := t.exec(ctx, sqlLockNewWorkspace, cg.WorkspaceID); err != nil {
 			return err
 		}
@@ -212,7 +218,7 @@ func (t *pgTx) LinkChannel(ctx context.Context, workspaceID, channelID, channelG
 // UnlinkChannel implements driver.Tx; it locks the workspace first.
 func (t *pgTx) UnlinkChannel(ctx context.Context, workspaceID, channelID uuid.UUID) (uuid.UUID, error) {
 	var from uuid.UUID
-	err := t.lockedQuery(ctx, sqlLockWorkspace, tenant{workspace: true, id: workspaceID}, sqlUnlinkChannel, []any{workspaceID, channelID}, func(rows pgx.Rows) error {
+	err := t.lockedQuery(ctx, sqlLockWorkspace, grouping.WorkspaceOf(workspaceID), sqlUnlinkChannel, []any{workspaceID, channelID}, func(rows pgx.Rows) error {
 		return rows.Scan(&from)
 	})
 	return from, err
@@ -222,7 +228,7 @@ func (t *pgTx) UnlinkChannel(ctx context.Context, workspaceID, channelID uuid.UU
 // The links go with it: ON DELETE CASCADE.
 func (t *pgTx) DeleteChannelGroup(ctx context.Context, workspaceID, id uuid.UUID) (bool, error) {
 	var deleted bool
-	err := t.lockedQuery(ctx, sqlLockWorkspace, tenant{workspace: true, id: workspaceID}, sqlDeleteChannelGroup, []any{workspaceID, id}, func(rows pgx.Rows) error {
+	err := t.lockedQuery(ctx, sqlLockWorkspace, grouping.WorkspaceOf(workspaceID), sqlDeleteChannelGroup, []any{workspaceID, id}, func(rows pgx.Rows) error {
 		deleted = true
 		return nil
 	})
