@@ -14,6 +14,7 @@ import (
 
 	"github.com/channelgrouping/grouping"
 	"github.com/channelgrouping/grouping/driver"
+	"github.com/channelgrouping/grouping/engine"
 	"github.com/channelgrouping/grouping/internal/pgtest"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -544,8 +545,10 @@ func TestPollingWithoutListenNotify(t *testing.T) {
 		waiting <- err
 	}()
 	_, err = b.CreateGroup(ctx, org.ID, grouping.NewGroup{Name: "Sales"})
-	is.NoErr(err)       // another write
-	is.NoErr(<-waiting) // found by polling
+	is.NoErr(err) // another write
+	committed := time.Now()
+	is.NoErr(<-waiting)                                        // found by polling
+	is.True(time.Since(committed) < engine.DefaultEventPoll/2) // at the interval given, not the default
 
 	marker := uuid.New()
 	_, err = notifying.UpsertOrganisation(ctx, grouping.Organisation{ID: marker, Name: "Marker"})

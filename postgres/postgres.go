@@ -67,7 +67,9 @@ func WithClock(clock grouping.Clock) Option {
 // default is the greater of 4 and the number of CPUs). Every call holds one
 // connection while it runs, so n bounds the calls that reach the server at
 // once; the others wait for a free connection. The URL parameter
-// pool_max_conns does the same; this option wins.
+// pool_max_conns does the same; this option wins. A store whose readers
+// wait for events (WaitEvents) holds one connection more, for LISTEN,
+// unless [WithListenNotify] turns it off.
 func WithMaxConns(n int32) Option {
 	return func(c *config) { c.maxConns = n }
 }

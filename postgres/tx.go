@@ -169,7 +169,7 @@ func (c *txConn) Exec(ctx context.Context, sql string, args ...any) (pgconn.Comm
 // commit sends the deferred statements and COMMIT in one round trip. A
 // transaction that sent nothing has nothing to commit.
 func (c *txConn) commit(ctx context.Context) error {
-	if !c.begun {
+	if !c.begun && len(c.deferred) == 0 {
 		return nil
 	}
 	b := &pgx.Batch{}
