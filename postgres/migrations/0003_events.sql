@@ -9,9 +9,10 @@
 -- commits: the next transaction of the tenant waits for it, so that
 -- sequence numbers are gapless and increase in commit order. Pruning
 -- leaves the row, so a number is never handed out twice. Kept apart from
--- the tenant's lock row (organisations, workspaces) because a tenant may
--- have events before it has that row, and the lock is taken at the end of
--- the transaction, only as long as the commit.
+-- the tenant's lock row (organisations, workspaces) because events may be
+-- appended for a tenant without one, and so that the row version each
+-- append writes lands in this small table; the append comes last in its
+-- transaction, so the row is locked for little more than the commit.
 CREATE TABLE {{schema}}.event_counters (
 	tenant_kind smallint NOT NULL CHECK (tenant_kind IN (1, 2)),
 	tenant_id   uuid     NOT NULL,
