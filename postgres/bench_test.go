@@ -2,10 +2,12 @@ package postgres
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"testing"
+	"time"
 
 	"github.com/channelgrouping/grouping"
 	"github.com/channelgrouping/grouping/driver"
@@ -81,6 +83,20 @@ func BenchmarkAssign(b *testing.B) {
 				}
 			}
 		})
+		// The same store with LISTEN/NOTIFY off: the cost of the
+		// notification is the difference.
+		quiet, err := Open(b.Context(), url, WithSchema(f.s.Schema()), WithListenNotify(false))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { quiet.Close() })
+		b.Run(name+"/store-poll", func(b *testing.B) {
+			for i := 0; b.Loop(); i++ {
+				if err := quiet.MoveChannel(b.Context(), f.org, f.groups[i%2], ch); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 		b.Run(name+"/floor", func(b *testing.B) {
 			for i := 0; b.Loop(); i++ {
 				if err := floorMove(b.Context(), f.s.d, f.org, f.groups[i%2], ch); err != nil {
@@ -91,36 +107,64 @@ func BenchmarkAssign(b *testing.B) {
 	}
 }
 
-// floorMove is MoveChannel by hand: begin, the lock and the placement facts
-// in one batch, the update, commit.
-func floorMove(ctx context.Context, d *pgDriver, org, group, channel uuid.UUID) error {
-	return pgx.BeginTxFunc(ctx, d.pool, pgx.TxOptions{IsoLevel: pgx.ReadCommitted}, func(tx pgx.Tx) error {
-		batch := &pgx.Batch{}
-		batch.Queue(d.sql[sqlLockOrganisation.index], org)
-		batch.Queue(d.sql[sqlPlacement.index], org, group, channel)
-		br := tx.SendBatch(ctx, batch)
-		if _, err := br.Exec(); err != nil {
-			br.Close()
-			return err
-		}
-		var (
-			orgFound, groupFound, channelFound bool
-			groupName, channelGroupName        *string
-			groupArchived, channelArchived     *bool
-			maxPos                             int64
-			current                            *uuid.UUID
-		)
-		err := br.QueryRow().Scan(&orgFound, &groupFound, &groupName, &groupArchived, &maxPos,
-			&channelFound, &channelArchived, &current, &channelGroupName)
-		if err := errors.Join(err, br.Close()); err != nil {
-			return err
-		}
-		if current != nil && *current == group {
-			return nil
-		}
-		_, err = tx.Exec(ctx, d.sql[sqlPlaceChannel.index], channel, group, maxPos+1)
+// floorMove is MoveChannel by hand, in the store's three round trips:
+// BEGIN, the lock, the event counter and the placement facts in one batch;
+// the update; the event (with its notification) and COMMIT in one batch.
+func floorMove(ctx context.Context, d *pgDriver, org, group, channel uuid.UUID) (err error) {
+	conn, err := d.pool.Acquire(ctx)
+	if err != nil {
 		return err
-	})
+	}
+	defer conn.Release()
+	defer func() {
+		if err != nil {
+			conn.Exec(context.WithoutCancel(ctx), "ROLLBACK")
+		}
+	}()
+	tenant := grouping.OrganisationOf(org)
+	batch := &pgx.Batch{}
+	batch.Queue(sqlBegin)
+	batch.Queue(d.sql[sqlLockOrganisation.index], org)
+	batch.Queue(d.sql[sqlEventCounter.index], int16(tenant.Kind), tenant.ID)
+	batch.Queue(d.sql[sqlPlacement.index], org, group, channel)
+	br := conn.SendBatch(ctx, batch)
+	br.Exec()
+	br.Exec()
+	var (
+		last                               int64
+		orgFound, groupFound, channelFound bool
+		groupName, channelGroupName        *string
+		groupArchived, channelArchived     *bool
+		maxPos                             int64
+		current                            *uuid.UUID
+	)
+	if err := br.QueryRow().Scan(&last); err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		br.Close()
+		return err
+	}
+	err = br.QueryRow().Scan(&orgFound, &groupFound, &groupName, &groupArchived, &maxPos,
+		&channelFound, &channelArchived, &current, &channelGroupName)
+	if err := errors.Join(err, br.Close()); err != nil {
+		return err
+	}
+	if current != nil && *current == group {
+		_, err := conn.Exec(ctx, "COMMIT")
+		return err
+	}
+	if _, err := conn.Exec(ctx, d.sql[sqlPlaceChannel.index], channel, group, maxPos+1); err != nil {
+		return err
+	}
+	pos := maxPos + 1
+	data, err := json.Marshal(grouping.ChannelPlacementData{ChannelID: channel, GroupID: group, FromGroupID: current, Position: &pos})
+	if err != nil {
+		return err
+	}
+	batch = &pgx.Batch{}
+	batch.Queue(d.sql[sqlAppendEventsAfterNotify.index], int16(tenant.Kind), tenant.ID,
+		[]uuid.UUID{uuid.New()}, []string{string(grouping.EventChannelMoved)}, []time.Time{grouping.Timestamp(time.Now())}, [][]byte{data},
+		last, d.channel, tenant.String())
+	batch.Queue("COMMIT")
+	return conn.SendBatch(ctx, batch).Close()
 }
 
 // BenchmarkListPage reads the first page of 100 of an organisation's 1,000
@@ -169,4 +213,55 @@ func floorList(ctx context.Context, pool *pgxpool.Pool, sql string, org uuid.UUI
 		n++
 	}
 	return n, rows.Err()
+}
+
+// BenchmarkAssignTenants moves channels from many goroutines at once, each
+// in an organisation of its own, so that the writes do not wait for each
+// other's locks: with notifications, PostgreSQL commits the notifying
+// transactions one at a time (see the package documentation); with
+// polling, they commit together.
+func BenchmarkAssignTenants(b *testing.B) {
+	for _, notify := range []bool{true, false} {
+		name := "notify"
+		if !notify {
+			name = "poll"
+		}
+		url := benchTargets(b)["tcp"]
+		s, err := Open(b.Context(), url, WithSchema(fmt.Sprintf("bench%d", schemaCount.Add(1))), WithListenNotify(notify), WithMaxConns(16))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { s.Close() })
+		b.Run(name, func(b *testing.B) {
+			b.SetParallelism(8)
+			b.RunParallel(func(pb *testing.PB) {
+				ctx := context.Background()
+				org := uuid.New()
+				if _, err := s.UpsertOrganisation(ctx, grouping.Organisation{ID: org, Name: "Bench"}); err != nil {
+					b.Error(err)
+					return
+				}
+				var groups [2]uuid.UUID
+				for i := range groups {
+					g, err := s.CreateGroup(ctx, org, grouping.NewGroup{Name: fmt.Sprint("group ", i)})
+					if err != nil {
+						b.Error(err)
+						return
+					}
+					groups[i] = g.ID
+				}
+				ch, err := s.UpsertChannel(ctx, grouping.ChannelUpsert{ID: uuid.New(), OrganisationID: org, Name: "channel", OwnerID: uuid.New()})
+				if err != nil {
+					b.Error(err)
+					return
+				}
+				for i := 0; pb.Next(); i++ {
+					if err := s.MoveChannel(ctx, org, groups[i%2], ch.ID); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+		})
+	}
 }

@@ -10,7 +10,8 @@
 // credentials, and the pool settings pool_max_conns, pool_min_conns,
 // pool_max_conn_lifetime, pool_max_conn_idle_time and
 // pool_health_check_period. [WithMaxConns] and [WithPoolConfig] set them
-// from code.
+// from code. A store whose readers wait for events holds one connection
+// more, for LISTEN (see "Waiting for events" below).
 //
 // # Schema
 //
@@ -47,13 +48,14 @@
 // Write transactions run at READ COMMITTED and begin by locking one row:
 // that of their organisation (organisations), or of their workspace
 // (workspaces, a table of lock rows made on a workspace's first attach).
-// The lock statement goes to the server in the same round trip as the
-// transaction's first read, and that read takes its snapshot after the lock
-// is granted, so it sees every write the tenant's previous transaction
+// BEGIN and the lock statement go to the server in the same round trip as
+// the transaction's first read, and that read takes its snapshot after the
+// lock is granted, so it sees every write the tenant's previous transaction
 // committed; no other write of the tenant commits until this one ends.
 // Writes of one tenant therefore run one after another, across all
 // processes, and writes of different tenants run in parallel. A
-// transaction locks a single row, so these locks cannot deadlock.
+// transaction locks a single tenant row, and then, if it appends events,
+// that tenant's event counter, so these locks cannot deadlock.
 //
 // This was chosen over SERIALIZABLE with retries because the writes of one
 // tenant contend for the same few rows (a group's channel order, a
@@ -71,9 +73,93 @@
 // same moment, surfaces as the primary key's violation and is retried the
 // same way; the retry then reports the channel as another organisation's.
 //
+// The point reads a write transaction makes besides its facts (the
+// channel that UpsertChannel updates, the channel group AttachChannel
+// returns) lock the tenant's row first too, since the engine decides on
+// them.
+//
 // Reads outside transactions are single statements, except a group or
 // group list with its channels, which reads both in one read-only
 // REPEATABLE READ transaction.
+//
+// # Events
+//
+// A write that changes something appends its events (see
+// grouping.EventLog) in its own transaction, with one statement: it adds
+// the number of events to the tenant's row of event_counters (made by the
+// tenant's first event) and inserts the events with the numbers that
+// follow. Updating that row locks it until the transaction ends, so a
+// second transaction of the tenant that appends waits for the first to
+// commit or roll back and then numbers its events after whatever the first
+// left: sequence numbers are gapless and increase in commit order, across
+// processes, and a rollback leaves no hole. Pruning deletes events but
+// never counters, so a number is not handed out twice. The counters are a
+// table of their own rather than columns of the tenants' lock rows because
+// the driver appends for whatever tenant it is given, with or without a
+// lock row, and so that the row version each append writes lands in a
+// small table of its own rather than in organisations.
+//
+// The append costs no round trip of its own. A transaction reads the
+// tenant's counter in the round trip that takes the tenant's lock; holding
+// the lock, it knows the numbers its events get, and the statement goes to
+// the server with COMMIT. It then updates the counter only if the counter
+// still has the value read, and otherwise fails, and the write is retried:
+// that happens only when something appends without the tenant's lock (the
+// engine never does). A transaction that does not hold the lock runs the
+// statement at once.
+//
+// An event's data, the JSON the engine wrote, is kept as bytea and read
+// back byte for byte: jsonb would reorder its keys and drop its spacing,
+// and text would pass through the database's encoding. Query it with
+// convert_from(data, 'UTF8')::jsonb. Events are read after a sequence
+// number along the primary key (tenant_kind, tenant_id, seq).
+//
+// PruneEvents removes, per tenant, only a prefix of its events: those from
+// its oldest up to the first that is neither older than the cut-off nor
+// beyond the newest it keeps, and never one after the position of an
+// active consumer of the tenant, whose row it locks (FOR SHARE) so that a
+// consumer being saved at the same moment is waited for. Each batch is one
+// statement that reads the tenants in primary key order, starting where
+// the store's previous batch stopped, and stops as soon as it has found
+// its limit of events, so that pruning a large backlog reads each tenant
+// about once rather than once per batch. A consumer saved while a batch
+// runs that was not there when the batch began is not seen by it.
+//
+// # Waiting for events: LISTEN/NOTIFY
+//
+// The statement that appends events also calls pg_notify on the schema's
+// channel, "<schema>.events" (or "events:" and a hash of the schema name
+// when that is longer than PostgreSQL's 63 bytes), with the tenant as the
+// payload, "organisation:<id>" or "workspace:<id>". PostgreSQL delivers it
+// when the transaction commits, and drops it when it rolls back.
+//
+// Once a reader of a store waits for events (WaitEvents), the store listens
+// on that channel until it is closed, on a connection of its own: it takes
+// one from the pool, made as the pool makes them, and takes it out of the
+// pool, so that the process then holds one connection more than
+// WithMaxConns (count it against the server's max_connections). Each
+// notification wakes every reader of the process that waits, whatever its
+// tenant, and each then reads its tenant's events again (one query); the
+// notifications that arrive together wake them once. When the listening
+// connection fails (the server restarts, the backend is terminated, the
+// network drops), the store connects again after a pause (100 ms doubling
+// to 5 s) and wakes every reader once it listens again, since it may have
+// missed commits meanwhile; a connection that hears nothing for 30 seconds
+// is pinged, so that one whose peer vanished is noticed. Readers also read
+// again every WithEventPoll interval (5 seconds by default) when nothing
+// woke them, which bounds how late they are if a notification is lost.
+//
+// NOTIFY has a cost on writes: PostgreSQL queues a transaction's
+// notifications under a lock it holds until the transaction's commit is
+// done, so the commits of notifying transactions (in the whole server)
+// happen one at a time, their WAL flushes included. A server taking many
+// event-appending writes at once, across tenants, may therefore commit
+// fewer of them per second than it would without. WithListenNotify(false)
+// removes both the notifications and the listening connection; readers
+// then learn of other processes' commits by polling. LISTEN needs a
+// session of its own: behind a connection pooler in transaction mode
+// (PgBouncer's pool_mode = transaction), either give the store a direct
+// URL or turn LISTEN/NOTIFY off.
 //
 // # CockroachDB
 //
@@ -84,8 +170,18 @@
 // expect: CockroachDB runs transactions SERIALIZABLE unless read committed
 // is enabled on the cluster, so conflicts become retries rather than waits;
 // the user_count trigger needs a version with PL/pgSQL trigger functions;
-// and schema changes inside the migration transaction are subject to its
-// rules for transactional DDL.
+// schema changes inside the migration transaction are subject to its rules
+// for transactional DDL; and it has no LISTEN/NOTIFY nor pg_notify, so a
+// store on it must be opened with WithListenNotify(false): its writes then
+// notify nothing and its readers poll (WithEventPoll). (Should LISTEN be
+// refused as unsupported, SQLSTATE 0A000, the store stops trying to
+// listen, but its writes need the option all the same.) Appending events
+// uses data-modifying common table expressions, pipelined with COMMIT, and
+// pruning uses LATERAL joins and FOR SHARE, which recent versions of
+// CockroachDB support.
+//
+// In short, LISTEN/NOTIFY is PostgreSQL's alone; everything else is meant
+// to be portable, with conflicts becoming retries where PostgreSQL waits.
 //
 // # Durability
 //

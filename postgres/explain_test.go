@@ -45,6 +45,7 @@ func listQueries(org, group, ws uuid.UUID) []listQuery {
 		{"ListChannelGroups", sqlListChannelGroups, page(timeID, ws), "cg", "channel_groups_list", true},
 		{"ListChannelGroups/platform", sqlListPlatformChannelGroups, page(timeID, ws, "whatsapp"), "cg", "channel_groups_platform_list", true},
 		{"GroupsChannels", sqlGroupsChannels, []any{[]uuid.UUID{group, uuid.New()}}, "c", "channels_group", false},
+		{"Events", sqlEvents, []any{int16(grouping.OrganisationTenant), org, int64(100), grouping.MaxEventLimit + 1}, "e", "events_pkey", true},
 	}
 }
 
@@ -104,7 +105,7 @@ func literal(t *testing.T, a any) string {
 			return "NULL::boolean"
 		}
 		return fmt.Sprint(*v)
-	case bool, int, int64:
+	case bool, int, int16, int64:
 		return fmt.Sprint(v)
 	case string:
 		return "'" + strings.ReplaceAll(v, "'", "''") + "'"
@@ -224,6 +225,18 @@ func populate(t *testing.T, s *Store) (org, group, ws uuid.UUID) {
 				CROSS JOIN LATERAL generate_series(1, CASE WHEN w.id = $1 THEN 20000 ELSE 1 END) AS i`, ws},
 		{`INSERT INTO {{schema}}.channel_group_channels (workspace_id, channel_id, channel_group_id, position)
 			SELECT cg.workspace_id, gen_random_uuid(), cg.id, 0 FROM {{schema}}.channel_groups AS cg`, nil},
+		// Events: 10 of each organisation, 50,000 of the large one, 5 of
+		// each workspace, and consumers of every tenth tenant.
+		{`INSERT INTO {{schema}}.event_counters (tenant_kind, tenant_id, last_seq)
+			SELECT 1, o.id, CASE WHEN o.id = $1 THEN 50000 ELSE 10 END FROM {{schema}}.organisations AS o
+			UNION ALL SELECT 2, w.id, 5 FROM {{schema}}.workspaces AS w`, org},
+		{`INSERT INTO {{schema}}.events (tenant_kind, tenant_id, seq, id, type, time, data)
+			SELECT n.tenant_kind, n.tenant_id, i, gen_random_uuid(), 'group.created',
+				now() - (n.last_seq - i) * interval '1 second', convert_to('{"group":{}}', 'UTF8')
+			FROM {{schema}}.event_counters AS n CROSS JOIN LATERAL generate_series(1, n.last_seq) AS i`, nil},
+		{`INSERT INTO {{schema}}.event_consumers (tenant_kind, tenant_id, name, position, active, updated_at)
+			SELECT n.tenant_kind, n.tenant_id, 'webhook', n.last_seq / 2, true, now()
+			FROM {{schema}}.event_counters AS n WHERE n.tenant_id = $1 OR get_byte(uuid_send(n.tenant_id), 0) < 26`, org},
 		{`RESET session_replication_role`, nil},
 		{`ANALYZE`, nil},
 	}
@@ -297,6 +310,16 @@ func sampleArgs(t *testing.T, s *Store, st *statement, org uuid.UUID, ids []uuid
 			args[i] = ids
 		case 16: // boolean
 			args[i] = false
+		case 21: // smallint: a tenant kind
+			args[i] = int16(grouping.OrganisationTenant)
+		case 17: // bytea
+			args[i] = []byte(`{}`)
+		case 1001: // bytea[]
+			args[i] = [][]byte{[]byte(`{}`)}
+		case 1009: // text[]
+			args[i] = []string{"x"}
+		case 1185: // timestamptz[]
+			args[i] = []time.Time{time.Now()}
 		case 20, 23: // bigint, integer
 			args[i] = 1
 		case 1184: // timestamptz

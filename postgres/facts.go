@@ -21,7 +21,7 @@ func (t *pgTx) ChannelState(ctx context.Context, orgID, channelID uuid.UUID) (dr
 		deleted, archived *bool
 		groupName         *string
 	)
-	err := t.lockedQuery(ctx, sqlLockOrganisation, tenant{id: orgID}, sqlChannelState, []any{orgID, channelID}, func(rows pgx.Rows) error {
+	err := t.lockedQuery(ctx, sqlLockOrganisation, grouping.OrganisationOf(orgID), sqlChannelState, []any{orgID, channelID}, func(rows pgx.Rows) error {
 		return rows.Scan(&st.OrganisationFound, &org, &deleted, &archived, &group, &groupName)
 	})
 	if err != nil || org == nil {
@@ -45,7 +45,7 @@ func (t *pgTx) GroupState(ctx context.Context, orgID, groupID uuid.UUID, nameKey
 		g      nullGroup
 		holder *uuid.UUID
 	)
-	err := t.lockedQuery(ctx, sqlLockOrganisation, tenant{id: orgID}, sqlGroupState, []any{orgID, groupID, nameKey}, func(rows pgx.Rows) error {
+	err := t.lockedQuery(ctx, sqlLockOrganisation, grouping.OrganisationOf(orgID), sqlGroupState, []any{orgID, groupID, nameKey}, func(rows pgx.Rows) error {
 		dest := append([]any{&st.OrganisationFound, &found}, g.dest()...)
 		return rows.Scan(append(dest, &holder, &st.MaxPosition)...)
 	})
@@ -99,7 +99,7 @@ func (t *pgTx) Placement(ctx context.Context, orgID, groupID, channelID uuid.UUI
 		maxPos                         int64
 		channelGroup                   *uuid.UUID
 	)
-	err := t.lockedQuery(ctx, sqlLockOrganisation, tenant{id: orgID}, sqlPlacement, []any{orgID, groupID, channelID}, func(rows pgx.Rows) error {
+	err := t.lockedQuery(ctx, sqlLockOrganisation, grouping.OrganisationOf(orgID), sqlPlacement, []any{orgID, groupID, channelID}, func(rows pgx.Rows) error {
 		return rows.Scan(&p.OrganisationFound, &groupFound, &groupName, &groupArchived, &maxPos,
 			&channelFound, &channelArchived, &channelGroup, &channelGroupName)
 	})
@@ -126,7 +126,7 @@ func (t *pgTx) GroupIDs(ctx context.Context, orgID uuid.UUID) (bool, []uuid.UUID
 		found bool
 		ids   []uuid.UUID
 	)
-	err := t.lockedQuery(ctx, sqlLockOrganisation, tenant{id: orgID}, sqlGroupIDs, []any{orgID}, func(rows pgx.Rows) error {
+	err := t.lockedQuery(ctx, sqlLockOrganisation, grouping.OrganisationOf(orgID), sqlGroupIDs, []any{orgID}, func(rows pgx.Rows) error {
 		var id *uuid.UUID
 		if err := rows.Scan(&id); err != nil {
 			return err
@@ -146,7 +146,7 @@ func (t *pgTx) GroupIDs(ctx context.Context, orgID uuid.UUID) (bool, []uuid.UUID
 // GroupChannelIDs implements driver.Tx.
 func (t *pgTx) GroupChannelIDs(ctx context.Context, orgID, groupID uuid.UUID) (driver.GroupChannels, error) {
 	var gc driver.GroupChannels
-	err := t.lockedQuery(ctx, sqlLockOrganisation, tenant{id: orgID}, sqlGroupChannelIDs, []any{orgID, groupID}, func(rows pgx.Rows) error {
+	err := t.lockedQuery(ctx, sqlLockOrganisation, grouping.OrganisationOf(orgID), sqlGroupChannelIDs, []any{orgID, groupID}, func(rows pgx.Rows) error {
 		var id *uuid.UUID
 		if err := rows.Scan(&gc.OrganisationFound, &gc.GroupFound, &id); err != nil {
 			return err
@@ -173,7 +173,7 @@ func (t *pgTx) Attachment(ctx context.Context, workspaceID, channelID uuid.UUID,
 		created, updated        *time.Time
 		channels                []uuid.UUID
 	)
-	err := t.lockedQuery(ctx, sqlLockNewWorkspace, tenant{workspace: true, id: workspaceID}, sqlAttachment, []any{workspaceID, channelID, platformID, platformGroupID}, func(rows pgx.Rows) error {
+	err := t.lockedQuery(ctx, sqlLockNewWorkspace, grouping.WorkspaceOf(workspaceID), sqlAttachment, []any{workspaceID, channelID, platformID, platformGroupID}, func(rows pgx.Rows) error {
 		return rows.Scan(&found, &id, &ws, &platform, &account, &name, &created, &updated, &channels, &at.MaxPosition, &current)
 	})
 	if err != nil {
@@ -192,6 +192,61 @@ func (t *pgTx) Attachment(ctx context.Context, workspaceID, channelID uuid.UUID,
 	}
 	at.Current = orNil(current)
 	return at, nil
+}
+
+// The point reads of a transaction lock their tenant first, as the fact
+// reads do: the engine may decide on what they return (UpsertChannel reads
+// the channel it updates), so no other write of the tenant may commit
+// between them and the transaction's commit.
+
+// Channel implements driver.Reader in a transaction.
+func (t *pgTx) Channel(ctx context.Context, orgID, channelID uuid.UUID) (*grouping.Channel, error) {
+	var ch *grouping.Channel
+	err := t.lockedQuery(ctx, sqlLockOrganisation, grouping.OrganisationOf(orgID), sqlFindChannel, []any{orgID, channelID}, func(rows pgx.Rows) error {
+		var users []uuid.UUID
+		c, _, err := scanChannel(rows, &users)
+		if err != nil {
+			return err
+		}
+		c.Users = users
+		if c.Users == nil {
+			c.Users = []uuid.UUID{}
+		}
+		ch = &c
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return ch, nil
+}
+
+// Group implements driver.Reader in a transaction.
+func (t *pgTx) Group(ctx context.Context, orgID, groupID uuid.UUID, withChannels bool) (*grouping.Group, error) {
+	var g *grouping.Group
+	err := t.lockedQuery(ctx, sqlLockOrganisation, grouping.OrganisationOf(orgID), sqlFindGroup, []any{orgID, groupID}, func(rows pgx.Rows) error {
+		got, err := scanGroup(rows)
+		g = &got
+		return err
+	})
+	if err != nil || g == nil || !withChannels {
+		return g, err
+	}
+	return g, t.fillGroupChannels(ctx, t.tx, []*grouping.Group{g})
+}
+
+// ChannelGroup implements driver.Reader in a transaction.
+func (t *pgTx) ChannelGroup(ctx context.Context, workspaceID, id uuid.UUID) (*grouping.ChannelGroup, error) {
+	var cg *grouping.ChannelGroup
+	err := t.lockedQuery(ctx, sqlLockWorkspace, grouping.WorkspaceOf(workspaceID), sqlFindChannelGroup, []any{workspaceID, id}, func(rows pgx.Rows) error {
+		got, err := scanChannelGroup(rows)
+		cg = &got
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return cg, nil
 }
 
 // orNil returns *id, or uuid.Nil for a NULL.

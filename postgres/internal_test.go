@@ -14,7 +14,6 @@ import (
 	"github.com/channelgrouping/grouping/drivertest"
 	"github.com/channelgrouping/grouping/internal/pgtest"
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 	"github.com/matryer/is"
 )
 
@@ -47,7 +46,7 @@ func twoOrganisations(t *testing.T, s *Store) (a, b grouping.Organisation) {
 
 // raiseSerializationFailure makes the server fail the transaction as a
 // serialisable transaction that lost a conflict does.
-func raiseSerializationFailure(ctx context.Context, tx pgx.Tx) error {
+func raiseSerializationFailure(ctx context.Context, tx querier) error {
 	_, err := tx.Exec(ctx, `DO $$ BEGIN RAISE EXCEPTION 'forced conflict' USING ERRCODE = 'serialization_failure'; END $$`)
 	return err
 }
@@ -63,7 +62,7 @@ func TestSerializationFailureIsRetried(t *testing.T) {
 	is.NoErr(err) // create organisation
 
 	var attempts atomic.Int32
-	s.d.beforeCommit = func(ctx context.Context, tx pgx.Tx) error {
+	s.d.beforeCommit = func(ctx context.Context, tx querier) error {
 		if attempts.Add(1) == 1 {
 			err := raiseSerializationFailure(ctx, tx)
 			is.True(errors.Is(retryable(err), driver.ErrRetry)) // the server's 40001 is a retry
@@ -89,7 +88,7 @@ func TestRetriesAreBounded(t *testing.T) {
 	ctx := t.Context()
 	s := openTestStore(t)
 	var attempts atomic.Int32
-	s.d.beforeCommit = func(ctx context.Context, tx pgx.Tx) error {
+	s.d.beforeCommit = func(ctx context.Context, tx querier) error {
 		attempts.Add(1)
 		return raiseSerializationFailure(ctx, tx)
 	}

@@ -5,12 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/channelgrouping/grouping"
 	"github.com/channelgrouping/grouping/driver"
 	"github.com/channelgrouping/grouping/engine"
-	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -41,6 +41,8 @@ type config struct {
 	schema   string
 	maxConns int32
 	pool     []func(*pgxpool.Config)
+	noNotify bool
+	poll     time.Duration
 }
 
 // WithSchema puts the store's tables in the named schema ([DefaultSchema] by
@@ -65,7 +67,9 @@ func WithClock(clock grouping.Clock) Option {
 // default is the greater of 4 and the number of CPUs). Every call holds one
 // connection while it runs, so n bounds the calls that reach the server at
 // once; the others wait for a free connection. The URL parameter
-// pool_max_conns does the same; this option wins.
+// pool_max_conns does the same; this option wins. A store whose readers
+// wait for events (WaitEvents) holds one connection more, for LISTEN,
+// unless [WithListenNotify] turns it off.
 func WithMaxConns(n int32) Option {
 	return func(c *config) { c.maxConns = n }
 }
@@ -77,6 +81,36 @@ func WithPoolConfig(fn func(*pgxpool.Config)) Option {
 	return func(c *config) {
 		if fn != nil {
 			c.pool = append(c.pool, fn)
+		}
+	}
+}
+
+// WithListenNotify turns PostgreSQL's LISTEN/NOTIFY on (the default) or
+// off. On, every write that appends events notifies the schema's channel
+// when it commits, and a store whose readers wait for events
+// (WaitEvents) listens on it, so that they learn of commits made by other
+// processes at once. Off, writes notify nothing and waiting readers learn of
+// other processes' commits by polling, every [WithEventPoll] interval;
+// commits made through the same Store still wake them at once. Turn it off
+// on servers without LISTEN/NOTIFY, such as CockroachDB, and behind a
+// connection pooler in transaction mode, where a LISTEN does not keep its
+// session. Stores sharing a schema should agree: one with it off sends no
+// notifications, so the others see its commits only when they poll.
+func WithListenNotify(on bool) Option {
+	return func(c *config) { c.noNotify = !on }
+}
+
+// WithEventPoll sets how often a reader waiting for events (WaitEvents)
+// reads them again when nothing woke it: the bound on how late it learns of
+// a commit that no notification reported, such as one made while the
+// listening connection was being re-established, or any commit of another
+// process when [WithListenNotify] is off. The default is
+// engine.DefaultEventPoll; each poll is one query per waiting reader.
+// Values of 0 or less are ignored.
+func WithEventPoll(d time.Duration) Option {
+	return func(c *config) {
+		if d > 0 {
+			c.poll = d
 		}
 	}
 }
@@ -110,12 +144,22 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
 	d := newDriver(pool, cfg.schema)
+	d.notify = !cfg.noNotify
 	if err := migrate(ctx, pool, cfg.schema, migrations); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: open schema %s: %w", d.quoted, err)
 	}
-	return &Store{engine.New(d, engine.WithClock(cfg.clock)), d}, nil
+	eopts := []engine.Option{engine.WithClock(cfg.clock), engine.WithEventPoll(cfg.poll)}
+	if !d.notify {
+		// Without the Watch method the engine polls.
+		return &Store{engine.New(unwatched{d}, eopts...), d}, nil
+	}
+	return &Store{engine.New(d, eopts...), d}, nil
 }
+
+// unwatched is the driver of a store that does not listen: the engine sees
+// no driver.Watcher.
+type unwatched struct{ driver.Driver }
 
 // Schema returns the name of the schema the store's tables are in.
 func (s *Store) Schema() string { return s.d.schema }
@@ -127,9 +171,21 @@ type pgDriver struct {
 	quoted string   // schema as a quoted identifier
 	sql    []string // statements[i].sql for this schema
 
+	// notify makes writes that append events notify channel, on which
+	// Watch listens.
+	notify  bool
+	channel string
+
+	// watch is the state of Watch, for tests.
+	watch watchState
+
+	// pruneFrom is the tenant the next PruneEvents starts from.
+	pruneMu   sync.Mutex
+	pruneFrom grouping.Tenant
+
 	// beforeCommit, when set (by tests), runs at the end of every write
 	// transaction, before the commit.
-	beforeCommit func(ctx context.Context, tx pgx.Tx) error
+	beforeCommit func(ctx context.Context, tx querier) error
 
 	reads // outside transactions: the pool
 }
@@ -137,7 +193,7 @@ type pgDriver struct {
 var _ driver.Driver = (*pgDriver)(nil)
 
 func newDriver(pool *pgxpool.Pool, schema string) *pgDriver {
-	d := &pgDriver{pool: pool, schema: schema, quoted: pgx.Identifier{schema}.Sanitize()}
+	d := &pgDriver{pool: pool, schema: schema, quoted: pgx.Identifier{schema}.Sanitize(), channel: notifyChannel(schema)}
 	d.sql = make([]string, len(statements))
 	for i, st := range statements {
 		d.sql[i] = inSchema(st.sql, d.quoted)
@@ -157,16 +213,20 @@ func (d *pgDriver) Close() error {
 // transaction's tenant (see the package documentation), so that no other
 // write of the tenant commits between the transaction's reads and its
 // commit. Serialisation failures and deadlocks are reported as
-// driver.ErrRetry; the engine then runs fn again.
+// driver.ErrRetry; the engine then runs fn again. BEGIN is sent with the
+// first statement and COMMIT with the events (see txConn): a call that
+// fails before reading anything costs no round trip.
 func (d *pgDriver) Write(ctx context.Context, fn func(driver.Tx) error) error {
-	tx, err := d.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted})
+	conn, err := d.pool.Acquire(ctx)
 	if err != nil {
 		return retryable(fmt.Errorf("postgres: begin: %w", err))
 	}
+	defer conn.Release()
+	tx := &txConn{conn: conn}
 	done := false
 	defer func() {
 		if !done { // fn panicked: give the connection and its locks back
-			tx.Rollback(context.WithoutCancel(ctx))
+			tx.rollback(ctx)
 		}
 	}()
 	t := &pgTx{d: d, tx: tx}
@@ -177,26 +237,27 @@ func (d *pgDriver) Write(ctx context.Context, fn func(driver.Tx) error) error {
 		err = d.beforeCommit(ctx, tx)
 	}
 	if err == nil {
-		if err = tx.Commit(ctx); err == nil {
+		if err = tx.commit(ctx); err == nil {
 			return nil
 		}
 		err = fmt.Errorf("postgres: commit: %w", err)
 	}
-	// Rolling back must not depend on a context that may be done: a
-	// connection whose rollback is cut short is closed rather than reused.
-	tx.Rollback(context.WithoutCancel(ctx))
+	tx.rollback(ctx)
 	return retryable(err)
 }
 
 // retryable marks a serialisation failure or a deadlock with
 // driver.ErrRetry: running the whole transaction again resolves it.
-// CockroachDB reports every transaction conflict this way.
+// CockroachDB reports every transaction conflict this way. So is a
+// deferred append of events that found the tenant's counter moved (see
+// sqlAppendEventsAfter).
 func retryable(err error) error {
-	switch sqlState(err) {
-	case pgSerializationFailure, pgDeadlockDetected:
-		if !errors.Is(err, driver.ErrRetry) {
-			return fmt.Errorf("%w: %w", driver.ErrRetry, err)
-		}
+	var pe *pgconn.PgError
+	switch {
+	case errors.Is(err, driver.ErrRetry):
+	case errors.As(err, &pe) && (pe.Code == pgSerializationFailure || pe.Code == pgDeadlockDetected ||
+		pe.Code == pgNotNullViolation && pe.TableName == "events" && pe.ColumnName == "seq"):
+		return fmt.Errorf("%w: %w", driver.ErrRetry, err)
 	}
 	return err
 }
@@ -206,6 +267,7 @@ const (
 	pgSerializationFailure = "40001"
 	pgDeadlockDetected     = "40P01"
 	pgUniqueViolation      = "23505"
+	pgNotNullViolation     = "23502"
 )
 
 // readSnapshot runs fn in a read-only repeatable read transaction, so that
@@ -226,40 +288,46 @@ type querier interface {
 // pgTx is a write transaction of the driver.
 type pgTx struct {
 	d  *pgDriver
-	tx pgx.Tx
+	tx *txConn
 	// locked lists the tenants whose lock row the transaction holds.
-	locked []tenant
+	locked []grouping.Tenant
+	// counters holds, for the tenants in locked, the value of their event
+	// counter, read once the lock was held: no other transaction of the
+	// engine changes it before this one ends.
+	counters map[grouping.Tenant]int64
 	reads
-}
-
-// tenant is an organisation, or with workspace set a workspace: what one
-// lock row stands for.
-type tenant struct {
-	workspace bool
-	id        uuid.UUID
 }
 
 var _ driver.Tx = (*pgTx)(nil)
 
 // lockedQuery runs st in the transaction and calls scan for each row it
 // returns. When the transaction does not hold the lock of tn yet, the
-// lock statement runs first, pipelined with st in one round trip: under
-// read committed st takes its snapshot when it starts, after the lock is
-// granted, so it reads everything the previous holder committed.
-func (t *pgTx) lockedQuery(ctx context.Context, lock *statement, tn tenant, st *statement, args []any, scan func(pgx.Rows) error) (err error) {
+// lock statement (sqlLockOrganisation, sqlLockWorkspace or
+// sqlLockNewWorkspace) runs first, then the read of the tenant's event
+// counter, pipelined with st in one round trip: under read committed each
+// statement takes its snapshot when it starts, after the lock is granted,
+// so they read everything the previous holder committed.
+func (t *pgTx) lockedQuery(ctx context.Context, lock *statement, tn grouping.Tenant, st *statement, args []any, scan func(pgx.Rows) error) (err error) {
 	var rows pgx.Rows
 	if slices.Contains(t.locked, tn) {
 		rows, err = t.tx.Query(ctx, t.d.sql[st.index], args...)
 	} else {
 		b := &pgx.Batch{}
-		b.Queue(t.d.sql[lock.index], tn.id)
+		b.Queue(t.d.sql[lock.index], tn.ID)
+		b.Queue(t.d.sql[sqlEventCounter.index], int16(tn.Kind), tn.ID)
 		b.Queue(t.d.sql[st.index], args...)
 		br := t.tx.SendBatch(ctx, b)
 		defer func() { err = errors.Join(err, br.Close()) }()
-		if _, err := br.Exec(); err != nil {
+		var tag pgconn.CommandTag
+		if tag, err = br.Exec(); err != nil {
 			return err
 		}
-		t.locked = append(t.locked, tn)
+		// A lock that found no row locked nothing: the row may yet be
+		// made (by the first attach of a workspace), and is then locked.
+		held := tag.RowsAffected() > 0 || lock == sqlLockNewWorkspace
+		if err = t.readCounter(br, tn, held); err != nil {
+			return err
+		}
 		rows, err = br.Query()
 	}
 	if err != nil {
@@ -272,6 +340,24 @@ func (t *pgTx) lockedQuery(ctx context.Context, lock *statement, tn tenant, st *
 		}
 	}
 	return rows.Err()
+}
+
+// readCounter reads the result of sqlEventCounter for tn and, when held,
+// notes that the transaction holds the tenant's lock and the counter's
+// value.
+func (t *pgTx) readCounter(br pgx.BatchResults, tn grouping.Tenant, held bool) error {
+	var last int64
+	if err := br.QueryRow().Scan(&last); err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return err
+	}
+	if held {
+		t.locked = append(t.locked, tn)
+		if t.counters == nil {
+			t.counters = make(map[grouping.Tenant]int64, 1)
+		}
+		t.counters[tn] = last
+	}
+	return nil
 }
 
 // exec runs a statement that returns no rows in the transaction.

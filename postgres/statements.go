@@ -197,18 +197,22 @@ FROM (SELECT 1) AS one
 	LEFT JOIN {{schema}}.channels AS c ON c.id = $3 AND c.organisation_id = $1 AND c.deleted_at IS NULL
 	LEFT JOIN {{schema}}.groups AS cg ON cg.id = c.group_id`)
 
-// sqlGroupIDs lists an organisation's live groups: no row when the
-// organisation does not exist, one row with a NULL ID when it has none.
+// sqlGroupIDs lists an organisation's live groups in list order (index
+// groups_list): no row when the organisation does not exist, one row with a
+// NULL ID when it has none.
 var sqlGroupIDs = declare(`SELECT g.id FROM {{schema}}.organisations AS o
 	LEFT JOIN {{schema}}.groups AS g ON g.organisation_id = o.id AND g.deleted_at IS NULL
-WHERE o.id = $1`)
+WHERE o.id = $1
+ORDER BY g.position, g.created_at, g.id`)
 
-// sqlGroupChannelIDs lists every channel of a live group of $1, one row
-// with a NULL channel when it has none.
+// sqlGroupChannelIDs lists every channel of a live group of $1 in group
+// order (index channels_group), one row with a NULL channel when it has
+// none.
 var sqlGroupChannelIDs = declare(`SELECT ` + orgExists + `, g.id IS NOT NULL, c.id
 FROM (SELECT 1) AS one
 	LEFT JOIN {{schema}}.groups AS g ON g.id = $2 AND g.organisation_id = $1 AND g.deleted_at IS NULL
-	LEFT JOIN {{schema}}.channels AS c ON c.group_id = g.id`)
+	LEFT JOIN {{schema}}.channels AS c ON c.group_id = g.id
+ORDER BY c.group_position, c.id`)
 
 // sqlAttachment reads the channel group of a platform account, its largest
 // link position, and the channel group $2 is in.
@@ -223,10 +227,23 @@ FROM (SELECT 1) AS one
 
 // ---- Writes ----
 
-var sqlUpsertOrganisation = declare(`
+// sqlInsertOrganisation and sqlRenameOrganisation upsert an organisation,
+// in that order and in one round trip. The insert returns a row when the
+// organisation is new; otherwise, having waited for a concurrent insert of
+// the same ID to commit, it does nothing, and the rename, whose snapshot
+// is taken after that, locks the row and returns the name and creation
+// time it had before.
+var sqlInsertOrganisation = declare(`
 INSERT INTO {{schema}}.organisations (id, name, created_at) VALUES ($1, $2, $3)
-ON CONFLICT (id) DO UPDATE SET name = excluded.name
+ON CONFLICT (id) DO NOTHING
 RETURNING created_at`)
+
+var sqlRenameOrganisation = declare(`
+UPDATE {{schema}}.organisations AS o SET name = $2
+FROM (SELECT p.id, p.name, p.created_at FROM {{schema}}.organisations AS p
+	WHERE p.id = $1 FOR NO KEY UPDATE) AS prev
+WHERE o.id = prev.id
+RETURNING prev.name, prev.created_at`)
 
 var sqlInsertChannel = declare(`
 INSERT INTO {{schema}}.channels (id, organisation_id, name, description, owner_id,
@@ -313,3 +330,151 @@ VALUES ($1, $2, $3, $4)`)
 var sqlUnlinkChannel = declare(`
 DELETE FROM {{schema}}.channel_group_channels WHERE workspace_id = $1 AND channel_id = $2
 RETURNING channel_group_id`)
+
+// ---- Events ----
+//
+// Tenants are (tenant_kind, tenant_id): grouping.TenantKind and the ID.
+
+// sqlEvents reads a tenant's events after a sequence number (primary key).
+var sqlEvents = declare(`SELECT e.seq, e.id, e.type, e.time, e.data
+FROM {{schema}}.events AS e
+WHERE e.tenant_kind = $1 AND e.tenant_id = $2 AND e.seq > $3
+ORDER BY e.seq
+LIMIT $4`)
+
+// sqlEventConsumer reads one consumer (primary key).
+var sqlEventConsumer = declare(`SELECT k.position, k.active, k.updated_at
+FROM {{schema}}.event_consumers AS k
+WHERE k.tenant_kind = $1 AND k.tenant_id = $2 AND k.name = $3`)
+
+// sqlEventCounter reads a tenant's event counter, the number of its last
+// event; no row means 0.
+var sqlEventCounter = declare(`SELECT n.last_seq FROM {{schema}}.event_counters AS n
+WHERE n.tenant_kind = $1 AND n.tenant_id = $2`)
+
+// appendEvents advances the tenant's counter by the number of events,
+// locking its row until the transaction ends, and inserts the events
+// ($3 to $6, one array per column) with the numbers that follow the
+// counter's previous value. Both happen whatever the final SELECT reads;
+// it returns the new value of the counter, the last event's number.
+const appendEvents = `WITH c AS (
+	INSERT INTO {{schema}}.event_counters AS n (tenant_kind, tenant_id, last_seq)
+	VALUES ($1, $2, cardinality($3::uuid[]))
+	ON CONFLICT (tenant_kind, tenant_id) DO UPDATE SET last_seq = n.last_seq + excluded.last_seq
+	RETURNING n.last_seq
+), e AS (
+	INSERT INTO {{schema}}.events (tenant_kind, tenant_id, seq, id, type, time, data)
+	SELECT $1, $2, c.last_seq - cardinality($3::uuid[]) + v.ord, v.id, v.type, v.time, v.data
+	FROM c, unnest($3::uuid[], $4::text[], $5::timestamptz[], $6::bytea[])
+		WITH ORDINALITY AS v (id, type, time, data, ord)
+)
+SELECT c.last_seq`
+
+// sqlAppendEvents appends events: one statement, one round trip.
+var sqlAppendEvents = declare(appendEvents + ` FROM c`)
+
+// sqlAppendEventsNotify also notifies the channel $7 with the payload $8 (the
+// tenant), which PostgreSQL delivers to its listeners when the transaction
+// commits, and not at all when it rolls back.
+var sqlAppendEventsNotify = declare(appendEvents + `, pg_notify($7, $8) FROM c`)
+
+// appendEventsAfter is appendEvents for a transaction that knows the
+// counter's value, $7, because it holds the tenant's lock: it is deferred
+// and sent with COMMIT. Should the counter have moved all the same (a
+// transaction appending without the tenant's lock), the counter's update
+// returns no row, the events' numbers are NULL, and the statement fails
+// with a not-null violation on events.seq, which the driver retries.
+const appendEventsAfter = `WITH c AS (
+	INSERT INTO {{schema}}.event_counters AS n (tenant_kind, tenant_id, last_seq)
+	VALUES ($1, $2, $7::bigint + cardinality($3::uuid[]))
+	ON CONFLICT (tenant_kind, tenant_id) DO UPDATE SET last_seq = excluded.last_seq
+	WHERE n.last_seq = $7::bigint
+	RETURNING n.last_seq
+), e AS (
+	INSERT INTO {{schema}}.events (tenant_kind, tenant_id, seq, id, type, time, data)
+	SELECT $1, $2, (SELECT c.last_seq FROM c) - cardinality($3::uuid[]) + v.ord, v.id, v.type, v.time, v.data
+	FROM unnest($3::uuid[], $4::text[], $5::timestamptz[], $6::bytea[])
+		WITH ORDINALITY AS v (id, type, time, data, ord)
+)
+`
+
+// sqlAppendEventsAfter and sqlAppendEventsAfterNotify are the deferred
+// appends, without and with the notification ($8, $9).
+var (
+	sqlAppendEventsAfter       = declare(appendEventsAfter + `SELECT 1`)
+	sqlAppendEventsAfterNotify = declare(appendEventsAfter + `SELECT pg_notify($8, $9)`)
+)
+
+var sqlPutEventConsumer = declare(`
+INSERT INTO {{schema}}.event_consumers (tenant_kind, tenant_id, name, position, active, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6)
+ON CONFLICT (tenant_kind, tenant_id, name) DO UPDATE
+SET position = excluded.position, active = excluded.active, updated_at = excluded.updated_at`)
+
+var sqlDeleteEventConsumer = declare(`
+DELETE FROM {{schema}}.event_consumers
+WHERE tenant_kind = $1 AND tenant_id = $2 AND name = $3`)
+
+// sqlPruneEvents removes at most $3 events, each tenant's oldest first, and
+// returns the tenant of each. $1 is the time before which events are old
+// (NULL: none is), $2 how many of each tenant's newest events to keep (0:
+// no limit by number). ($4, $5) is the tenant to start from: the tenants
+// from it on come first, then those before it, each read in primary key
+// order and only until $3 events are found, so that successive calls go
+// round the tenants rather than reading the first ones again.
+//
+// Per tenant, from its first event f (the events from f to its counter are
+// gapless, since pruning only ever removes a tenant's oldest), the events
+// removed are those up to the cut, the least of:
+//   - the position of its least advanced active consumer, read after the
+//     consumers' rows are locked (FOR SHARE): a consumer being saved is
+//     waited for, and saving one waits for the pruning to commit;
+//   - f + $3 - 1, so that no more than $3 events of it are read;
+//   - the end of the prefix of events that are old or beyond the $2 newest:
+//     every event up to the counter minus $2 is, and after that the events
+//     before the first one that is not old.
+var sqlPruneEvents = declare(`
+DELETE FROM {{schema}}.events AS e
+USING (
+	SELECT c.tenant_kind, c.tenant_id, v.seq
+	FROM (
+		(SELECT a.tenant_kind, a.tenant_id, a.last_seq FROM {{schema}}.event_counters AS a
+			WHERE (a.tenant_kind, a.tenant_id) >= ($4::smallint, $5::uuid)
+			ORDER BY a.tenant_kind, a.tenant_id)
+		UNION ALL
+		(SELECT b.tenant_kind, b.tenant_id, b.last_seq FROM {{schema}}.event_counters AS b
+			WHERE (b.tenant_kind, b.tenant_id) < ($4::smallint, $5::uuid)
+			ORDER BY b.tenant_kind, b.tenant_id)
+	) AS c
+	CROSS JOIN LATERAL (
+		SELECT f.seq AS first FROM {{schema}}.events AS f
+		WHERE f.tenant_kind = c.tenant_kind AND f.tenant_id = c.tenant_id
+		ORDER BY f.seq LIMIT 1
+	) AS f
+	CROSS JOIN LATERAL (
+		SELECT min(k.position) FILTER (WHERE k.active) AS held
+		FROM (SELECT k.position, k.active FROM {{schema}}.event_consumers AS k
+			WHERE k.tenant_kind = c.tenant_kind AND k.tenant_id = c.tenant_id
+			FOR SHARE) AS k
+	) AS h
+	CROSS JOIN LATERAL (
+		SELECT CASE WHEN $2::integer > 0 THEN c.last_seq - $2::integer ELSE 0 END AS many
+	) AS m
+	CROSS JOIN LATERAL (
+		SELECT LEAST(COALESCE(h.held, c.last_seq), f.first + $3::integer - 1,
+			CASE WHEN $1::timestamptz IS NULL THEN m.many
+			ELSE COALESCE((SELECT o.seq - 1 FROM {{schema}}.events AS o
+				WHERE o.tenant_kind = c.tenant_kind AND o.tenant_id = c.tenant_id
+					AND o.seq > m.many AND o.seq < f.first + $3::integer AND o.time >= $1::timestamptz
+				ORDER BY o.seq LIMIT 1), f.first + $3::integer - 1)
+			END) AS cut
+	) AS x
+	CROSS JOIN LATERAL (
+		SELECT v.seq FROM {{schema}}.events AS v
+		WHERE v.tenant_kind = c.tenant_kind AND v.tenant_id = c.tenant_id AND v.seq <= x.cut
+		ORDER BY v.seq
+	) AS v
+	LIMIT $3::integer
+) AS d
+WHERE e.tenant_kind = d.tenant_kind AND e.tenant_id = d.tenant_id AND e.seq = d.seq
+RETURNING e.tenant_kind, e.tenant_id`)

@@ -18,15 +18,40 @@ import (
 // that can come first in a transaction (UpsertOrganisation, UnlinkChannel,
 // DeleteChannelGroup), which lock it themselves.
 
-// UpsertOrganisation implements driver.Tx. The statement locks the
-// organisation's row itself.
-func (t *pgTx) UpsertOrganisation(ctx context.Context, org grouping.Organisation, createdAt time.Time) (time.Time, error) {
+// UpsertOrganisation implements driver.Tx, in one round trip: the insert
+// of a new organisation, then the rename of an existing one, which locks its
+// row and reads what it was (see sqlInsertOrganisation), then the read of
+// its event counter. When the insert made the row, the rename finds the
+// transaction's own row, and its result is not needed.
+func (t *pgTx) UpsertOrganisation(ctx context.Context, org grouping.Organisation, createdAt time.Time) (prev *grouping.Organisation, err error) {
+	tn := grouping.OrganisationOf(org.ID)
+	b := &pgx.Batch{}
+	b.Queue(t.d.sql[sqlInsertOrganisation.index], org.ID, org.Name, createdAt)
+	b.Queue(t.d.sql[sqlRenameOrganisation.index], org.ID, org.Name)
+	b.Queue(t.d.sql[sqlEventCounter.index], int16(tn.Kind), tn.ID)
+	br := t.tx.SendBatch(ctx, b)
+	defer func() { err = errors.Join(err, br.Close()) }()
 	var created time.Time
-	err := t.tx.QueryRow(ctx, t.d.sql[sqlUpsertOrganisation.index], org.ID, org.Name, createdAt).Scan(&created)
-	if err == nil {
-		t.locked = append(t.locked, tenant{id: org.ID})
+	inserted := true
+	if err := br.QueryRow().Scan(&created); errors.Is(err, pgx.ErrNoRows) {
+		inserted = false
+	} else if err != nil {
+		return nil, err
 	}
-	return fromDB(created), err
+	old := grouping.Organisation{ID: org.ID}
+	if err := br.QueryRow().Scan(&old.Name, &old.CreatedAt); err != nil {
+		return nil, err
+	}
+	if !slices.Contains(t.locked, tn) {
+		if err := t.readCounter(br, tn, true); err != nil {
+			return nil, err
+		}
+	}
+	if inserted {
+		return nil, nil
+	}
+	old.CreatedAt = fromDB(old.CreatedAt)
+	return &old, nil
 }
 
 // InsertChannel implements driver.Tx. The organisation's lock does not
@@ -161,7 +186,7 @@ func (t *pgTx) SetChannelPositions(ctx context.Context, groupID uuid.UUID, chann
 func (t *pgTx) InsertChannelGroup(ctx context.Context, cg grouping.ChannelGroup) error {
 	// The engine has locked the workspace with its Attachment read, which
 	// also makes the workspace's row; a caller that did not gets both here.
-	if tn := (tenant{workspace: true, id: cg.WorkspaceID}); !slices.Contains(t.locked, tn) {
+	if tn := grouping.WorkspaceOf(cg.WorkspaceID); !slices.Contains(t.locked, tn) {
 		if _, err := t.exec(ctx, sqlLockNewWorkspace, cg.WorkspaceID); err != nil {
 			return err
 		}
@@ -193,7 +218,7 @@ func (t *pgTx) LinkChannel(ctx context.Context, workspaceID, channelID, channelG
 // UnlinkChannel implements driver.Tx; it locks the workspace first.
 func (t *pgTx) UnlinkChannel(ctx context.Context, workspaceID, channelID uuid.UUID) (uuid.UUID, error) {
 	var from uuid.UUID
-	err := t.lockedQuery(ctx, sqlLockWorkspace, tenant{workspace: true, id: workspaceID}, sqlUnlinkChannel, []any{workspaceID, channelID}, func(rows pgx.Rows) error {
+	err := t.lockedQuery(ctx, sqlLockWorkspace, grouping.WorkspaceOf(workspaceID), sqlUnlinkChannel, []any{workspaceID, channelID}, func(rows pgx.Rows) error {
 		return rows.Scan(&from)
 	})
 	return from, err
@@ -203,7 +228,7 @@ func (t *pgTx) UnlinkChannel(ctx context.Context, workspaceID, channelID uuid.UU
 // The links go with it: ON DELETE CASCADE.
 func (t *pgTx) DeleteChannelGroup(ctx context.Context, workspaceID, id uuid.UUID) (bool, error) {
 	var deleted bool
-	err := t.lockedQuery(ctx, sqlLockWorkspace, tenant{workspace: true, id: workspaceID}, sqlDeleteChannelGroup, []any{workspaceID, id}, func(rows pgx.Rows) error {
+	err := t.lockedQuery(ctx, sqlLockWorkspace, grouping.WorkspaceOf(workspaceID), sqlDeleteChannelGroup, []any{workspaceID, id}, func(rows pgx.Rows) error {
 		deleted = true
 		return nil
 	})

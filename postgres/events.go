@@ -1,0 +1,186 @@
+package postgres
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/channelgrouping/grouping"
+	"github.com/channelgrouping/grouping/driver"
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+)
+
+// The events of a tenant are rows of events numbered by its row of
+// event_counters (see migrations/0003_events.sql and sqlAppendEvents).
+
+// Events implements driver.Reader, in one statement.
+func (r reads) Events(ctx context.Context, q driver.EventsQuery) ([]grouping.Event, error) {
+	rows, err := r.q.Query(ctx, r.d.sql[sqlEvents.index], int16(q.Tenant.Kind), q.Tenant.ID, q.After, q.Limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []grouping.Event
+	for rows.Next() {
+		e := grouping.Event{Tenant: q.Tenant}
+		var data []byte // a copy of its own: pgx copies into []byte
+		if err := rows.Scan(&e.Sequence, &e.ID, &e.Type, &e.Time, &data); err != nil {
+			return nil, err
+		}
+		e.Time, e.Data = fromDB(e.Time), json.RawMessage(data)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// EventConsumer implements driver.Reader.
+func (r reads) EventConsumer(ctx context.Context, name string, tenant grouping.Tenant) (*grouping.EventConsumer, error) {
+	c := grouping.EventConsumer{Name: name, Tenant: tenant}
+	err := r.q.QueryRow(ctx, r.d.sql[sqlEventConsumer.index], int16(tenant.Kind), tenant.ID, name).
+		Scan(&c.Position, &c.Active, &c.UpdatedAt)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return nil, nil
+	case err != nil:
+		return nil, err
+	}
+	c.UpdatedAt = fromDB(c.UpdatedAt)
+	return &c, nil
+}
+
+// AppendEvents implements driver.Tx with one statement that advances the
+// tenant's counter, inserts the events and, unless LISTEN/NOTIFY is off,
+// notifies the listeners of the schema's channel on commit. The counter's
+// row stays locked until the transaction ends: another transaction of the
+// tenant that appends waits for this one to commit or roll back, then
+// numbers its events after whatever this one left, so that the numbers are
+// gapless and in commit order.
+//
+// When the transaction holds the tenant's lock, it has read the counter
+// with its facts and numbers the events at once; the statement is then
+// deferred and goes to the server with COMMIT (or with the transaction's
+// next statement), so that appending costs no round trip of its own.
+// Otherwise the statement runs now and returns the numbers.
+func (t *pgTx) AppendEvents(ctx context.Context, tenant grouping.Tenant, events []grouping.Event) error {
+	n := len(events)
+	if n == 0 {
+		return nil
+	}
+	ids := make([]uuid.UUID, n)
+	types := make([]string, n)
+	times := make([]time.Time, n)
+	data := make([][]byte, n)
+	for i, e := range events {
+		ids[i], types[i], times[i], data[i] = e.ID, string(e.Type), e.Time, e.Data
+		if data[i] == nil {
+			data[i] = []byte("null") // NOT NULL; the engine always gives JSON
+		}
+	}
+	args := []any{int16(tenant.Kind), tenant.ID, ids, types, times, data}
+	if last, ok := t.counters[tenant]; ok {
+		st, args := sqlAppendEventsAfter, append(args, last)
+		if t.d.notify {
+			st, args = sqlAppendEventsAfterNotify, append(args, t.d.channel, tenant.String())
+		}
+		t.tx.deferStatement(t.d.sql[st.index], args...)
+		t.counters[tenant] = last + int64(n)
+		number(tenant, events, last+int64(n))
+		return nil
+	}
+	st := sqlAppendEvents
+	var last int64
+	dest := []any{&last}
+	if t.d.notify {
+		st, args = sqlAppendEventsNotify, append(args, t.d.channel, tenant.String())
+		dest = append(dest, nil) // pg_notify returns void
+	}
+	if err := t.tx.QueryRow(ctx, t.d.sql[st.index], args...).Scan(dest...); err != nil {
+		return err
+	}
+	number(tenant, events, last)
+	return nil
+}
+
+// number gives events the numbers up to last, and their tenant.
+func number(tenant grouping.Tenant, events []grouping.Event, last int64) {
+	for i := range events {
+		events[i].Sequence = last - int64(len(events)) + 1 + int64(i)
+		events[i].Tenant = tenant
+	}
+}
+
+// PutEventConsumer implements driver.Tx.
+func (t *pgTx) PutEventConsumer(ctx context.Context, c grouping.EventConsumer) error {
+	_, err := t.exec(ctx, sqlPutEventConsumer, int16(c.Tenant.Kind), c.Tenant.ID, c.Name, c.Position, c.Active, c.UpdatedAt)
+	return err
+}
+
+// DeleteEventConsumer implements driver.Tx.
+func (t *pgTx) DeleteEventConsumer(ctx context.Context, name string, tenant grouping.Tenant) (bool, error) {
+	return affected(t.exec(ctx, sqlDeleteEventConsumer, int16(tenant.Kind), tenant.ID, name))
+}
+
+// PruneEvents implements driver.Tx, in one statement (see sqlPruneEvents).
+// Each call starts from the tenant where the previous call of the store
+// stopped, so that a long pruning in batches reads each tenant about once
+// rather than once per batch.
+func (t *pgTx) PruneEvents(ctx context.Context, q driver.PruneQuery) (int64, error) {
+	var old *time.Time // NULL: no event is too old
+	if !q.Before.IsZero() {
+		old = &q.Before
+	}
+	t.d.pruneMu.Lock()
+	from := t.d.pruneFrom
+	t.d.pruneMu.Unlock()
+	rows, err := t.tx.Query(ctx, t.d.sql[sqlPruneEvents.index], old, q.Keep, q.Limit, int16(from.Kind), from.ID)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	// The tenants from from on were read first, then those before it: the
+	// last one read is the greatest of the latter, if any, or else of the
+	// former.
+	var (
+		n             int64
+		after, before *grouping.Tenant
+	)
+	for rows.Next() {
+		var (
+			tn   grouping.Tenant
+			kind int16
+		)
+		if err := rows.Scan(&kind, &tn.ID); err != nil {
+			return 0, err
+		}
+		tn.Kind = grouping.TenantKind(kind)
+		n++
+		greatest := &after
+		if tenantLess(tn, from) {
+			greatest = &before
+		}
+		if *greatest == nil || tenantLess(**greatest, tn) {
+			*greatest = &tn
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	if last := cmp.Or(before, after); last != nil {
+		t.d.pruneMu.Lock()
+		t.d.pruneFrom = *last
+		t.d.pruneMu.Unlock()
+	}
+	return n, nil
+}
+
+// tenantLess orders tenants as the primary key of event_counters does.
+func tenantLess(a, b grouping.Tenant) bool {
+	if a.Kind != b.Kind {
+		return a.Kind < b.Kind
+	}
+	return bytes.Compare(a.ID[:], b.ID[:]) < 0 // as PostgreSQL compares uuid
+}

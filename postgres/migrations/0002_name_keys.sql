@@ -1,0 +1,4 @@
+-- Schema version 2: in the SQLite store, group name keys recomputed under
+-- the full folding of grouping.FoldName. This schema was made with those
+-- keys (version 1), so there is nothing to do; the version exists so that
+-- both stores give the same number to the same schema.
