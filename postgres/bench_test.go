@@ -160,11 +160,17 @@ func floorMove(ctx context.Context, d *pgDriver, org, group, channel uuid.UUID) 
 		return err
 	}
 	batch = &pgx.Batch{}
-	batch.Queue(d.sql[sqlAppendEventsAfterNotify.index], int16(tenant.Kind), tenant.ID,
+	batch.Queue(d.sql[sqlAppendEventsAfter.index], int16(tenant.Kind), tenant.ID,
 		[]uuid.UUID{uuid.New()}, []string{string(grouping.EventChannelMoved)}, []time.Time{grouping.Timestamp(time.Now())}, [][]byte{data},
-		last, d.channel, tenant.String())
+		last)
 	batch.Queue("COMMIT")
-	return conn.SendBatch(ctx, batch).Close()
+	if err := conn.SendBatch(ctx, batch).Close(); err != nil {
+		return err
+	}
+	// The notification, after the commit, as the store's notifier sends
+	// it.
+	_, err = conn.Exec(ctx, d.sql[sqlNotify.index], d.channel, []string{tenant.String()})
+	return err
 }
 
 // BenchmarkListPage reads the first page of 100 of an organisation's 1,000

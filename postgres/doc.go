@@ -127,11 +127,18 @@
 //
 // # Waiting for events: LISTEN/NOTIFY
 //
-// The statement that appends events also calls pg_notify on the schema's
-// channel, "<schema>.events" (or "events:" and a hash of the schema name
-// when that is longer than PostgreSQL's 63 bytes), with the tenant as the
-// payload, "organisation:<id>" or "workspace:<id>". PostgreSQL delivers it
-// when the transaction commits, and drops it when it rolls back.
+// Once a write that appended events has committed, the store notifies the
+// schema's channel, "<schema>.events" (or "events:" and a hash of the
+// schema name when that is longer than PostgreSQL's 63 bytes), with the
+// tenant as the payload, "organisation:<id>" or "workspace:<id>". It does
+// so after the commit, in a statement of its own sent by one goroutine of
+// the store, which sends the tenants of all the commits made meanwhile in
+// its next statement: PostgreSQL queues notifications under a server-wide
+// lock that it holds until the notifying transaction's commit is done, so
+// that notifying inside the writes would make their commits, WAL flushes
+// included, happen one at a time across the whole server. A notification
+// lost between a commit and its sending (a crash, a dropped connection) is
+// covered by the readers' polling.
 //
 // Once a reader of a store waits for events (WaitEvents), the store listens
 // on that channel until it is closed, on a connection of its own: it takes
@@ -149,14 +156,9 @@
 // again every WithEventPoll interval (5 seconds by default) when nothing
 // woke them, which bounds how late they are if a notification is lost.
 //
-// NOTIFY has a cost on writes: PostgreSQL queues a transaction's
-// notifications under a lock it holds until the transaction's commit is
-// done, so the commits of notifying transactions (in the whole server)
-// happen one at a time, their WAL flushes included. A server taking many
-// event-appending writes at once, across tenants, may therefore commit
-// fewer of them per second than it would without. WithListenNotify(false)
-// removes both the notifications and the listening connection; readers
-// then learn of other processes' commits by polling. LISTEN needs a
+// WithListenNotify(false) removes both the notifications and the
+// listening connection; readers then learn of other processes' commits by
+// polling. LISTEN needs a
 // session of its own: behind a connection pooler in transaction mode
 // (PgBouncer's pool_mode = transaction), either give the store a direct
 // URL or turn LISTEN/NOTIFY off.

@@ -81,24 +81,15 @@ func (t *pgTx) AppendEvents(ctx context.Context, tenant grouping.Tenant, events 
 		}
 	}
 	args := []any{int16(tenant.Kind), tenant.ID, ids, types, times, data}
+	t.appended = append(t.appended, tenant)
 	if last, ok := t.counters[tenant]; ok {
-		st, args := sqlAppendEventsAfter, append(args, last)
-		if t.d.notify {
-			st, args = sqlAppendEventsAfterNotify, append(args, t.d.channel, tenant.String())
-		}
-		t.tx.deferStatement(t.d.sql[st.index], args...)
+		t.tx.deferStatement(t.d.sql[sqlAppendEventsAfter.index], append(args, last)...)
 		t.counters[tenant] = last + int64(n)
 		number(tenant, events, last+int64(n))
 		return nil
 	}
-	st := sqlAppendEvents
 	var last int64
-	dest := []any{&last}
-	if t.d.notify {
-		st, args = sqlAppendEventsNotify, append(args, t.d.channel, tenant.String())
-		dest = append(dest, nil) // pg_notify returns void
-	}
-	if err := t.tx.QueryRow(ctx, t.d.sql[st.index], args...).Scan(dest...); err != nil {
+	if err := t.tx.QueryRow(ctx, t.d.sql[sqlAppendEvents.index], args...).Scan(&last); err != nil {
 		return err
 	}
 	number(tenant, events, last)

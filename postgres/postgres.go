@@ -149,6 +149,9 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: open schema %s: %w", d.quoted, err)
 	}
+	if d.notify {
+		d.notifier = startNotifier(d)
+	}
 	eopts := []engine.Option{engine.WithClock(cfg.clock), engine.WithEventPoll(cfg.poll)}
 	if !d.notify {
 		// Without the Watch method the engine polls.
@@ -171,10 +174,11 @@ type pgDriver struct {
 	quoted string   // schema as a quoted identifier
 	sql    []string // statements[i].sql for this schema
 
-	// notify makes writes that append events notify channel, on which
-	// Watch listens.
-	notify  bool
-	channel string
+	// notify makes the notifier notify channel, on which Watch listens,
+	// after each commit that appended events.
+	notify   bool
+	channel  string
+	notifier *notifier
 
 	// watch is the state of Watch, for tests.
 	watch watchState
@@ -204,6 +208,9 @@ func newDriver(pool *pgxpool.Pool, schema string) *pgDriver {
 
 // Close closes the pool. It waits for connections in use to be returned.
 func (d *pgDriver) Close() error {
+	if d.notifier != nil {
+		d.notifier.close()
+	}
 	d.pool.Close()
 	return nil
 }
@@ -238,6 +245,9 @@ func (d *pgDriver) Write(ctx context.Context, fn func(driver.Tx) error) error {
 	}
 	if err == nil {
 		if err = tx.commit(ctx); err == nil {
+			if len(t.appended) > 0 && d.notifier != nil {
+				d.notifier.committed(t.appended)
+			}
 			return nil
 		}
 		err = fmt.Errorf("postgres: commit: %w", err)
@@ -295,6 +305,8 @@ type pgTx struct {
 	// counter, read once the lock was held: no other transaction of the
 	// engine changes it before this one ends.
 	counters map[grouping.Tenant]int64
+	// appended lists the tenants the transaction appended events to.
+	appended []grouping.Tenant
 	reads
 }
 

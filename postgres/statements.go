@@ -373,10 +373,10 @@ SELECT c.last_seq`
 // sqlAppendEvents appends events: one statement, one round trip.
 var sqlAppendEvents = declare(appendEvents + ` FROM c`)
 
-// sqlAppendEventsNotify also notifies the channel $7 with the payload $8 (the
-// tenant), which PostgreSQL delivers to its listeners when the transaction
-// commits, and not at all when it rolls back.
-var sqlAppendEventsNotify = declare(appendEvents + `, pg_notify($7, $8) FROM c`)
+// sqlNotify notifies the channel $1 once with each payload of $2 (the
+// tenants whose events were appended), outside the writes' transactions
+// (see notifier).
+var sqlNotify = declare(`SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p`)
 
 // appendEventsAfter is appendEvents for a transaction that knows the
 // counter's value, $7, because it holds the tenant's lock: it is deferred
@@ -398,12 +398,8 @@ const appendEventsAfter = `WITH c AS (
 )
 `
 
-// sqlAppendEventsAfter and sqlAppendEventsAfterNotify are the deferred
-// appends, without and with the notification ($8, $9).
-var (
-	sqlAppendEventsAfter       = declare(appendEventsAfter + `SELECT 1`)
-	sqlAppendEventsAfterNotify = declare(appendEventsAfter + `SELECT pg_notify($8, $9)`)
-)
+// sqlAppendEventsAfter is the deferred append.
+var sqlAppendEventsAfter = declare(appendEventsAfter + `SELECT 1`)
 
 var sqlPutEventConsumer = declare(`
 INSERT INTO {{schema}}.event_consumers (tenant_kind, tenant_id, name, position, active, updated_at)
