@@ -54,6 +54,14 @@ type sqlDriver struct {
 	// connection to any waiter.
 	turn chan struct{}
 
+	// watchEvery is how often Watch polls the database for commits.
+	watchEvery time.Duration
+	// dsnReadOnly is the data source name of read-only connections.
+	dsnReadOnly string
+	// pruneFrom is where the next PruneEvents starts among the tenants;
+	// only write transactions, which hold turn, use it.
+	pruneFrom pruneMark
+
 	reads // outside transactions: the read pool
 }
 
@@ -63,9 +71,10 @@ var _ driver.Driver = (*sqlDriver)(nil)
 type Option func(*config)
 
 type config struct {
-	clock       grouping.Clock
-	synchronous string
-	busyTimeout time.Duration
+	clock         grouping.Clock
+	synchronous   string
+	busyTimeout   time.Duration
+	watchInterval time.Duration
 }
 
 // WithClock makes the store read the current time from clock instead of
@@ -97,11 +106,30 @@ func WithBusyTimeout(d time.Duration) Option {
 	return func(c *config) { c.busyTimeout = d }
 }
 
+// DefaultWatchInterval is how often a Store looks for commits made by other
+// processes while event readers wait (see [WithWatchInterval]).
+const DefaultWatchInterval = 25 * time.Millisecond
+
+// WithWatchInterval sets how often the store looks for commits made to its
+// file by other processes (or other Stores on the same file), so that
+// WaitEvents returns soon after another process appends events: the
+// longest such a reader waits, plus the time of a read. The default is
+// [DefaultWatchInterval]. The looking starts with the first WaitEvents call
+// and lasts until Close; each look is one PRAGMA data_version on a
+// connection of its own. Values of 0 or less keep the default.
+func WithWatchInterval(d time.Duration) Option {
+	return func(c *config) {
+		if d > 0 {
+			c.watchInterval = d
+		}
+	}
+}
+
 // Open opens the database file at path, creating it if needed, and brings its
 // schema up to date. It fails when the file was written by a newer version of
 // this package (see [ErrSchemaTooNew]).
 func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
-	cfg := config{clock: time.Now, synchronous: "NORMAL", busyTimeout: DefaultBusyTimeout}
+	cfg := config{clock: time.Now, synchronous: "NORMAL", busyTimeout: DefaultBusyTimeout, watchInterval: DefaultWatchInterval}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -144,7 +172,8 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		return nil, fmt.Errorf("sqlite: open %s: %w", abs, err)
 	}
 
-	reader, err := sql.Open("sqlite", dsn(abs, true, cfg.synchronous, busyMillis))
+	readDSN := dsn(abs, true, cfg.synchronous, busyMillis)
+	reader, err := sql.Open("sqlite", readDSN)
 	if err != nil {
 		writer.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", abs, err)
@@ -152,7 +181,8 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	n := max(4, runtime.GOMAXPROCS(0))
 	reader.SetMaxOpenConns(n)
 	reader.SetMaxIdleConns(n)
-	d := &sqlDriver{path: abs, writer: writer, reader: reader, guard: guard, wait: cfg.busyTimeout, turn: make(chan struct{}, 1)}
+	d := &sqlDriver{path: abs, writer: writer, reader: reader, guard: guard, wait: cfg.busyTimeout, turn: make(chan struct{}, 1),
+		watchEvery: cfg.watchInterval, dsnReadOnly: readDSN}
 	d.reads = reads{q: poolQuerier{d}, snapshot: d.readSnapshot}
 	if d.writerStmts, err = prepareAll(ctx, writer, false); err == nil {
 		d.readerStmts, err = prepareAll(ctx, reader, true)
@@ -231,7 +261,7 @@ func (d *sqlDriver) beginWrite(ctx context.Context, deadline time.Time) (*sqlTx,
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: begin write transaction: %w", err)
 	}
-	tx := &sqlTx{Tx: t, stmts: d.writerStmts}
+	tx := &sqlTx{Tx: t, stmts: d.writerStmts, d: d}
 	tx.reads = reads{q: tx, snapshot: func(ctx context.Context, fn func(querier) error) error { return fn(tx) }}
 	return tx, nil
 }
@@ -329,6 +359,7 @@ func (p poolQuerier) stmt(_ context.Context, st *statement) (*sql.Stmt, error) {
 type sqlTx struct {
 	*sql.Tx
 	stmts preparedStatements
+	d     *sqlDriver // of a write transaction; nil in a read transaction
 	reads
 }
 

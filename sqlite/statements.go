@@ -1,5 +1,7 @@
 package sqlite
 
+import "fmt"
+
 // Every statement the driver runs is declared here, so that Open prepares
 // them all up front and a call never parses SQL; the query-plan tests
 // examine these very statements. Statements declared with prepare run in
@@ -178,18 +180,24 @@ FROM (SELECT 1)
 	LEFT JOIN channels AS c ON c.id = :channel AND c.organisation_id = :org AND c.deleted_at IS NULL
 	LEFT JOIN groups AS cg ON cg.id = c.group_id`)
 
-// sqlGroupIDs lists an organisation's live groups: no row when the
-// organisation does not exist, one row with a NULL ID when it has none.
+// sqlGroupIDs lists an organisation's live groups in list order (index
+// groups_list): no row when the organisation does not exist, one row with a
+// NULL ID when it has none.
 var sqlGroupIDs = prepare(`SELECT g.id FROM organisations AS o
 	LEFT JOIN groups AS g ON g.organisation_id = o.id AND g.deleted_at IS NULL
-WHERE o.id = :org`)
+WHERE o.id = :org
+ORDER BY g.position, g.created_at, g.id`)
 
-// sqlGroupChannelIDs lists every channel of a live group of :org, one row
-// with a NULL channel when it has none.
-var sqlGroupChannelIDs = prepare(`SELECT ` + orgExists + `, g.id IS NOT NULL, c.id
-FROM (SELECT 1)
-	LEFT JOIN groups AS g ON g.id = :group AND g.organisation_id = :org AND g.deleted_at IS NULL
-	LEFT JOIN channels AS c ON c.group_id = g.id`)
+// sqlGroupChannelIDs lists every channel of a live group of :org in group
+// order: no row when the organisation does not exist, one row with a NULL
+// channel when the group is missing or empty. The organisation and the
+// group are found by unique keys, one row each, so the planner reads the
+// channels in the order of index channels_group instead of sorting them.
+var sqlGroupChannelIDs = prepare(`SELECT g.id IS NOT NULL, c.id FROM organisations AS o
+	LEFT JOIN groups AS g ON g.id = :group AND g.organisation_id = o.id AND g.deleted_at IS NULL
+	LEFT JOIN channels AS c ON c.group_id = g.id
+WHERE o.id = :org
+ORDER BY c.group_position, c.id`)
 
 // sqlAttachment reads the channel group of a platform account, its largest
 // link position, and the channel group :channel is in.
@@ -202,10 +210,14 @@ FROM (SELECT 1) LEFT JOIN channel_groups AS cg
 
 // ---- Writes ----
 
-var sqlUpsertOrganisation = prepare(`
-INSERT INTO organisations (id, name, created_at) VALUES (?, ?, ?)
-ON CONFLICT (id) DO UPDATE SET name = excluded.name
-RETURNING created_at`)
+// An upsert of an organisation reads it first (SQLite's RETURNING sees only
+// the new row, and the engine needs the old name), then inserts it, renames
+// it, or leaves it alone when the name is the same.
+var sqlFindOrganisation = prepare(`SELECT name, created_at FROM organisations WHERE id = ?`)
+
+var sqlInsertOrganisation = prepare(`INSERT INTO organisations (id, name, created_at) VALUES (?, ?, ?)`)
+
+var sqlRenameOrganisation = prepare(`UPDATE organisations SET name = ? WHERE id = ?`)
 
 var sqlInsertChannel = prepare(`
 INSERT INTO channels (id, organisation_id, name, description, owner_id,
@@ -323,3 +335,106 @@ WHERE channels.id = json_each.value`)
 // groups.
 var sqlUnplaceChannels = prepare(`UPDATE channels SET group_id = NULL, group_position = NULL
 WHERE id IN (SELECT value FROM json_each(?))`)
+
+// ---- Events ----
+//
+// Every statement reads or writes a range of a primary key: a tenant's
+// events are keyed (tenant_kind, tenant_id, seq), its row of event_tenants
+// and its consumers by the tenant first. Hot statements take positional parameters,
+// which bind without a name lookup.
+
+// sqlEvents reads a page of a tenant's events after a sequence.
+var sqlEvents = prepareRead(`SELECT seq, id, type, created_at, data FROM events
+WHERE tenant_kind = ? AND tenant_id = ? AND seq > ?
+ORDER BY seq
+LIMIT ?`)
+
+// sqlEventConsumer reads a consumer of a tenant's events.
+var sqlEventConsumer = prepareRead(`SELECT position, active, updated_at FROM event_consumers
+WHERE tenant_kind = ? AND tenant_id = ? AND name = ?`)
+
+// sqlLastSequence reads the last sequence number a tenant has used: its
+// newest event's (a probe of the end of its range of the primary key) or,
+// when it has none, the number up to which its events were pruned; 0 for a
+// tenant that never had events. A tenant's events are never pruned past
+// its newest, so the first found is the larger. Reading the counter, rather
+// than keeping one in a row of its own, spares each write a statement and
+// a page.
+var sqlLastSequence = prepare(`SELECT COALESCE(
+	(SELECT seq FROM events WHERE tenant_kind = ?1 AND tenant_id = ?2 ORDER BY seq DESC LIMIT 1),
+	(SELECT pruned_seq FROM event_tenants WHERE tenant_kind = ?1 AND tenant_id = ?2),
+	0)`)
+
+// sqlAddEventTenant records a tenant's first event.
+var sqlAddEventTenant = prepare(`INSERT INTO event_tenants (tenant_kind, tenant_id, pruned_seq) VALUES (?, ?, 0)
+ON CONFLICT DO NOTHING`)
+
+// sqlInsertEvent writes one event. The data arrives as a blob (the JSON's
+// bytes, not copied into a Go string) and is kept as text, byte for byte.
+var sqlInsertEvent = prepare(`
+INSERT INTO events (tenant_kind, tenant_id, seq, id, type, created_at, data)
+VALUES (?, ?, ?, ?, ?, ?, CAST(? AS TEXT))`)
+
+// sqlInsertEvents writes many events of a tenant in one statement. ?4 is a
+// JSON array with one array per event, [id, type, created_at, offset,
+// length], and ?5 the events' data laid end to end: the data of an event is
+// the length bytes at the 1-based offset. The event at index i gets the
+// sequence ?3 + i.
+var sqlInsertEvents = prepare(`
+INSERT INTO events (tenant_kind, tenant_id, seq, id, type, created_at, data)
+SELECT ?1, ?2, ?3 + key, value ->> 0, value ->> 1, value ->> 2,
+	CAST(substr(?5, value ->> 3, value ->> 4) AS TEXT)
+FROM json_each(?4)`)
+
+var sqlPutEventConsumer = prepare(`
+INSERT INTO event_consumers (tenant_kind, tenant_id, name, position, active, updated_at)
+VALUES (?, ?, ?, ?, ?, ?)
+ON CONFLICT (tenant_kind, tenant_id, name) DO UPDATE SET
+	position = excluded.position, active = excluded.active, updated_at = excluded.updated_at`)
+
+var sqlDeleteEventConsumer = prepare(`DELETE FROM event_consumers WHERE tenant_kind = ? AND tenant_id = ? AND name = ?`)
+
+// pruneCandidatesSQL lists, in key order, the tenants whose oldest event
+// may be pruned: it is older than ?3 (NULL for no age limit) or the tenant
+// has more than ?4 events (?4 = 0 for no count limit), and no active
+// consumer holds it back. Each row is the tenant, its newest and its oldest
+// sequence, and the position its active consumers hold (NULL for none).
+// Per tenant: probes of both ends of its events and a range of its
+// consumers. %s is the range of tenants, from the resume point on or before
+// it.
+const pruneCandidatesSQL = `SELECT kind, tenant, first, last, hold FROM (
+	SELECT t.tenant_kind AS kind, t.tenant_id AS tenant, e.seq AS first, e.created_at AS created,
+		(SELECT l.seq FROM events AS l WHERE l.tenant_kind = t.tenant_kind AND l.tenant_id = t.tenant_id
+			ORDER BY l.seq DESC LIMIT 1) AS last,
+		(SELECT MIN(h.position) FROM event_consumers AS h
+			WHERE h.tenant_kind = t.tenant_kind AND h.tenant_id = t.tenant_id AND h.active = 1) AS hold
+	FROM event_tenants AS t
+		JOIN events AS e ON e.tenant_kind = t.tenant_kind AND e.tenant_id = t.tenant_id
+			AND e.seq = (SELECT f.seq FROM events AS f WHERE f.tenant_kind = t.tenant_kind AND f.tenant_id = t.tenant_id
+				ORDER BY f.seq LIMIT 1)
+	WHERE (t.tenant_kind, t.tenant_id) %s (?1, ?2)
+	ORDER BY t.tenant_kind, t.tenant_id)
+WHERE (created < ?3 OR (?4 > 0 AND last - first >= ?4)) AND (hold IS NULL OR first <= hold)
+LIMIT ?5`
+
+// sqlPruneCandidatesFrom and sqlPruneCandidatesBefore list the candidates
+// from the resume point on, and before it.
+var (
+	sqlPruneCandidatesFrom   = prepare(fmt.Sprintf(pruneCandidatesSQL, ">="))
+	sqlPruneCandidatesBefore = prepare(fmt.Sprintf(pruneCandidatesSQL, "<"))
+)
+
+// sqlFirstRecentEvent finds the first of a tenant's events in a sequence
+// range that is not older than ?5.
+var sqlFirstRecentEvent = prepare(`SELECT seq FROM events
+WHERE tenant_kind = ? AND tenant_id = ? AND seq BETWEEN ? AND ? AND created_at >= ?
+ORDER BY seq
+LIMIT 1`)
+
+// sqlPruneEvents removes a tenant's events up to a sequence, and
+// sqlSetPrunedSequence records that sequence, first.
+var (
+	sqlPruneEvents       = prepare(`DELETE FROM events WHERE tenant_kind = ? AND tenant_id = ? AND seq <= ?`)
+	sqlSetPrunedSequence = prepare(`UPDATE event_tenants SET pruned_seq = max(pruned_seq, ?3)
+WHERE tenant_kind = ?1 AND tenant_id = ?2`)
+)
