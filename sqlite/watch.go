@@ -23,7 +23,13 @@ var _ driver.Watcher = (*sqlDriver)(nil)
 // It calls changed after its first read too, for a commit made while it
 // started. It returns when ctx ends, closing its connection.
 func (d *sqlDriver) Watch(ctx context.Context, changed func()) {
-	db, err := sql.Open("sqlite", d.dsnReadOnly)
+	watch(ctx, d.dsnReadOnly, d.watchEvery, changed)
+}
+
+// watch is Watch on the database of the data source name, read every
+// interval.
+func watch(ctx context.Context, dsn string, every time.Duration, changed func()) {
+	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		// Only an unknown driver name makes Open fail, and this package
 		// registers it: there is nothing to watch with.
@@ -38,7 +44,7 @@ func (d *sqlDriver) Watch(ctx context.Context, changed func()) {
 	w := &watchConn{db: db}
 	defer w.drop()
 
-	tick := time.NewTicker(d.watchEvery)
+	tick := time.NewTicker(every)
 	defer tick.Stop()
 	var (
 		version  int64
