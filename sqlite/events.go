@@ -22,9 +22,11 @@ import (
 // rolled-back transaction leaves nothing behind, its events included. The
 // last number a tenant used is its newest event's, or the number its events
 // were pruned up to (see sqlLastSequence), so a number is never used twice.
+// Tenants are numbered in event_tenants at their first event; events refer
+// to their tenant by that number.
 
-// Events implements driver.Reader, in one statement: a range of the events'
-// primary key.
+// Events implements driver.Reader, in one statement: the tenant's number,
+// then a range of its events in events_tenant.
 func (r reads) Events(ctx context.Context, q driver.EventsQuery) ([]grouping.Event, error) {
 	rows, err := query(ctx, r.q, sqlEvents, int64(q.Tenant.Kind), q.Tenant.ID.String(), q.After, q.Limit)
 	if err != nil {
@@ -75,22 +77,21 @@ func (r reads) EventConsumer(ctx context.Context, name string, tenant grouping.T
 	return &c, nil
 }
 
-// AppendEvents implements driver.Tx in two statements: one reads the last
-// sequence number the tenant used, the other writes the events (one row,
-// or all of them at once). A tenant's first event also records the tenant.
+// AppendEvents implements driver.Tx in two statements: one reads the
+// tenant's number and the last sequence number it used, the other writes
+// the events (one row, or all of them at once). A tenant's first event
+// numbers the tenant first.
 func (t *sqlTx) AppendEvents(ctx context.Context, tenant grouping.Tenant, events []grouping.Event) error {
 	if len(events) == 0 {
 		return nil
 	}
-	kind, id := int64(tenant.Kind), tenant.ID.String()
-	var last int64
-	if err := queryRow(ctx, t, sqlLastSequence, kind, id).Scan(&last); err != nil {
-		return fmt.Errorf("read event sequence: %w", err)
+	var num, last int64
+	err := queryRow(ctx, t, sqlLastSequence, int64(tenant.Kind), tenant.ID.String()).Scan(&num, &last)
+	if errors.Is(err, sql.ErrNoRows) {
+		num, err = lastInsertID(execStmt(ctx, t, sqlAddEventTenant, int64(tenant.Kind), tenant.ID.String()))
 	}
-	if last == 0 {
-		if _, err := execStmt(ctx, t, sqlAddEventTenant, kind, id); err != nil {
-			return fmt.Errorf("record event tenant: %w", err)
-		}
+	if err != nil {
+		return fmt.Errorf("read event sequence: %w", err)
 	}
 	first := last + 1
 	for i := range events {
@@ -99,16 +100,24 @@ func (t *sqlTx) AppendEvents(ctx context.Context, tenant grouping.Tenant, events
 	}
 	if len(events) == 1 {
 		e := &events[0]
-		if _, err := execStmt(ctx, t, sqlInsertEvent, kind, id, first, e.ID.String(), string(e.Type), e.Time.UnixMilli(), []byte(e.Data)); err != nil {
+		if _, err := execStmt(ctx, t, sqlInsertEvent, num, first, e.ID.String(), string(e.Type), e.Time.UnixMilli(), []byte(e.Data)); err != nil {
 			return fmt.Errorf("insert event: %w", err)
 		}
 		return nil
 	}
 	meta, data := eventRows(events)
-	if _, err := execStmt(ctx, t, sqlInsertEvents, kind, id, first, meta, data); err != nil {
+	if _, err := execStmt(ctx, t, sqlInsertEvents, num, first, meta, data); err != nil {
 		return fmt.Errorf("insert events: %w", err)
 	}
 	return nil
+}
+
+// lastInsertID returns the rowid a statement inserted.
+func lastInsertID(res sql.Result, err error) (int64, error) {
+	if err != nil {
+		return 0, err
+	}
+	return res.LastInsertId()
 }
 
 // eventRows lays out events for sqlInsertEvents: a JSON array of [id, type,
@@ -198,25 +207,15 @@ func (t *sqlTx) DeleteEventConsumer(ctx context.Context, name string, tenant gro
 	return affected(execStmt(ctx, t, sqlDeleteEventConsumer, int64(tenant.Kind), tenant.ID.String(), name))
 }
 
-// pruneMark is where the next pruning of a driver starts among the
-// tenants, in key order: the tenant at which the last one stopped because
-// it had removed as many events as it was allowed to. The engine prunes a
-// large backlog in many such calls; starting each where the last one
-// stopped keeps a call from walking again over the tenants already pruned.
-// It is only a starting point: every call goes round all the tenants.
-type pruneMark struct {
-	kind   int64
-	tenant string
-}
-
 // PruneEvents implements driver.Tx. Each tenant loses a prefix of its
 // events: from its oldest, every event that is old or beyond the count it
 // keeps, up to the first that is neither, and never past the position of an
-// active consumer. Tenants are visited in key order from where the last
-// call stopped, going round. One statement lists the tenants with
-// something to prune; each of them then takes two statements, to record
-// how far its events are pruned and to remove them, and one more to find
-// where its old events end when there is an age limit.
+// active consumer. Tenants are visited in the order of their numbers, from
+// where the last call stopped, going round (see sqlDriver.pruneFrom). One
+// statement lists the tenants with something to prune; each of them then
+// takes two statements, to record how far its events are pruned and to
+// remove them, and one more to find where its old events end when there is
+// an age limit.
 func (t *sqlTx) PruneEvents(ctx context.Context, q driver.PruneQuery) (int64, error) {
 	if q.Limit < 1 {
 		return 0, nil
@@ -227,13 +226,13 @@ func (t *sqlTx) PruneEvents(ctx context.Context, q driver.PruneQuery) (int64, er
 	}
 	keep := int64(max(q.Keep, 0))
 	limit := int64(q.Limit)
-	var from pruneMark
+	var from int64
 	if t.d != nil {
 		from = t.d.pruneFrom
 	}
 	var removed int64
 	for _, st := range []*statement{sqlPruneCandidatesFrom, sqlPruneCandidatesBefore} {
-		if st == sqlPruneCandidatesBefore && from == (pruneMark{}) {
+		if st == sqlPruneCandidatesBefore && from == 0 {
 			break // the first pass started at the beginning
 		}
 		cands, err := pruneCandidates(ctx, t, st, from, before, keep, limit-removed)
@@ -248,30 +247,29 @@ func (t *sqlTx) PruneEvents(ctx context.Context, q driver.PruneQuery) (int64, er
 			removed += n
 			if removed == limit {
 				if t.d != nil {
-					t.d.pruneFrom = pruneMark{c.kind, c.tenant}
+					t.d.pruneFrom = c.num
 				}
 				return removed, nil
 			}
 		}
 	}
 	if t.d != nil {
-		t.d.pruneFrom = pruneMark{}
+		t.d.pruneFrom = 0
 	}
 	return removed, nil
 }
 
 // pruneCandidate is a tenant with events to prune.
 type pruneCandidate struct {
-	kind        int64
-	tenant      string
+	num         int64         // its number in event_tenants
 	first, last int64         // its oldest and newest events
 	hold        sql.NullInt64 // the lowest position of its active consumers
 }
 
 // pruneCandidates lists at most limit tenants with events to prune, in
 // the range of st. Each has at least one, so no more are needed.
-func pruneCandidates(ctx context.Context, t *sqlTx, st *statement, from pruneMark, before sql.NullInt64, keep, limit int64) ([]pruneCandidate, error) {
-	rows, err := query(ctx, t, st, from.kind, from.tenant, before, keep, limit)
+func pruneCandidates(ctx context.Context, t *sqlTx, st *statement, from int64, before sql.NullInt64, keep, limit int64) ([]pruneCandidate, error) {
+	rows, err := query(ctx, t, st, from, before, keep, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list tenants to prune: %w", err)
 	}
@@ -279,7 +277,7 @@ func pruneCandidates(ctx context.Context, t *sqlTx, st *statement, from pruneMar
 	var cands []pruneCandidate
 	for rows.Next() {
 		var c pruneCandidate
-		if err := rows.Scan(&c.kind, &c.tenant, &c.first, &c.last, &c.hold); err != nil {
+		if err := rows.Scan(&c.num, &c.first, &c.last, &c.hold); err != nil {
 			return nil, err
 		}
 		cands = append(cands, c)
@@ -301,7 +299,7 @@ func (t *sqlTx) pruneTenant(ctx context.Context, c pruneCandidate, before sql.Nu
 	if before.Valid && cut < end {
 		// Then the old events that follow, up to the first recent one.
 		var recent int64
-		err := queryRow(ctx, t, sqlFirstRecentEvent, c.kind, c.tenant, cut+1, end, before.Int64).Scan(&recent)
+		err := queryRow(ctx, t, sqlFirstRecentEvent, c.num, cut+1, end, before.Int64).Scan(&recent)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			cut = end
@@ -315,10 +313,10 @@ func (t *sqlTx) pruneTenant(ctx context.Context, c pruneCandidate, before sql.Nu
 	if cut < c.first {
 		return 0, nil
 	}
-	if _, err := execStmt(ctx, t, sqlSetPrunedSequence, c.kind, c.tenant, cut); err != nil {
+	if _, err := execStmt(ctx, t, sqlSetPrunedSequence, c.num, cut); err != nil {
 		return 0, fmt.Errorf("record pruned sequence: %w", err)
 	}
-	n, err := affectedRows(execStmt(ctx, t, sqlPruneEvents, c.kind, c.tenant, cut))
+	n, err := affectedRows(execStmt(ctx, t, sqlPruneEvents, c.num, cut))
 	if err != nil {
 		return 0, fmt.Errorf("prune events: %w", err)
 	}

@@ -58,9 +58,12 @@ type sqlDriver struct {
 	watchEvery time.Duration
 	// dsnReadOnly is the data source name of read-only connections.
 	dsnReadOnly string
-	// pruneFrom is where the next PruneEvents starts among the tenants;
-	// only write transactions, which hold turn, use it.
-	pruneFrom pruneMark
+	// pruneFrom is the number of the tenant at which the last PruneEvents
+	// stopped because it had removed as many events as it was allowed to,
+	// or 0. The engine prunes a backlog in many such calls; starting each
+	// where the last one stopped spares it walking again over the tenants
+	// already pruned. Only write transactions, which hold turn, use it.
+	pruneFrom int64
 
 	reads // outside transactions: the read pool
 }

@@ -338,53 +338,52 @@ WHERE id IN (SELECT value FROM json_each(?))`)
 
 // ---- Events ----
 //
-// Every statement reads or writes a range of a primary key: a tenant's
-// events are keyed (tenant_kind, tenant_id, seq), its row of event_tenants
-// and its consumers by the tenant first. Hot statements take positional parameters,
-// which bind without a name lookup.
+// A tenant's events are found through its number in event_tenants (unique
+// index on the tenant) and the index events_tenant on (tenant_num, seq);
+// its consumers through their primary key. Hot statements take positional
+// parameters, which bind without a name lookup.
 
 // sqlEvents reads a page of a tenant's events after a sequence.
-var sqlEvents = prepareRead(`SELECT seq, id, type, created_at, data FROM events
-WHERE tenant_kind = ? AND tenant_id = ? AND seq > ?
-ORDER BY seq
+var sqlEvents = prepareRead(`SELECT e.seq, e.id, e.type, e.created_at, e.data
+FROM event_tenants AS t JOIN events AS e ON e.tenant_num = t.num
+WHERE t.tenant_kind = ? AND t.tenant_id = ? AND e.seq > ?
+ORDER BY e.seq
 LIMIT ?`)
 
 // sqlEventConsumer reads a consumer of a tenant's events.
 var sqlEventConsumer = prepareRead(`SELECT position, active, updated_at FROM event_consumers
 WHERE tenant_kind = ? AND tenant_id = ? AND name = ?`)
 
-// sqlLastSequence reads the last sequence number a tenant has used: its
-// newest event's (a probe of the end of its range of the primary key) or,
-// when it has none, the number up to which its events were pruned; 0 for a
-// tenant that never had events. A tenant's events are never pruned past
-// its newest, so the first found is the larger. Reading the counter, rather
-// than keeping one in a row of its own, spares each write a statement and
-// a page.
-var sqlLastSequence = prepare(`SELECT COALESCE(
-	(SELECT seq FROM events WHERE tenant_kind = ?1 AND tenant_id = ?2 ORDER BY seq DESC LIMIT 1),
-	(SELECT pruned_seq FROM event_tenants WHERE tenant_kind = ?1 AND tenant_id = ?2),
-	0)`)
+// sqlLastSequence reads a tenant's number and the last sequence number it
+// used: its newest event's (the end of its range of events_tenant) or, when
+// it has none, the number up to which its events were pruned. A tenant's
+// events are never pruned past its newest, so the first found is the
+// larger. No row: the tenant never had events. Reading the counter, rather
+// than keeping one in a row of its own, spares each append a write.
+var sqlLastSequence = prepare(`SELECT t.num, COALESCE(
+	(SELECT e.seq FROM events AS e WHERE e.tenant_num = t.num ORDER BY e.seq DESC LIMIT 1),
+	t.pruned_seq)
+FROM event_tenants AS t WHERE t.tenant_kind = ? AND t.tenant_id = ?`)
 
-// sqlAddEventTenant records a tenant's first event.
-var sqlAddEventTenant = prepare(`INSERT INTO event_tenants (tenant_kind, tenant_id, pruned_seq) VALUES (?, ?, 0)
-ON CONFLICT DO NOTHING`)
+// sqlAddEventTenant numbers a tenant at its first event.
+var sqlAddEventTenant = prepare(`INSERT INTO event_tenants (tenant_kind, tenant_id) VALUES (?, ?)`)
 
 // sqlInsertEvent writes one event. The data arrives as a blob (the JSON's
 // bytes, not copied into a Go string) and is kept as text, byte for byte.
 var sqlInsertEvent = prepare(`
-INSERT INTO events (tenant_kind, tenant_id, seq, id, type, created_at, data)
-VALUES (?, ?, ?, ?, ?, ?, CAST(? AS TEXT))`)
+INSERT INTO events (tenant_num, seq, id, type, created_at, data)
+VALUES (?, ?, ?, ?, ?, CAST(? AS TEXT))`)
 
-// sqlInsertEvents writes many events of a tenant in one statement. ?4 is a
+// sqlInsertEvents writes many events of a tenant in one statement. ?3 is a
 // JSON array with one array per event, [id, type, created_at, offset,
-// length], and ?5 the events' data laid end to end: the data of an event is
+// length], and ?4 the events' data laid end to end: the data of an event is
 // the length bytes at the 1-based offset. The event at index i gets the
-// sequence ?3 + i.
+// sequence ?2 + i.
 var sqlInsertEvents = prepare(`
-INSERT INTO events (tenant_kind, tenant_id, seq, id, type, created_at, data)
-SELECT ?1, ?2, ?3 + key, value ->> 0, value ->> 1, value ->> 2,
-	CAST(substr(?5, value ->> 3, value ->> 4) AS TEXT)
-FROM json_each(?4)`)
+INSERT INTO events (tenant_num, seq, id, type, created_at, data)
+SELECT ?1, ?2 + key, value ->> 0, value ->> 1, value ->> 2,
+	CAST(substr(?4, value ->> 3, value ->> 4) AS TEXT)
+FROM json_each(?3)`)
 
 var sqlPutEventConsumer = prepare(`
 INSERT INTO event_consumers (tenant_kind, tenant_id, name, position, active, updated_at)
@@ -394,28 +393,26 @@ ON CONFLICT (tenant_kind, tenant_id, name) DO UPDATE SET
 
 var sqlDeleteEventConsumer = prepare(`DELETE FROM event_consumers WHERE tenant_kind = ? AND tenant_id = ? AND name = ?`)
 
-// pruneCandidatesSQL lists, in key order, the tenants whose oldest event
-// may be pruned: it is older than ?3 (NULL for no age limit) or the tenant
-// has more than ?4 events (?4 = 0 for no count limit), and no active
-// consumer holds it back. Each row is the tenant, its newest and its oldest
-// sequence, and the position its active consumers hold (NULL for none).
-// Per tenant: probes of both ends of its events and a range of its
-// consumers. %s is the range of tenants, from the resume point on or before
-// it.
-const pruneCandidatesSQL = `SELECT kind, tenant, first, last, hold FROM (
-	SELECT t.tenant_kind AS kind, t.tenant_id AS tenant, e.seq AS first, e.created_at AS created,
-		(SELECT l.seq FROM events AS l WHERE l.tenant_kind = t.tenant_kind AND l.tenant_id = t.tenant_id
-			ORDER BY l.seq DESC LIMIT 1) AS last,
+// pruneCandidatesSQL lists, in the order of their numbers, the tenants
+// whose oldest event may be pruned: it is older than ?2 (NULL for no age
+// limit) or the tenant has more than ?3 events (?3 = 0 for no count limit),
+// and no active consumer holds it back. Each row is the tenant's number,
+// its oldest and newest sequence, and the position its active consumers
+// hold (NULL for none). Per tenant: probes of both ends of its events and a
+// range of its consumers. %s compares the tenant's number with ?1, the
+// resume point: from it on, or before it.
+const pruneCandidatesSQL = `SELECT num, first, last, hold FROM (
+	SELECT t.num AS num, f.seq AS first, f.created_at AS created,
+		(SELECT l.seq FROM events AS l WHERE l.tenant_num = t.num ORDER BY l.seq DESC LIMIT 1) AS last,
 		(SELECT MIN(h.position) FROM event_consumers AS h
 			WHERE h.tenant_kind = t.tenant_kind AND h.tenant_id = t.tenant_id AND h.active = 1) AS hold
 	FROM event_tenants AS t
-		JOIN events AS e ON e.tenant_kind = t.tenant_kind AND e.tenant_id = t.tenant_id
-			AND e.seq = (SELECT f.seq FROM events AS f WHERE f.tenant_kind = t.tenant_kind AND f.tenant_id = t.tenant_id
-				ORDER BY f.seq LIMIT 1)
-	WHERE (t.tenant_kind, t.tenant_id) %s (?1, ?2)
-	ORDER BY t.tenant_kind, t.tenant_id)
-WHERE (created < ?3 OR (?4 > 0 AND last - first >= ?4)) AND (hold IS NULL OR first <= hold)
-LIMIT ?5`
+		JOIN events AS f ON f.tenant_num = t.num
+			AND f.seq = (SELECT o.seq FROM events AS o WHERE o.tenant_num = t.num ORDER BY o.seq LIMIT 1)
+	WHERE t.num %s ?1
+	ORDER BY t.num)
+WHERE (created < ?2 OR (?3 > 0 AND last - first >= ?3)) AND (hold IS NULL OR first <= hold)
+LIMIT ?4`
 
 // sqlPruneCandidatesFrom and sqlPruneCandidatesBefore list the candidates
 // from the resume point on, and before it.
@@ -425,16 +422,15 @@ var (
 )
 
 // sqlFirstRecentEvent finds the first of a tenant's events in a sequence
-// range that is not older than ?5.
+// range that is not older than ?4.
 var sqlFirstRecentEvent = prepare(`SELECT seq FROM events
-WHERE tenant_kind = ? AND tenant_id = ? AND seq BETWEEN ? AND ? AND created_at >= ?
+WHERE tenant_num = ?1 AND seq BETWEEN ?2 AND ?3 AND created_at >= ?4
 ORDER BY seq
 LIMIT 1`)
 
-// sqlPruneEvents removes a tenant's events up to a sequence, and
-// sqlSetPrunedSequence records that sequence, first.
+// sqlSetPrunedSequence records how far a tenant's events are pruned, and
+// sqlPruneEvents prunes them.
 var (
-	sqlPruneEvents       = prepare(`DELETE FROM events WHERE tenant_kind = ? AND tenant_id = ? AND seq <= ?`)
-	sqlSetPrunedSequence = prepare(`UPDATE event_tenants SET pruned_seq = max(pruned_seq, ?3)
-WHERE tenant_kind = ?1 AND tenant_id = ?2`)
+	sqlSetPrunedSequence = prepare(`UPDATE event_tenants SET pruned_seq = max(pruned_seq, ?2) WHERE num = ?1`)
+	sqlPruneEvents       = prepare(`DELETE FROM events WHERE tenant_num = ? AND seq <= ?`)
 )

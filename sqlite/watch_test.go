@@ -114,3 +114,25 @@ func TestWatchIntervalOption(t *testing.T) {
 	is.Equal(openTestStore(t, WithWatchInterval(-time.Second)).d.watchEvery, DefaultWatchInterval) // and so does a negative value
 	is.Equal(openTestStore(t, WithWatchInterval(time.Second)).d.watchEvery, time.Second)           // any other value is taken
 }
+
+// BenchmarkWatchPoll measures one look of the watch: PRAGMA data_version on
+// its own connection, which is what a Store spends every watch interval
+// while it watches.
+func BenchmarkWatchPoll(b *testing.B) {
+	s := openTestStore(b)
+	db, err := sql.Open("sqlite", s.d.dsnReadOnly)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	w := &watchConn{db: db}
+	defer w.drop()
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := w.dataVersion(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
