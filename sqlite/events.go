@@ -12,6 +12,7 @@ import (
 	"github.com/channelgrouping/grouping"
 	"github.com/channelgrouping/grouping/driver"
 	"github.com/google/uuid"
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // The events of a write are stored by the transaction that makes the change
@@ -77,13 +78,34 @@ func (r reads) EventConsumer(ctx context.Context, name string, tenant grouping.T
 	return &c, nil
 }
 
-// AppendEvents implements driver.Tx in two statements: one reads the
-// tenant's number and the last sequence number it used, the other writes
-// the events (one row, or all of them at once). A tenant's first event
-// numbers the tenant first.
+// AppendEvents implements driver.Tx. A single event of a tenant this
+// driver has appended to before is written with one statement, which checks
+// that the number the driver expects is the tenant's next (see
+// sqlInsertNextEvent). Otherwise, or when the check fails (another process
+// appended meanwhile), it takes two: one reads the tenant's number and the
+// last sequence number it used, the other writes the events (one row, or
+// all of them at once). A tenant's first event numbers the tenant first.
 func (t *sqlTx) AppendEvents(ctx context.Context, tenant grouping.Tenant, events []grouping.Event) error {
 	if len(events) == 0 {
 		return nil
+	}
+	for i := range events {
+		events[i].Tenant = tenant
+	}
+	if len(events) == 1 && t.d != nil {
+		if s, ok := t.d.seqs[tenant]; ok {
+			e := &events[0]
+			_, err := execStmt(ctx, t, sqlInsertNextEvent, s.num, s.last+1, e.ID.String(), string(e.Type), e.Time.UnixMilli(), []byte(e.Data))
+			switch {
+			case err == nil:
+				e.Sequence = s.last + 1
+				t.appended = append(t.appended, appended{tenant, tenantSeq{s.num, e.Sequence}})
+				return nil
+			case resultCode(err) != sqlite3.SQLITE_CONSTRAINT_NOTNULL:
+				return fmt.Errorf("insert event: %w", err)
+			}
+			// Not the next number: read it.
+		}
 	}
 	var num, last int64
 	err := queryRow(ctx, t, sqlLastSequence, int64(tenant.Kind), tenant.ID.String()).Scan(&num, &last)
@@ -95,21 +117,45 @@ func (t *sqlTx) AppendEvents(ctx context.Context, tenant grouping.Tenant, events
 	}
 	first := last + 1
 	for i := range events {
-		events[i].Tenant = tenant
 		events[i].Sequence = first + int64(i)
 	}
 	if len(events) == 1 {
 		e := &events[0]
-		if _, err := execStmt(ctx, t, sqlInsertEvent, num, first, e.ID.String(), string(e.Type), e.Time.UnixMilli(), []byte(e.Data)); err != nil {
-			return fmt.Errorf("insert event: %w", err)
-		}
-		return nil
+		_, err = execStmt(ctx, t, sqlInsertEvent, num, first, e.ID.String(), string(e.Type), e.Time.UnixMilli(), []byte(e.Data))
+	} else {
+		meta, data := eventRows(events)
+		_, err = execStmt(ctx, t, sqlInsertEvents, num, first, meta, data)
 	}
-	meta, data := eventRows(events)
-	if _, err := execStmt(ctx, t, sqlInsertEvents, num, first, meta, data); err != nil {
+	if err != nil {
 		return fmt.Errorf("insert events: %w", err)
 	}
+	t.appended = append(t.appended, appended{tenant, tenantSeq{num, first + int64(len(events)) - 1}})
 	return nil
+}
+
+// tenantSeq is a tenant's number and the last sequence number it used.
+type tenantSeq struct{ num, last int64 }
+
+// appended is the last sequence a write transaction gave a tenant.
+type appended struct {
+	tenant grouping.Tenant
+	seq    tenantSeq
+}
+
+// maxCachedTenants bounds sqlDriver.seqs: beyond it, the cache starts
+// again empty.
+const maxCachedTenants = 4096
+
+// committed notes in the driver's cache the sequences a committed write
+// transaction gave. Only once committed: a tenant numbered by a transaction
+// that rolled back has no number, and the number may go to another tenant.
+func (d *sqlDriver) committed(tx *sqlTx) {
+	for _, a := range tx.appended {
+		if len(d.seqs) >= maxCachedTenants {
+			clear(d.seqs)
+		}
+		d.seqs[a.tenant] = a.seq
+	}
 }
 
 // lastInsertID returns the rowid a statement inserted.

@@ -412,3 +412,68 @@ func TestOrderedFactsNeedNoSort(t *testing.T) {
 	is.New(t).NoErr(err) // gather statistics
 	t.Run("analysed", check)
 }
+
+// BenchmarkAppendEvents appends events to one tenant of many, each call in
+// a write transaction of its own that writes nothing else: the cost events
+// add to a write. cache=false forgets the tenants' last sequence numbers
+// before each call, as after another process's appends.
+func BenchmarkAppendEvents(b *testing.B) {
+	ctx := context.Background()
+	for _, n := range []int{1, 10, 100} {
+		for _, cache := range []bool{true, false} {
+			if n > 1 && !cache {
+				continue // many events always read the sequence
+			}
+			b.Run(fmt.Sprintf("events=%d/cache=%v", n, cache), func(b *testing.B) {
+				d := openTestStore(b).d
+				tenants := make([]grouping.Tenant, 50)
+				for i := range tenants {
+					tenants[i] = grouping.OrganisationOf(uuid.New())
+					appendEvents(b, d, tenants[i], newEvent("channel.assigned", 0, `{}`))
+				}
+				data := json.RawMessage(`{"channel_id":"7e4c2f05-5f4e-4f7e-9a43-2f1d3f0e9b1a","group_id":"0b8f7e1c-2b9f-4f3c-8a51-5d2f6c9e7a40","position":12}`)
+				evs := make([]grouping.Event, n)
+				b.ReportAllocs()
+				i := 0
+				for b.Loop() {
+					for j := range evs {
+						evs[j] = grouping.Event{ID: uuid.New(), Type: grouping.EventChannelAssigned, Time: at(int64(i)), Data: data}
+					}
+					if !cache {
+						clear(d.seqs)
+					}
+					tenant := tenants[i%len(tenants)]
+					if err := d.Write(ctx, func(tx driver.Tx) error { return tx.AppendEvents(ctx, tenant, evs) }); err != nil {
+						b.Fatal(err)
+					}
+					i++
+				}
+			})
+		}
+	}
+}
+
+// TestTwoStoresAppendToOneTenant writes the same organisation's events
+// from two stores on one file, as two processes would, in turns: each
+// store's expectation of the next number goes stale at every turn, and the
+// numbers must stay gapless.
+func TestTwoStoresAppendToOneTenant(t *testing.T) {
+	is := is.New(t)
+	ctx := t.Context()
+	a := openTestStore(t)
+	b := openAt(t, a.Path())
+	org, err := a.UpsertOrganisation(ctx, grouping.Organisation{ID: uuid.New(), Name: "Org"})
+	is.NoErr(err) // event 1
+	for i := range 10 {
+		s := []*Store{a, b}[i%2]
+		for j := range 2 {
+			_, err := s.CreateGroup(ctx, org.ID, grouping.NewGroup{Name: fmt.Sprint(i, "-", j)})
+			is.NoErr(err) // two events from one store, then two from the other
+		}
+	}
+	evs := allEvents(t, b.d, grouping.OrganisationOf(org.ID))
+	is.Equal(len(evs), 21) // every event
+	for i, e := range evs {
+		is.Equal(e.Sequence, int64(i+1)) // gapless, whichever store wrote it
+	}
+}

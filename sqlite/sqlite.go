@@ -64,6 +64,14 @@ type sqlDriver struct {
 	// where the last one stopped spares it walking again over the tenants
 	// already pruned. Only write transactions, which hold turn, use it.
 	pruneFrom int64
+	// seqs holds, for the tenants this driver appended events to, their
+	// number and the last sequence number they used as of its last commit
+	// that gave them one, so that appending one event takes one statement
+	// (see AppendEvents). Another process's appends make it stale, which
+	// the statement detects. Only write transactions, which hold turn, use
+	// it.
+	seqs        map[grouping.Tenant]tenantSeq
+	appendedBuf []appended // reused by write transactions, one at a time
 
 	reads // outside transactions: the read pool
 }
@@ -185,7 +193,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	reader.SetMaxOpenConns(n)
 	reader.SetMaxIdleConns(n)
 	d := &sqlDriver{path: abs, writer: writer, reader: reader, guard: guard, wait: cfg.busyTimeout, turn: make(chan struct{}, 1),
-		watchEvery: cfg.watchInterval, dsnReadOnly: readDSN}
+		watchEvery: cfg.watchInterval, dsnReadOnly: readDSN, seqs: make(map[grouping.Tenant]tenantSeq)}
 	d.reads = reads{q: poolQuerier{d}, snapshot: d.readSnapshot}
 	if d.writerStmts, err = prepareAll(ctx, writer, false); err == nil {
 		d.readerStmts, err = prepareAll(ctx, reader, true)
@@ -264,7 +272,7 @@ func (d *sqlDriver) beginWrite(ctx context.Context, deadline time.Time) (*sqlTx,
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: begin write transaction: %w", err)
 	}
-	tx := &sqlTx{Tx: t, stmts: d.writerStmts, d: d}
+	tx := &sqlTx{Tx: t, stmts: d.writerStmts, d: d, appended: d.appendedBuf[:0]}
 	tx.reads = reads{q: tx, snapshot: func(ctx context.Context, fn func(querier) error) error { return fn(tx) }}
 	return tx, nil
 }
@@ -303,6 +311,8 @@ func (d *sqlDriver) Write(ctx context.Context, fn func(driver.Tx) error) error {
 	if err := tx.Commit(); err != nil {
 		return classify(fmt.Errorf("sqlite: commit: %w", err))
 	}
+	d.committed(tx)
+	d.appendedBuf = tx.appended[:0]
 	return nil
 }
 
@@ -363,6 +373,9 @@ type sqlTx struct {
 	*sql.Tx
 	stmts preparedStatements
 	d     *sqlDriver // of a write transaction; nil in a read transaction
+	// appended is what the write transaction's appends would put in
+	// d.seqs once it commits.
+	appended []appended
 	reads
 }
 

@@ -374,6 +374,19 @@ var sqlInsertEvent = prepare(`
 INSERT INTO events (tenant_num, seq, id, type, created_at, data)
 VALUES (?, ?, ?, ?, ?, CAST(? AS TEXT))`)
 
+// sqlInsertNextEvent writes one event with sequence ?2 when that is the
+// tenant's next number, which it checks as sqlLastSequence reads it: in one
+// statement where sqlLastSequence and sqlInsertEvent take two. When ?2 is
+// not the next number, the sequence is NULL and the statement fails on the
+// NOT NULL constraint, changing nothing.
+var sqlInsertNextEvent = prepare(`
+INSERT INTO events (tenant_num, seq, id, type, created_at, data)
+VALUES (?1, CASE WHEN ?2 - 1 = COALESCE(
+		(SELECT e.seq FROM events AS e WHERE e.tenant_num = ?1 ORDER BY e.seq DESC LIMIT 1),
+		(SELECT t.pruned_seq FROM event_tenants AS t WHERE t.num = ?1))
+	THEN ?2 END,
+	?3, ?4, ?5, CAST(?6 AS TEXT))`)
+
 // sqlInsertEvents writes many events of a tenant in one statement. ?3 is a
 // JSON array with one array per event, [id, type, created_at, offset,
 // length], and ?4 the events' data laid end to end: the data of an event is
