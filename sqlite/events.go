@@ -95,7 +95,7 @@ func (t *sqlTx) AppendEvents(ctx context.Context, tenant grouping.Tenant, events
 	if len(events) == 1 && t.d != nil {
 		if s, ok := t.d.seqs[tenant]; ok {
 			e := &events[0]
-			_, err := execStmt(ctx, t, sqlInsertNextEvent, s.num, s.last+1, e.ID.String(), string(e.Type), e.Time.UnixMilli(), []byte(e.Data))
+			_, err := execStmt(ctx, t, sqlInsertNextEvent, s.num, s.last+1, e.ID.String(), string(e.Type), e.Time.UnixMilli(), eventData(e))
 			switch {
 			case err == nil:
 				e.Sequence = s.last + 1
@@ -121,7 +121,7 @@ func (t *sqlTx) AppendEvents(ctx context.Context, tenant grouping.Tenant, events
 	}
 	if len(events) == 1 {
 		e := &events[0]
-		_, err = execStmt(ctx, t, sqlInsertEvent, num, first, e.ID.String(), string(e.Type), e.Time.UnixMilli(), []byte(e.Data))
+		_, err = execStmt(ctx, t, sqlInsertEvent, num, first, e.ID.String(), string(e.Type), e.Time.UnixMilli(), eventData(e))
 	} else {
 		meta, data := eventRows(events)
 		_, err = execStmt(ctx, t, sqlInsertEvents, num, first, meta, data)
@@ -156,6 +156,15 @@ func (d *sqlDriver) committed(tx *sqlTx) {
 		}
 		d.seqs[a.tenant] = a.seq
 	}
+}
+
+// eventData is the data of e as a statement argument: its bytes, or an
+// empty string for none, which a nil slice would not be (it binds as NULL).
+func eventData(e *grouping.Event) any {
+	if len(e.Data) == 0 {
+		return ""
+	}
+	return []byte(e.Data)
 }
 
 // lastInsertID returns the rowid a statement inserted.

@@ -95,11 +95,20 @@ func TestEventsKeepTheirDataByteForByte(t *testing.T) {
 	got[0].Data = append(got[0].Data, "tail"...)
 	is.Equal(string(got[1].Data), odd[1]) // each event's data is its own: appending to one leaves the next alone
 
+	none := appendEvents(t, d, org, grouping.Event{ID: uuid.New(), Type: "empty", Time: at(8)})
+	is.Equal(none[0].Sequence, int64(len(odd)+1)) // an event without data is stored too
+	appendEvents(t, d, org, grouping.Event{ID: uuid.New(), Type: "empty", Time: at(8)}, newEvent("full", 8, `{}`))
+	got = allEvents(t, d, org)
+	is.Equal(len(got), len(odd)+3)               // with several at once as well
+	is.Equal(len(got[len(odd)].Data), 0)         // read back without data
+	is.Equal(len(got[len(odd)+1].Data), 0)       // both ways
+	is.Equal(string(got[len(odd)+2].Data), `{}`) // and the event after it keeps its own
+
 	other := grouping.WorkspaceOf(org.ID) // same ID, other kind: another tenant
 	evs := appendEvents(t, d, other, newEvent("channelGroup.attached", 9, `{}`))
-	is.Equal(evs[0].Sequence, int64(1))           // its own numbering
-	is.Equal(len(allEvents(t, d, other)), 1)      // and its own events
-	is.Equal(len(allEvents(t, d, org)), len(odd)) // the organisation's are unchanged
+	is.Equal(evs[0].Sequence, int64(1))             // its own numbering
+	is.Equal(len(allEvents(t, d, other)), 1)        // and its own events
+	is.Equal(len(allEvents(t, d, org)), len(odd)+3) // the organisation's are unchanged
 }
 
 func TestAppendEventsInTheTransactionThatWritesThem(t *testing.T) {

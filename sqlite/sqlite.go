@@ -123,11 +123,12 @@ const DefaultWatchInterval = 25 * time.Millisecond
 
 // WithWatchInterval sets how often the store looks for commits made to its
 // file by other processes (or other Stores on the same file), so that
-// WaitEvents returns soon after another process appends events: the
-// longest such a reader waits, plus the time of a read. The default is
+// WaitEvents returns soon after another process appends events: a waiting
+// reader learns of such a commit within about one interval. The default is
 // [DefaultWatchInterval]. The looking starts with the first WaitEvents call
 // and lasts until Close; each look is one PRAGMA data_version on a
-// connection of its own. Values of 0 or less keep the default.
+// connection of its own (see the package documentation, "Waiting for
+// events"). Values of 0 or less keep the default.
 func WithWatchInterval(d time.Duration) Option {
 	return func(c *config) {
 		if d > 0 {
