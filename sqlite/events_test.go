@@ -486,3 +486,35 @@ func TestTwoStoresAppendToOneTenant(t *testing.T) {
 		is.Equal(e.Sequence, int64(i+1)) // gapless, whichever store wrote it
 	}
 }
+
+// BenchmarkEventsPage reads a page of one tenant's events from the middle
+// of 20,000, appended in turns with 9 other tenants' events.
+func BenchmarkEventsPage(b *testing.B) {
+	ctx := context.Background()
+	d := openTestStore(b).d
+	tenants := make([]grouping.Tenant, 10)
+	for i := range tenants {
+		tenants[i] = grouping.OrganisationOf(uuid.New())
+	}
+	data := json.RawMessage(`{"channel_id":"7e4c2f05-5f4e-4f7e-9a43-2f1d3f0e9b1a","group_id":"0b8f7e1c-2b9f-4f3c-8a51-5d2f6c9e7a40","position":12}`)
+	for range 200 {
+		for _, tenant := range tenants {
+			evs := make([]grouping.Event, 10)
+			for j := range evs {
+				evs[j] = grouping.Event{ID: uuid.New(), Type: grouping.EventChannelAssigned, Time: at(0), Data: data}
+			}
+			appendEvents(b, d, tenant, evs...)
+		}
+	}
+	for _, limit := range []int{100, 1000} {
+		b.Run(fmt.Sprint("limit=", limit), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				evs, err := d.Events(ctx, driver.EventsQuery{Tenant: tenants[3], After: 500, Limit: limit})
+				if err != nil || len(evs) != limit {
+					b.Fatal(len(evs), err)
+				}
+			}
+		})
+	}
+}
