@@ -40,18 +40,62 @@
 // [grouping.Store] holds across processes, because each call reads and writes
 // within one such transaction.
 //
+// # Events
+//
+// Every write call that changes something appends its events (see
+// [grouping.Event]) in its own transaction, so an event exists exactly when
+// its change does, through crashes too. A tenant's events are numbered 1, 2, …
+// without gaps, in commit order, across processes as well: the numbering is
+// decided under SQLite's write lock. Each event is one row, with its data
+// stored as the JSON text the engine built, byte for byte, and an entry in an
+// index on (tenant, sequence): reading a page of a tenant's events is one
+// range of that index. The next number of a tenant is one more than its newest
+// event's, so appending reads no counter row and writes none; pruning records
+// how far it went, so that a pruned number is never handed out again.
+// PruneEvents ([grouping.EventLog]) removes each tenant's oldest events, never
+// past the position of an active consumer.
+//
+// Events cost every write that has them a row and an index entry: one
+// statement (two when another process wrote the tenant's last event, and
+// two for all the events of a bulk call together) and about two more pages
+// in the commit's write-ahead log, where the same writes without events
+// write one to six pages. The pages are most of the cost: on this package's
+// benchmarks a write with one event takes from 1.2 to 2 times as long as it
+// did before events, the most for the writes that changed one page only.
+//
+// # Waiting for events
+//
+// WaitEvents ([grouping.EventReader]) returns as soon as the tenant has an
+// event after the one asked for. A commit of this Store wakes its waiting
+// readers at once. To see commits of other processes (or other Stores on the
+// same file), the Store watches the file from its first WaitEvents call until
+// Close: every watch interval ([WithWatchInterval], [DefaultWatchInterval] =
+// 25 ms) it reads PRAGMA data_version on a read-only connection of its own,
+// which changes whenever another connection has committed. So a reader learns
+// of another process's events within about one interval. The watch costs one
+// connection and one statement per interval (a few microseconds of processor
+// time: about 0.01 % of a core at 25 ms). It cannot tell which tenant changed,
+// nor another process's commits from this Store's own, so each interval with
+// any commit wakes every waiting reader of the Store once, and each of them
+// reads its tenant's events again (one indexed read that usually finds
+// nothing). With many waiting readers and frequent writes, a longer interval
+// trades latency for fewer such reads. Should the watch fail to read (the file
+// busy beyond the busy timeout), it tries again at the next interval and then
+// wakes every reader, since it may have missed a commit.
+//
 // # Schema
 //
-// The schema is created and upgraded by embedded, numbered migrations when
-// the file is opened, inside a write transaction; the version is kept in
-// PRAGMA user_version. A file whose schema is newer than this package knows
-// is refused with [ErrSchemaTooNew]. Version 2 recomputes every group's name
-// key under the current rule of grouping.FoldName (Unicode normalisation and
-// full case folding): existing groups whose names become equal under it keep
-// their names, the one created first keeps the plain key, and the later ones
-// stay distinct until renamed, while any new group or rename to such a name
-// is a conflict. IDs are stored as UUID text and times as
-// Unix milliseconds. Every list is read from an index, page by page (keyset
-// pagination), so its cost does not grow with the size of the organisation
-// or workspace.
+// The schema is created and upgraded by embedded, numbered migrations when the
+// file is opened, inside a write transaction; the version is kept in PRAGMA
+// user_version. A file whose schema is newer than this package knows is
+// refused with [ErrSchemaTooNew]. Version 2 recomputes every group's name key
+// under the current rule of grouping.FoldName (Unicode normalisation and full
+// case folding): existing groups whose names become equal under it keep their
+// names, the one created first keeps the plain key, and the later ones stay
+// distinct until renamed, while any new group or rename to such a name is a
+// conflict. Version 3 adds the events, the tenants that have them and the
+// positions of their consumers; existing data has no events. IDs are stored as
+// UUID text and times as Unix milliseconds. Every list is read from an index,
+// page by page (keyset pagination), so its cost does not grow with the size of
+// the organisation or workspace.
 package sqlite

@@ -77,3 +77,60 @@ func Example() {
 	// ungrouped channels: 0
 	// conflict A group named "engineering" already exists in this organisation
 }
+
+// A reader follows an organisation's events: WaitEvents returns as soon as
+// a change is committed, by this process or by another one using the same
+// file, and the page's Next is where the following wait starts.
+func ExampleStore_WaitEvents() {
+	ctx := context.Background()
+	dir, err := os.MkdirTemp("", "grouping-example")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+
+	store, err := sqlite.Open(ctx, filepath.Join(dir, "grouping.db"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer store.Close()
+	org, err := store.UpsertOrganisation(ctx, grouping.Organisation{ID: uuid.New(), Name: "Acme"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	tenant := grouping.OrganisationOf(org.ID)
+
+	// The reader: three events, then it stops.
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		var after int64 // 0: from the first event
+		for seen := 0; seen < 3; {
+			page, err := store.WaitEvents(ctx, tenant, after, 0)
+			if err != nil {
+				log.Fatal(err)
+			}
+			for _, e := range page.Events {
+				fmt.Println(e.Sequence, e.Type)
+			}
+			seen += len(page.Events)
+			after = page.Next
+		}
+	}()
+
+	// The writer.
+	g, err := store.CreateGroup(ctx, org.ID, grouping.NewGroup{Name: "Support"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	name := "Customer support"
+	if _, err := store.UpdateGroup(ctx, org.ID, g.ID, grouping.GroupUpdate{Name: &name}); err != nil {
+		log.Fatal(err)
+	}
+	<-done
+
+	// Output:
+	// 1 organisation.created
+	// 2 group.created
+	// 3 group.updated
+}

@@ -133,9 +133,10 @@ func (t *sqlTx) GroupChannelIDs(ctx context.Context, orgID, groupID uuid.UUID) (
 	var gc driver.GroupChannels
 	for rows.Next() {
 		var id uuid.NullUUID
-		if err := rows.Scan(&gc.OrganisationFound, &gc.GroupFound, &id); err != nil {
+		if err := rows.Scan(&gc.GroupFound, &id); err != nil {
 			return driver.GroupChannels{}, err
 		}
+		gc.OrganisationFound = true
 		if id.Valid {
 			gc.ChannelIDs = append(gc.ChannelIDs, id.UUID)
 		}

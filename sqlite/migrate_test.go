@@ -61,3 +61,49 @@ func TestNameKeyMigrationKeepsCollidingNames(t *testing.T) {
 	is.NoErr(s.d.reader.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v)) // read version
 	is.Equal(v, schemaVersion)                                                // migrated to the current version
 }
+
+// TestEventsMigrationKeepsData builds a version 2 database with data, opens
+// it, and checks that version 3 adds the events tables around the data
+// already there: nothing is lost, and the first change of an existing
+// organisation is its event number 1.
+func TestEventsMigrationKeepsData(t *testing.T) {
+	is := is.New(t)
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "v2.db")
+	db, err := sql.Open("sqlite", dsn(path, false, "NORMAL", 1000))
+	is.NoErr(err) // open a raw database
+	tx, err := db.BeginTx(ctx, nil)
+	is.NoErr(err)                                      // begin
+	is.NoErr(applyMigrations(ctx, tx, migrations[:2])) // schema version 2
+	org, group := uuid.New(), uuid.New()
+	_, err = tx.ExecContext(ctx, `INSERT INTO organisations (id, name, created_at) VALUES (?, 'Org', 1)`, org)
+	is.NoErr(err) // organisation
+	_, err = tx.ExecContext(ctx, `INSERT INTO groups (id, organisation_id, name, name_key, description,
+		archived, position, version, created_at, updated_at) VALUES (?, ?, 'Ops', ?, '', 0, 0, 1, 2, 2)`, group, org, grouping.FoldName("Ops"))
+	is.NoErr(err)         // group
+	is.NoErr(tx.Commit()) // version 2 written
+	is.NoErr(db.Close())  // closed
+
+	s := openAt(t, path)
+	var v int
+	is.NoErr(s.d.reader.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v)) // read version
+	is.Equal(v, 3)                                                            // migrated to version 3
+	got, err := s.GetGroup(ctx, org, group, grouping.GetGroupOptions{})
+	is.NoErr(err)             // the group is still there
+	is.Equal(got.Name, "Ops") // unchanged
+	page, err := s.Events(ctx, grouping.OrganisationOf(org), 0, 0)
+	is.NoErr(err)                 // read the events
+	is.Equal(len(page.Events), 0) // the past has no events
+	_, err = s.CreateGroup(ctx, org, grouping.NewGroup{Name: "Sales"})
+	is.NoErr(err) // the first change
+	page, err = s.Events(ctx, grouping.OrganisationOf(org), 0, 0)
+	is.NoErr(err)                                             // read again
+	is.Equal(len(page.Events), 1)                             // one event
+	is.Equal(page.Events[0].Sequence, int64(1))               // numbered 1
+	is.Equal(page.Events[0].Type, grouping.EventGroupCreated) // for the change
+	for _, table := range []string{"events", "event_tenants", "event_consumers"} {
+		var n int
+		is.NoErr(s.d.reader.QueryRowContext(ctx, `SELECT COUNT(*) FROM pragma_table_info(?)`, table).Scan(&n)) // look the table up
+		is.True(n > 0)                                                                                         // it exists
+	}
+}

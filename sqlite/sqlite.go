@@ -54,6 +54,25 @@ type sqlDriver struct {
 	// connection to any waiter.
 	turn chan struct{}
 
+	// watchEvery is how often Watch polls the database for commits.
+	watchEvery time.Duration
+	// dsnReadOnly is the data source name of read-only connections.
+	dsnReadOnly string
+	// pruneFrom is the number of the tenant at which the last PruneEvents
+	// stopped because it had removed as many events as it was allowed to,
+	// or 0. The engine prunes a backlog in many such calls; starting each
+	// where the last one stopped spares it walking again over the tenants
+	// already pruned. Only write transactions, which hold turn, use it.
+	pruneFrom int64
+	// seqs holds, for the tenants this driver appended events to, their
+	// number and the last sequence number they used as of its last commit
+	// that gave them one, so that appending one event takes one statement
+	// (see AppendEvents). Another process's appends make it stale, which
+	// the statement detects. Only write transactions, which hold turn, use
+	// it.
+	seqs        map[grouping.Tenant]tenantSeq
+	appendedBuf []appended // reused by write transactions, one at a time
+
 	reads // outside transactions: the read pool
 }
 
@@ -63,9 +82,10 @@ var _ driver.Driver = (*sqlDriver)(nil)
 type Option func(*config)
 
 type config struct {
-	clock       grouping.Clock
-	synchronous string
-	busyTimeout time.Duration
+	clock         grouping.Clock
+	synchronous   string
+	busyTimeout   time.Duration
+	watchInterval time.Duration
 }
 
 // WithClock makes the store read the current time from clock instead of
@@ -97,11 +117,31 @@ func WithBusyTimeout(d time.Duration) Option {
 	return func(c *config) { c.busyTimeout = d }
 }
 
+// DefaultWatchInterval is how often a Store looks for commits made by other
+// processes while event readers wait (see [WithWatchInterval]).
+const DefaultWatchInterval = 25 * time.Millisecond
+
+// WithWatchInterval sets how often the store looks for commits made to its
+// file by other processes (or other Stores on the same file), so that
+// WaitEvents returns soon after another process appends events: a waiting
+// reader learns of such a commit within about one interval. The default is
+// [DefaultWatchInterval]. The looking starts with the first WaitEvents call
+// and lasts until Close; each look is one PRAGMA data_version on a
+// connection of its own (see the package documentation, "Waiting for
+// events"). Values of 0 or less keep the default.
+func WithWatchInterval(d time.Duration) Option {
+	return func(c *config) {
+		if d > 0 {
+			c.watchInterval = d
+		}
+	}
+}
+
 // Open opens the database file at path, creating it if needed, and brings its
 // schema up to date. It fails when the file was written by a newer version of
 // this package (see [ErrSchemaTooNew]).
 func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
-	cfg := config{clock: time.Now, synchronous: "NORMAL", busyTimeout: DefaultBusyTimeout}
+	cfg := config{clock: time.Now, synchronous: "NORMAL", busyTimeout: DefaultBusyTimeout, watchInterval: DefaultWatchInterval}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -144,7 +184,8 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		return nil, fmt.Errorf("sqlite: open %s: %w", abs, err)
 	}
 
-	reader, err := sql.Open("sqlite", dsn(abs, true, cfg.synchronous, busyMillis))
+	readDSN := dsn(abs, true, cfg.synchronous, busyMillis)
+	reader, err := sql.Open("sqlite", readDSN)
 	if err != nil {
 		writer.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", abs, err)
@@ -152,7 +193,8 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	n := max(4, runtime.GOMAXPROCS(0))
 	reader.SetMaxOpenConns(n)
 	reader.SetMaxIdleConns(n)
-	d := &sqlDriver{path: abs, writer: writer, reader: reader, guard: guard, wait: cfg.busyTimeout, turn: make(chan struct{}, 1)}
+	d := &sqlDriver{path: abs, writer: writer, reader: reader, guard: guard, wait: cfg.busyTimeout, turn: make(chan struct{}, 1),
+		watchEvery: cfg.watchInterval, dsnReadOnly: readDSN, seqs: make(map[grouping.Tenant]tenantSeq)}
 	d.reads = reads{q: poolQuerier{d}, snapshot: d.readSnapshot}
 	if d.writerStmts, err = prepareAll(ctx, writer, false); err == nil {
 		d.readerStmts, err = prepareAll(ctx, reader, true)
@@ -231,7 +273,7 @@ func (d *sqlDriver) beginWrite(ctx context.Context, deadline time.Time) (*sqlTx,
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: begin write transaction: %w", err)
 	}
-	tx := &sqlTx{Tx: t, stmts: d.writerStmts}
+	tx := &sqlTx{Tx: t, stmts: d.writerStmts, d: d, appended: d.appendedBuf[:0]}
 	tx.reads = reads{q: tx, snapshot: func(ctx context.Context, fn func(querier) error) error { return fn(tx) }}
 	return tx, nil
 }
@@ -270,6 +312,8 @@ func (d *sqlDriver) Write(ctx context.Context, fn func(driver.Tx) error) error {
 	if err := tx.Commit(); err != nil {
 		return classify(fmt.Errorf("sqlite: commit: %w", err))
 	}
+	d.committed(tx)
+	d.appendedBuf = tx.appended[:0]
 	return nil
 }
 
@@ -329,6 +373,10 @@ func (p poolQuerier) stmt(_ context.Context, st *statement) (*sql.Stmt, error) {
 type sqlTx struct {
 	*sql.Tx
 	stmts preparedStatements
+	d     *sqlDriver // of a write transaction; nil in a read transaction
+	// appended is what the write transaction's appends would put in
+	// d.seqs once it commits.
+	appended []appended
 	reads
 }
 

@@ -1,5 +1,7 @@
 package sqlite
 
+import "fmt"
+
 // Every statement the driver runs is declared here, so that Open prepares
 // them all up front and a call never parses SQL; the query-plan tests
 // examine these very statements. Statements declared with prepare run in
@@ -178,18 +180,24 @@ FROM (SELECT 1)
 	LEFT JOIN channels AS c ON c.id = :channel AND c.organisation_id = :org AND c.deleted_at IS NULL
 	LEFT JOIN groups AS cg ON cg.id = c.group_id`)
 
-// sqlGroupIDs lists an organisation's live groups: no row when the
-// organisation does not exist, one row with a NULL ID when it has none.
+// sqlGroupIDs lists an organisation's live groups in list order (index
+// groups_list): no row when the organisation does not exist, one row with a
+// NULL ID when it has none.
 var sqlGroupIDs = prepare(`SELECT g.id FROM organisations AS o
 	LEFT JOIN groups AS g ON g.organisation_id = o.id AND g.deleted_at IS NULL
-WHERE o.id = :org`)
+WHERE o.id = :org
+ORDER BY g.position, g.created_at, g.id`)
 
-// sqlGroupChannelIDs lists every channel of a live group of :org, one row
-// with a NULL channel when it has none.
-var sqlGroupChannelIDs = prepare(`SELECT ` + orgExists + `, g.id IS NOT NULL, c.id
-FROM (SELECT 1)
-	LEFT JOIN groups AS g ON g.id = :group AND g.organisation_id = :org AND g.deleted_at IS NULL
-	LEFT JOIN channels AS c ON c.group_id = g.id`)
+// sqlGroupChannelIDs lists every channel of a live group of :org in group
+// order: no row when the organisation does not exist, one row with a NULL
+// channel when the group is missing or empty. The organisation and the
+// group are found by unique keys, one row each, so the planner reads the
+// channels in the order of index channels_group instead of sorting them.
+var sqlGroupChannelIDs = prepare(`SELECT g.id IS NOT NULL, c.id FROM organisations AS o
+	LEFT JOIN groups AS g ON g.id = :group AND g.organisation_id = o.id AND g.deleted_at IS NULL
+	LEFT JOIN channels AS c ON c.group_id = g.id
+WHERE o.id = :org
+ORDER BY c.group_position, c.id`)
 
 // sqlAttachment reads the channel group of a platform account, its largest
 // link position, and the channel group :channel is in.
@@ -202,10 +210,14 @@ FROM (SELECT 1) LEFT JOIN channel_groups AS cg
 
 // ---- Writes ----
 
-var sqlUpsertOrganisation = prepare(`
-INSERT INTO organisations (id, name, created_at) VALUES (?, ?, ?)
-ON CONFLICT (id) DO UPDATE SET name = excluded.name
-RETURNING created_at`)
+// An upsert of an organisation reads it first (SQLite's RETURNING sees only
+// the new row, and the engine needs the old name), then inserts it, renames
+// it, or leaves it alone when the name is the same.
+var sqlFindOrganisation = prepare(`SELECT name, created_at FROM organisations WHERE id = ?`)
+
+var sqlInsertOrganisation = prepare(`INSERT INTO organisations (id, name, created_at) VALUES (?, ?, ?)`)
+
+var sqlRenameOrganisation = prepare(`UPDATE organisations SET name = ? WHERE id = ?`)
 
 var sqlInsertChannel = prepare(`
 INSERT INTO channels (id, organisation_id, name, description, owner_id,
@@ -323,3 +335,115 @@ WHERE channels.id = json_each.value`)
 // groups.
 var sqlUnplaceChannels = prepare(`UPDATE channels SET group_id = NULL, group_position = NULL
 WHERE id IN (SELECT value FROM json_each(?))`)
+
+// ---- Events ----
+//
+// A tenant's events are found through its number in event_tenants (unique
+// index on the tenant) and the index events_tenant on (tenant_num, seq);
+// its consumers through their primary key. Hot statements take positional
+// parameters, which bind without a name lookup.
+
+// sqlEvents reads a page of a tenant's events after a sequence.
+var sqlEvents = prepareRead(`SELECT e.seq, e.id, e.type, e.created_at, e.data
+FROM event_tenants AS t JOIN events AS e ON e.tenant_num = t.num
+WHERE t.tenant_kind = ? AND t.tenant_id = ? AND e.seq > ?
+ORDER BY e.seq
+LIMIT ?`)
+
+// sqlEventConsumer reads a consumer of a tenant's events.
+var sqlEventConsumer = prepareRead(`SELECT position, active, updated_at FROM event_consumers
+WHERE tenant_kind = ? AND tenant_id = ? AND name = ?`)
+
+// sqlLastSequence reads a tenant's number and the last sequence number it
+// used: its newest event's (the end of its range of events_tenant) or, when
+// it has none, the number up to which its events were pruned. A tenant's
+// events are never pruned past its newest, so the first found is the
+// larger. No row: the tenant never had events. Reading the counter, rather
+// than keeping one in a row of its own, spares each append a write.
+var sqlLastSequence = prepare(`SELECT t.num, COALESCE(
+	(SELECT e.seq FROM events AS e WHERE e.tenant_num = t.num ORDER BY e.seq DESC LIMIT 1),
+	t.pruned_seq)
+FROM event_tenants AS t WHERE t.tenant_kind = ? AND t.tenant_id = ?`)
+
+// sqlAddEventTenant numbers a tenant at its first event.
+var sqlAddEventTenant = prepare(`INSERT INTO event_tenants (tenant_kind, tenant_id) VALUES (?, ?)`)
+
+// sqlInsertEvent writes one event. The data arrives as a blob (the JSON's
+// bytes, not copied into a Go string) and is kept as text, byte for byte.
+var sqlInsertEvent = prepare(`
+INSERT INTO events (tenant_num, seq, id, type, created_at, data)
+VALUES (?, ?, ?, ?, ?, CAST(? AS TEXT))`)
+
+// sqlInsertNextEvent writes one event with sequence ?2 when that is the
+// tenant's next number, which it checks as sqlLastSequence reads it: in one
+// statement where sqlLastSequence and sqlInsertEvent take two. When ?2 is
+// not the next number, the sequence is NULL and the statement fails on the
+// NOT NULL constraint, changing nothing.
+var sqlInsertNextEvent = prepare(`
+INSERT INTO events (tenant_num, seq, id, type, created_at, data)
+VALUES (?1, CASE WHEN ?2 - 1 = COALESCE(
+		(SELECT e.seq FROM events AS e WHERE e.tenant_num = ?1 ORDER BY e.seq DESC LIMIT 1),
+		(SELECT t.pruned_seq FROM event_tenants AS t WHERE t.num = ?1))
+	THEN ?2 END,
+	?3, ?4, ?5, CAST(?6 AS TEXT))`)
+
+// sqlInsertEvents writes many events of a tenant in one statement. ?3 is a
+// JSON array with one array per event, [id, type, created_at, offset,
+// length], and ?4 the events' data laid end to end: the data of an event is
+// the length bytes at the 1-based offset. The event at index i gets the
+// sequence ?2 + i.
+var sqlInsertEvents = prepare(`
+INSERT INTO events (tenant_num, seq, id, type, created_at, data)
+SELECT ?1, ?2 + key, value ->> 0, value ->> 1, value ->> 2,
+	CAST(substr(?4, value ->> 3, value ->> 4) AS TEXT)
+FROM json_each(?3)`)
+
+var sqlPutEventConsumer = prepare(`
+INSERT INTO event_consumers (tenant_kind, tenant_id, name, position, active, updated_at)
+VALUES (?, ?, ?, ?, ?, ?)
+ON CONFLICT (tenant_kind, tenant_id, name) DO UPDATE SET
+	position = excluded.position, active = excluded.active, updated_at = excluded.updated_at`)
+
+var sqlDeleteEventConsumer = prepare(`DELETE FROM event_consumers WHERE tenant_kind = ? AND tenant_id = ? AND name = ?`)
+
+// pruneCandidatesSQL lists, in the order of their numbers, the tenants
+// whose oldest event may be pruned: it is older than ?2 (NULL for no age
+// limit) or the tenant has more than ?3 events (?3 = 0 for no count limit),
+// and no active consumer holds it back. Each row is the tenant's number,
+// its oldest and newest sequence, and the position its active consumers
+// hold (NULL for none). Per tenant: probes of both ends of its events and a
+// range of its consumers. %s compares the tenant's number with ?1, the
+// resume point: from it on, or before it.
+const pruneCandidatesSQL = `SELECT num, first, last, hold FROM (
+	SELECT t.num AS num, f.seq AS first, f.created_at AS created,
+		(SELECT l.seq FROM events AS l WHERE l.tenant_num = t.num ORDER BY l.seq DESC LIMIT 1) AS last,
+		(SELECT MIN(h.position) FROM event_consumers AS h
+			WHERE h.tenant_kind = t.tenant_kind AND h.tenant_id = t.tenant_id AND h.active = 1) AS hold
+	FROM event_tenants AS t
+		JOIN events AS f ON f.tenant_num = t.num
+			AND f.seq = (SELECT o.seq FROM events AS o WHERE o.tenant_num = t.num ORDER BY o.seq LIMIT 1)
+	WHERE t.num %s ?1
+	ORDER BY t.num)
+WHERE (created < ?2 OR (?3 > 0 AND last - first >= ?3)) AND (hold IS NULL OR first <= hold)
+LIMIT ?4`
+
+// sqlPruneCandidatesFrom and sqlPruneCandidatesBefore list the candidates
+// from the resume point on, and before it.
+var (
+	sqlPruneCandidatesFrom   = prepare(fmt.Sprintf(pruneCandidatesSQL, ">="))
+	sqlPruneCandidatesBefore = prepare(fmt.Sprintf(pruneCandidatesSQL, "<"))
+)
+
+// sqlFirstRecentEvent finds the first of a tenant's events in a sequence
+// range that is not older than ?4.
+var sqlFirstRecentEvent = prepare(`SELECT seq FROM events
+WHERE tenant_num = ?1 AND seq BETWEEN ?2 AND ?3 AND created_at >= ?4
+ORDER BY seq
+LIMIT 1`)
+
+// sqlSetPrunedSequence records how far a tenant's events are pruned, and
+// sqlPruneEvents prunes them.
+var (
+	sqlSetPrunedSequence = prepare(`UPDATE event_tenants SET pruned_seq = max(pruned_seq, ?2) WHERE num = ?1`)
+	sqlPruneEvents       = prepare(`DELETE FROM events WHERE tenant_num = ? AND seq <= ?`)
+)

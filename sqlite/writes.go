@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -11,11 +12,27 @@ import (
 	"github.com/google/uuid"
 )
 
-// UpsertOrganisation implements driver.Tx.
-func (t *sqlTx) UpsertOrganisation(ctx context.Context, org grouping.Organisation, createdAt time.Time) (time.Time, error) {
+// UpsertOrganisation implements driver.Tx: it reads the organisation, then
+// inserts it, renames it, or, when the name is the one it has, writes
+// nothing.
+func (t *sqlTx) UpsertOrganisation(ctx context.Context, org grouping.Organisation, createdAt time.Time) (*grouping.Organisation, error) {
+	prev := grouping.Organisation{ID: org.ID}
 	var created int64
-	err := queryRow(ctx, t, sqlUpsertOrganisation, org.ID, org.Name, createdAt.UnixMilli()).Scan(&created)
-	return fromMillis(created), err
+	err := queryRow(ctx, t, sqlFindOrganisation, org.ID).Scan(&prev.Name, &created)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		_, err := execStmt(ctx, t, sqlInsertOrganisation, org.ID, org.Name, createdAt.UnixMilli())
+		return nil, err
+	case err != nil:
+		return nil, err
+	}
+	prev.CreatedAt = fromMillis(created)
+	if prev.Name != org.Name {
+		if _, err := execStmt(ctx, t, sqlRenameOrganisation, org.Name, org.ID); err != nil {
+			return nil, err
+		}
+	}
+	return &prev, nil
 }
 
 // InsertChannel implements driver.Tx.
