@@ -60,8 +60,9 @@
 // two for all the events of a bulk call together) and about two more pages
 // in the commit's write-ahead log, where the same writes without events
 // write one to six pages. The pages are most of the cost: on this package's
-// benchmarks a write with one event takes from 1.2 to 2 times as long as it
-// did before events, the most for the writes that changed one page only.
+// benchmarks a write with one event takes from 1.2 to about 2 times as long
+// as it did before events, the most for writes that change one page only
+// and for events larger than a page.
 //
 // # Waiting for events
 //
