@@ -290,7 +290,10 @@ type GroupChannelsReorderedData struct {
 // ChannelGroupAttachedData is the data of channelGroup.attached.
 type ChannelGroupAttachedData struct {
 	ChannelID uuid.UUID `json:"channelId"`
-	// ChannelGroup is the channel group after the attach.
+	// ChannelGroup is the channel group after the attach, without its
+	// ChannelIDs: the JSON has no "channelIds", so that an event's size
+	// does not grow with its channel group, whose channels the attached
+	// and detached events tell. Decoded, ChannelIDs is nil.
 	ChannelGroup ChannelGroup `json:"channelGroup"`
 	// FromChannelGroupID is the channel group the channel left, if any.
 	FromChannelGroupID *uuid.UUID `json:"fromChannelGroupId,omitempty"`
@@ -304,7 +307,8 @@ type ChannelGroupDetachedData struct {
 
 // ChannelGroupRenamedData is the data of channelGroup.renamed.
 type ChannelGroupRenamedData struct {
-	// ChannelGroup is the channel group after the call that renamed it.
+	// ChannelGroup is the channel group after the call that renamed it,
+	// without its ChannelIDs, as in [ChannelGroupAttachedData].
 	ChannelGroup ChannelGroup `json:"channelGroup"`
 	PreviousName string       `json:"previousName"`
 }

@@ -3,7 +3,8 @@ package grouping
 import "strconv"
 
 // The data types of the events write their JSON by hand, like the domain
-// types (see json.go).
+// types (see json.go). A channel group in an event's data is written
+// without its channelIds.
 
 // MarshalJSON implements json.Marshaler.
 func (d OrganisationEventData) MarshalJSON() ([]byte, error) {
@@ -93,10 +94,10 @@ func (d GroupChannelsReorderedData) MarshalJSON() ([]byte, error) {
 
 // MarshalJSON implements json.Marshaler.
 func (d ChannelGroupAttachedData) MarshalJSON() ([]byte, error) {
-	b := append(make([]byte, 0, 320+40*len(d.ChannelGroup.ChannelIDs)), `{"channelId":`...)
+	b := append(make([]byte, 0, 320), `{"channelId":`...)
 	b = appendID(b, d.ChannelID)
 	b = append(b, `,"channelGroup":`...)
-	b = d.ChannelGroup.AppendJSON(b)
+	b = d.ChannelGroup.appendJSON(b, false)
 	if d.FromChannelGroupID != nil {
 		b = append(b, `,"fromChannelGroupId":`...)
 		b = appendID(b, *d.FromChannelGroupID)
@@ -115,8 +116,8 @@ func (d ChannelGroupDetachedData) MarshalJSON() ([]byte, error) {
 
 // MarshalJSON implements json.Marshaler.
 func (d ChannelGroupRenamedData) MarshalJSON() ([]byte, error) {
-	b := append(make([]byte, 0, 320+40*len(d.ChannelGroup.ChannelIDs)), `{"channelGroup":`...)
-	b = d.ChannelGroup.AppendJSON(b)
+	b := append(make([]byte, 0, 320), `{"channelGroup":`...)
+	b = d.ChannelGroup.appendJSON(b, false)
 	b = append(b, `,"previousName":`...)
 	b = appendString(b, d.PreviousName)
 	return append(b, '}'), nil

@@ -219,7 +219,11 @@ func (g Group) AppendJSON(b []byte) []byte {
 }
 
 // AppendJSON appends the JSON form to b.
-func (g ChannelGroup) AppendJSON(b []byte) []byte {
+func (g ChannelGroup) AppendJSON(b []byte) []byte { return g.appendJSON(b, true) }
+
+// appendJSON appends the JSON form, with "channelIds" only when withIDs
+// (events leave them out).
+func (g ChannelGroup) appendJSON(b []byte, withIDs bool) []byte {
 	b = append(b, `{"id":`...)
 	b = appendID(b, g.ID)
 	b = append(b, `,"platformId":`...)
@@ -228,8 +232,10 @@ func (g ChannelGroup) AppendJSON(b []byte) []byte {
 	b = appendString(b, g.PlatformGroupID)
 	b = append(b, `,"platformGroupName":`...)
 	b = appendString(b, g.PlatformGroupName)
-	b = append(b, `,"channelIds":`...)
-	b = appendIDs(b, g.ChannelIDs)
+	if withIDs {
+		b = append(b, `,"channelIds":`...)
+		b = appendIDs(b, g.ChannelIDs)
+	}
 	b = append(b, `,"createdAt":`...)
 	b = appendTime(b, g.CreatedAt)
 	b = append(b, `,"updatedAt":`...)

@@ -368,11 +368,12 @@ func testEventsChannelGroups(t *testing.T, s grouping.Store) {
 	cg := mustAttach(t, s, ws, c1, "whatsapp", "acct", "Acme")
 	evs := wantTypes(t, r, tenant, 0, grouping.EventChannelGroupAttached)
 	ad := decode[grouping.ChannelGroupAttachedData](t, evs[0])
-	is.Equal(ad.ChannelID, c1)                            // attached names the channel
-	is.Equal(ad.ChannelGroup.ID, cg.ID)                   // and the channel group
-	is.Equal(ad.ChannelGroup.ChannelIDs, []uuid.UUID{c1}) // with its channels
-	is.Equal(ad.FromChannelGroupID, nil)                  // it came from none
-	is.True(jsonHas(evs[0].Data, "channelId"))            // workspace data is camelCase
+	is.Equal(ad.ChannelID, c1)                        // attached names the channel
+	is.Equal(ad.ChannelGroup.ID, cg.ID)               // and the channel group
+	is.Equal(ad.ChannelGroup.PlatformGroupID, "acct") // as it is after the attach
+	is.Equal(ad.ChannelGroup.ChannelIDs, nil)         // without its channels: an event does not grow with its channel group
+	is.Equal(ad.FromChannelGroupID, nil)              // it came from none
+	is.True(jsonHas(evs[0].Data, "channelId"))        // workspace data is camelCase
 
 	mustAttach(t, s, ws, c1, "whatsapp", "acct", "Acme") // the same attach again
 	wantTypes(t, r, tenant, 1)                           // changes nothing and appends nothing
