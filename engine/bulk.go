@@ -54,7 +54,7 @@ func (s *Store) bulk(ctx context.Context, org, group uuid.UUID, ids []uuid.UUID,
 	sorted := slices.Clone(ids)
 	slices.SortFunc(sorted, func(a, b uuid.UUID) int { return bytes.Compare(a[:], b[:]) })
 	return do(ctx, s, grouping.OrganisationOf(org), func(w *txn) error {
-		p, err := placements(ctx, w, org, group, sorted)
+		p, err := placements(ctx, w.Tx, org, group, sorted)
 		switch {
 		case err != nil:
 			return err
@@ -94,7 +94,7 @@ func (s *Store) bulk(ctx context.Context, org, group uuid.UUID, ids []uuid.UUID,
 			return nil
 		}
 		if op == bulkRemove {
-			if err := unplaceChannels(ctx, w, change); err != nil {
+			if err := unplaceChannels(ctx, w.Tx, change); err != nil {
 				return err
 			}
 			for _, id := range change {
@@ -103,7 +103,7 @@ func (s *Store) bulk(ctx context.Context, org, group uuid.UUID, ids []uuid.UUID,
 			return nil
 		}
 		first := p.Group.MaxChannelPosition + 1
-		if err := placeChannels(ctx, w, group, change, first); err != nil {
+		if err := placeChannels(ctx, w.Tx, group, change, first); err != nil {
 			return err
 		}
 		for i, id := range change {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -226,4 +227,80 @@ func TestHandWrittenDataMatchesEncodingJSON(t *testing.T) {
 		is.Equal(e.ID.Version(), uuid.Version(4)) // event IDs are version 4
 		is.Equal(e.ID.Variant(), uuid.RFC4122)    // of the RFC 4122 variant
 	}
+}
+
+// bulkDriver is a driver whose transactions offer driver.BulkTx, built on
+// memstore's one-channel primitives, and count its calls.
+type bulkDriver struct {
+	driver.Driver
+	calls atomic.Int32
+}
+
+func (d *bulkDriver) Write(ctx context.Context, fn func(driver.Tx) error) error {
+	return d.Driver.Write(ctx, func(tx driver.Tx) error { return fn(&bulkTx{Tx: tx, d: d}) })
+}
+
+type bulkTx struct {
+	driver.Tx
+	d *bulkDriver
+}
+
+func (t *bulkTx) Placements(ctx context.Context, org, group uuid.UUID, ids []uuid.UUID) (driver.BulkPlacement, error) {
+	t.d.calls.Add(1)
+	bp := driver.BulkPlacement{Channels: map[uuid.UUID]*driver.ChannelFacts{}}
+	for _, id := range ids {
+		p, err := t.Placement(ctx, org, group, id)
+		if err != nil {
+			return bp, err
+		}
+		bp.OrganisationFound, bp.Group = bp.OrganisationFound || p.OrganisationFound, p.Group
+		if p.Channel != nil {
+			bp.Channels[id] = p.Channel
+		}
+	}
+	return bp, nil
+}
+
+func (t *bulkTx) PlaceChannels(ctx context.Context, group uuid.UUID, ids []uuid.UUID, first int64) error {
+	t.d.calls.Add(1)
+	for i, id := range ids {
+		if err := t.PlaceChannel(ctx, id, group, first+int64(i)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t *bulkTx) UnplaceChannels(ctx context.Context, ids []uuid.UUID) error {
+	t.d.calls.Add(1)
+	for _, id := range ids {
+		if err := t.UnplaceChannel(ctx, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// TestBulkCallsUseBulkTx checks that the bulk calls go through a driver's
+// driver.BulkTx when its transactions have it.
+func TestBulkCallsUseBulkTx(t *testing.T) {
+	is := is.New(t)
+	ctx := t.Context()
+	d := &bulkDriver{Driver: memstore.NewDriver()}
+	s := engine.New(d)
+	defer s.Close()
+	org, err := s.UpsertOrganisation(ctx, grouping.Organisation{ID: uuid.New(), Name: "Org"})
+	is.NoErr(err) // create organisation
+	g, err := s.CreateGroup(ctx, org.ID, grouping.NewGroup{Name: "G"})
+	is.NoErr(err) // create group
+	var ids []uuid.UUID
+	for range 3 {
+		ch, err := s.UpsertChannel(ctx, grouping.ChannelUpsert{ID: uuid.New(), OrganisationID: org.ID, Name: "c"})
+		is.NoErr(err) // create channel
+		ids = append(ids, ch.ID)
+	}
+	is.NoErr(s.AssignChannels(ctx, org.ID, g.ID, ids)) // bulk assign
+	is.Equal(d.calls.Load(), int32(2))                 // facts and placing went through BulkTx
+	is.NoErr(s.RemoveChannels(ctx, org.ID, g.ID, ids)) // bulk remove
+	is.Equal(d.calls.Load(), int32(4))                 // so did removing
 }
