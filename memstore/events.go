@@ -4,17 +4,28 @@ import (
 	"bytes"
 	"context"
 	"slices"
-	"sort"
 
 	"github.com/channelgrouping/grouping"
 	"github.com/channelgrouping/grouping/driver"
 )
 
-// eventLog is one tenant's events: evs in sequence order (pruned from the
-// front) and the last sequence handed out.
+// eventLog is one tenant's events, in blocks of eventBlock events, so
+// that appending never copies the log: the events kept are the n that
+// start at index off of blocks[0], in sequence order, the last of them
+// numbered last.
 type eventLog struct {
-	last int64
-	evs  []grouping.Event
+	last   int64
+	off, n int
+	blocks [][]grouping.Event
+}
+
+// eventBlock is how many events one block of a log holds.
+const eventBlock = 512
+
+// at returns the kept event at index i (0 is the oldest).
+func (l *eventLog) at(i int) *grouping.Event {
+	i += l.off
+	return &l.blocks[i/eventBlock][i%eventBlock]
 }
 
 type consumerKey struct {
@@ -31,17 +42,18 @@ func copyEvent(e grouping.Event) grouping.Event {
 // Events implements driver.Reader.
 func (d *data) Events(_ context.Context, q driver.EventsQuery) ([]grouping.Event, error) {
 	l := d.events[q.Tenant]
-	if l == nil {
+	if l == nil || q.After >= l.last {
 		return nil, nil
 	}
-	i := sort.Search(len(l.evs), func(i int) bool { return l.evs[i].Sequence > q.After })
-	n := min(len(l.evs)-i, q.Limit)
+	first := l.last - int64(l.n) + 1 // the oldest kept
+	i := int(max(q.After+1, first) - first)
+	n := min(l.n-i, q.Limit)
 	if n <= 0 {
 		return nil, nil
 	}
 	out := make([]grouping.Event, n)
 	for j := range out {
-		out[j] = copyEvent(l.evs[i+j])
+		out[j] = copyEvent(*l.at(i + j))
 	}
 	return out, nil
 }
@@ -55,22 +67,28 @@ func (d *data) EventConsumer(_ context.Context, name string, tenant grouping.Ten
 	return &c, nil
 }
 
-// AppendEvents implements driver.Tx.
+// AppendEvents implements driver.Tx. The log keeps the events' Data as
+// the engine made them: it hands out copies on reading.
 func (t *tx) AppendEvents(_ context.Context, tenant grouping.Tenant, events []grouping.Event) error {
 	l := t.events[tenant]
 	if l == nil {
 		l = &eventLog{}
 		put(t, t.events, tenant, l)
 	}
-	// The counter and the length of the log come back on undo; what was
-	// appended past that length is then unreachable.
+	// The counter, the count and the list of blocks come back on undo;
+	// what was written past the count is then unreachable.
 	set(t, &l.last, l.last)
-	set(t, &l.evs, l.evs)
+	set(t, &l.n, l.n)
+	set(t, &l.blocks, l.blocks)
 	for i := range events {
 		l.last++
 		events[i].Sequence = l.last
 		events[i].Tenant = tenant
-		l.evs = append(l.evs, copyEvent(events[i]))
+		if end := l.off + l.n; end == len(l.blocks)*eventBlock {
+			l.blocks = append(l.blocks, make([]grouping.Event, eventBlock))
+		}
+		*l.at(l.n) = events[i]
+		l.n++
 	}
 	return nil
 }
@@ -103,18 +121,25 @@ func (t *tx) PruneEvents(_ context.Context, q driver.PruneQuery) (int64, error) 
 	var removed int64
 	for tenant, l := range t.events {
 		cut := 0
-		for cut < len(l.evs) && removed < int64(q.Limit) {
-			e := l.evs[cut]
+		for cut < l.n && removed < int64(q.Limit) {
+			e := l.at(cut)
 			old := !q.Before.IsZero() && e.Time.Before(q.Before)
-			many := q.Keep > 0 && len(l.evs)-cut > q.Keep
+			many := q.Keep > 0 && l.n-cut > q.Keep
 			if p, ok := held[tenant]; (!old && !many) || (ok && e.Sequence > p) {
 				break
 			}
 			cut++
 			removed++
 		}
-		if cut > 0 {
-			set(t, &l.evs, slices.Clone(l.evs[cut:]))
+		if cut == 0 {
+			continue
+		}
+		set(t, &l.off, l.off+cut)
+		set(t, &l.n, l.n-cut)
+		// Whole blocks before the first kept event go.
+		if drop := l.off / eventBlock; drop > 0 {
+			set(t, &l.blocks, slices.Clone(l.blocks[drop:]))
+			set(t, &l.off, l.off-drop*eventBlock)
 		}
 	}
 	return removed, nil
