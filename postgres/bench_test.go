@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -268,6 +269,63 @@ func BenchmarkAssignTenants(b *testing.B) {
 					}
 				}
 			})
+		})
+	}
+}
+
+// BenchmarkInstances moves channels from 24 goroutines, each in an
+// organisation of its own, through one store or through three stores on
+// the same schema, each with a pool of its own as separate application
+// instances would have (8 connections each). writes/s is the throughput of
+// all of them together; on one machine the instances share its cores with
+// the server, so three instances show what the database sustains rather
+// than what three machines would add.
+func BenchmarkInstances(b *testing.B) {
+	url := benchTargets(b)["tcp"]
+	schema := fmt.Sprintf("bench%d", schemaCount.Add(1))
+	var stores []*Store
+	for range 3 {
+		s, err := Open(b.Context(), url, WithSchema(schema), WithMaxConns(8))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { s.Close() })
+		stores = append(stores, s)
+	}
+	for _, n := range []int{1, 3} {
+		b.Run(fmt.Sprintf("instances=%d", n), func(b *testing.B) {
+			var next atomic.Int64
+			b.SetParallelism(12) // 24 goroutines on 2 cores
+			b.RunParallel(func(pb *testing.PB) {
+				ctx := context.Background()
+				s := stores[int(next.Add(1))%n]
+				org := uuid.New()
+				if _, err := s.UpsertOrganisation(ctx, grouping.Organisation{ID: org, Name: "Bench"}); err != nil {
+					b.Error(err)
+					return
+				}
+				var groups [2]uuid.UUID
+				for i := range groups {
+					g, err := s.CreateGroup(ctx, org, grouping.NewGroup{Name: fmt.Sprint("group ", i)})
+					if err != nil {
+						b.Error(err)
+						return
+					}
+					groups[i] = g.ID
+				}
+				ch, err := s.UpsertChannel(ctx, grouping.ChannelUpsert{ID: uuid.New(), OrganisationID: org, Name: "channel", OwnerID: uuid.New()})
+				if err != nil {
+					b.Error(err)
+					return
+				}
+				for i := 0; pb.Next(); i++ {
+					if err := s.MoveChannel(ctx, org, groups[i%2], ch.ID); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "writes/s")
 		})
 	}
 }
