@@ -62,10 +62,17 @@ type serverProcess struct {
 // startServer runs the binary on db and waits until /readyz answers 200.
 func startServer(t *testing.T, bin, db string) *serverProcess {
 	t.Helper()
+	return startServerWith(t, bin, db, nil, nil)
+}
+
+// startServerWith is startServer with more arguments and environment
+// variables (NAME=value).
+func startServerWith(t *testing.T, bin, db string, args, env []string) *serverProcess {
+	t.Helper()
 	addr := freeAddr(t)
 	logs := new(bytes.Buffer)
-	cmd := exec.Command(bin, "-addr", addr, "-db", db, "-log-format", "json")
-	cmd.Env = append(os.Environ(), envJWTSecret+"="+e2eSecret)
+	cmd := exec.Command(bin, append([]string{"-addr", addr, "-db", db, "-log-format", "json"}, args...)...)
+	cmd.Env = append(append(os.Environ(), envJWTSecret+"="+e2eSecret), env...)
 	cmd.Stdout, cmd.Stderr = logs, logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

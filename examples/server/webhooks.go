@@ -29,6 +29,7 @@ const (
 	envEventsMaxAge    = "GROUPING_EVENTS_MAX_AGE"
 	envEventsMaxCount  = "GROUPING_EVENTS_MAX_COUNT"
 	envWebhookReenable = "GROUPING_WEBHOOK_REENABLE"
+	envWebhookRetry    = "GROUPING_WEBHOOK_RETRY"
 )
 
 const (
@@ -45,6 +46,8 @@ type eventsConfig struct {
 	webhooks []webhook.Endpoint
 	// reenable resumes the webhooks found disabled at start.
 	reenable bool
+	// retry is the first pause before a failed delivery is tried again.
+	retry time.Duration
 	// retention prunes events no active consumer (webhook) still needs;
 	// zero prunes nothing.
 	retention grouping.Retention
@@ -56,6 +59,7 @@ type eventFlags struct {
 	webhooks webhookFlag
 	secrets  string
 	reenable bool
+	retry    time.Duration
 	maxAge   time.Duration
 	maxCount int
 	// err is a bad environment variable, reported by config.
@@ -147,6 +151,14 @@ func addEventFlags(fs *flag.FlagSet, getenv func(string) string) *eventFlags {
 		}
 		reenable = b
 	}
+	retry := webhook.DefaultInitialBackoff
+	if v := getenv(envWebhookRetry); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			f.err = fmt.Errorf("%s: %q is not a duration such as 5s", envWebhookRetry, v)
+		}
+		retry = d
+	}
 	maxCount := 0
 	if v := getenv(envEventsMaxCount); v != "" {
 		n, err := strconv.Atoi(v)
@@ -164,6 +176,8 @@ func addEventFlags(fs *flag.FlagSet, getenv func(string) string) *eventFlags {
 		"Prefer the environment, which ps does not show (env "+envWebhookSecret+")")
 	fs.BoolVar(&f.reenable, "webhook-reenable", reenable, "resume the webhooks that were disabled, after a 410 Gone answer or a day of failed attempts, "+
 		"from the event that disabled them (env "+envWebhookReenable+")")
+	fs.DurationVar(&f.retry, "webhook-retry", retry, "the first pause before a failed delivery is tried again; it doubles, with jitter, "+
+		"up to an hour (env "+envWebhookRetry+")")
 	fs.DurationVar(&f.maxAge, "events-max-age", maxAge, "prune change events older than this, every minute; 0 keeps them whatever their age. "+
 		"Events an active webhook has not received yet are kept (env "+envEventsMaxAge+")")
 	fs.IntVar(&f.maxCount, "events-max-count", maxCount, "keep at most this many of each tenant's newest change events; 0 for no limit. "+
@@ -182,7 +196,10 @@ func (f *eventFlags) config() (eventsConfig, error) {
 	if f.maxCount < 0 {
 		return eventsConfig{}, errors.New("-events-max-count must not be negative")
 	}
-	c := eventsConfig{reenable: f.reenable, retention: grouping.Retention{MaxAge: f.maxAge, MaxCount: f.maxCount}}
+	if f.retry <= 0 || f.retry > webhook.DefaultMaxBackoff {
+		return eventsConfig{}, fmt.Errorf("-webhook-retry must be above 0 and at most %s", webhook.DefaultMaxBackoff)
+	}
+	c := eventsConfig{reenable: f.reenable, retry: f.retry, retention: grouping.Retention{MaxAge: f.maxAge, MaxCount: f.maxCount}}
 	hooks := f.webhooks
 	if len(hooks) == 0 {
 		for _, spec := range strings.Fields(f.getenv(envWebhooks)) {
@@ -249,7 +266,7 @@ func startEvents(ctx context.Context, store grouping.Store, cfg eventsConfig, lo
 	}
 	var d *webhook.Dispatcher
 	if len(cfg.webhooks) > 0 {
-		opts := []webhook.Option{webhook.WithLogger(log)}
+		opts := []webhook.Option{webhook.WithLogger(log), webhook.WithBackoff(cfg.retry, webhook.DefaultMaxBackoff)}
 		if cfg.reenable {
 			opts = append(opts, webhook.WithReenable())
 		}

@@ -36,6 +36,13 @@ func TestParseConfigEventDefaults(t *testing.T) {
 	is.Equal(c.events.retention.MaxAge, 720*time.Hour) // events are kept 30 days
 	is.Equal(c.events.retention.MaxCount, 0)           // however many there are
 	is.True(!c.events.reenable)                        // disabled webhooks stay disabled
+	is.Equal(c.events.retry, 5*time.Second)            // failed deliveries are first tried again after up to 5 s
+	c, err = parseConfig([]string{"-webhook-retry", "250ms"}, envOf(nil), io.Discard)
+	is.NoErr(err)                                  // a shorter first pause
+	is.Equal(c.events.retry, 250*time.Millisecond) // is taken
+	c, err = parseConfig(nil, envOf(map[string]string{envWebhookRetry: "2s"}), io.Discard)
+	is.NoErr(err)                           // from the environment too
+	is.Equal(c.events.retry, 2*time.Second) // as given
 }
 
 func TestParseConfigWebhooks(t *testing.T) {
@@ -120,6 +127,9 @@ func TestParseConfigRejectsBadEventInput(t *testing.T) {
 		{"bad age env", nil, map[string]string{envEventsMaxAge: "a month"}},
 		{"bad count env", nil, map[string]string{envEventsMaxCount: "many"}},
 		{"bad reenable env", nil, map[string]string{envWebhookReenable: "perhaps"}},
+		{"zero retry", []string{"-webhook-retry", "0s"}, nil},
+		{"retry beyond the cap", []string{"-webhook-retry", "2h"}, nil},
+		{"bad retry env", nil, map[string]string{envWebhookRetry: "soon"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -136,8 +146,8 @@ func TestServeHelpDocumentsEvents(t *testing.T) {
 	secret := testSecret('h')
 	_, err := parseConfig([]string{"-h"}, envOf(map[string]string{envWebhookSecret: secret}), &help)
 	is.True(errors.Is(err, flag.ErrHelp)) // -h asks for help
-	for _, s := range []string{"-webhook", "-webhook-secret", "-webhook-reenable", "-events-max-age", "-events-max-count",
-		envWebhooks, envWebhookSecret, envEventsMaxAge, envEventsMaxCount, "whsec_", "720h0m0s"} {
+	for _, s := range []string{"-webhook", "-webhook-secret", "-webhook-reenable", "-webhook-retry", "-events-max-age", "-events-max-count",
+		envWebhooks, envWebhookSecret, envWebhookRetry, envEventsMaxAge, envEventsMaxCount, "whsec_", "720h0m0s"} {
 		is.True(strings.Contains(help.String(), s)) // the help text documents each flag, variable and default
 	}
 	is.True(!strings.Contains(help.String(), secret)) // and never shows the secret
