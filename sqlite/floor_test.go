@@ -11,7 +11,10 @@ package sqlite
 //	benchstat -col /impl floor.txt
 //
 // TestFloorMatchesLibrary checks that each floor does the same work: the
-// same result, or the same state afterwards.
+// same result, or the same state afterwards. Each floor write appends the
+// events the library's appends, with one INSERT an event that numbers it
+// after the tenant's newest (the tenant known from the fixture), and the
+// data of grouping's event types.
 //
 // Writes that cannot repeat on their own run in pairs that bring the data
 // back (Assign+Remove, Create+Delete, …); a pair is one benchmark iteration.
@@ -131,6 +134,9 @@ var floorSQL = map[string]string{
 	"insertChannelGroup": `INSERT INTO channel_groups (id, workspace_id, platform_id, platform_group_id, platform_group_name, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`,
 	"deleteChannelGroup": `DELETE FROM channel_groups WHERE id = ? AND workspace_id = ?`,
+	"event": `INSERT INTO events (tenant_num, seq, id, type, created_at, data)
+		SELECT t.num, max(t.pruned_seq, COALESCE((SELECT MAX(seq) FROM events WHERE tenant_num = t.num), 0)) + 1, ?3, ?4, ?5, ?6
+		FROM event_tenants AS t WHERE t.tenant_kind = ?1 AND t.tenant_id = ?2`,
 	"channelGroupTx": `SELECT id, platform_id, platform_group_id, platform_group_name, created_at, updated_at,
 		(SELECT group_concat(channel_id, ',' ORDER BY position) FROM channel_group_channels AS l
 			WHERE l.workspace_id = cg.workspace_id AND l.channel_group_id = cg.id)
@@ -184,6 +190,15 @@ func (f *floorDB) tx(ctx context.Context, fn func(tx *sql.Tx, st func(string) *s
 		return err
 	}
 	return tx.Commit()
+}
+
+// floorEvent appends an event of the tenant with data's JSON.
+func floorEvent(ctx context.Context, st func(string) *sql.Stmt, tenant grouping.Tenant, typ grouping.EventType, data json.Marshaler) error {
+	b, err := data.MarshalJSON()
+	if err != nil {
+		return err
+	}
+	return oneRowChanged(st("event").ExecContext(ctx, int64(tenant.Kind), tenant.ID, uuid.New(), string(typ), nowMillis(), string(b)))
 }
 
 // errFloorNoRow is the floor's answer when a conditional write matched no
@@ -432,19 +447,26 @@ func floorCases() []floorCase {
 			}
 			return nil, fx.s.DeleteChannel(ctx, fx.org, id)
 		}, func(ctx context.Context, fx *fixture) (any, error) {
-			id := uuid.New()
+			id, org := uuid.New(), grouping.OrganisationOf(fx.org)
 			err := fx.f.tx(ctx, func(tx *sql.Tx, st func(string) *sql.Stmt) error {
 				if err := oneRowChanged(st("insertChannel").ExecContext(ctx, id, fx.org, "temp", "", fx.user, nowMillis())); err != nil {
 					return err
 				}
-				_, err := scanFloorChannel(st("channelTx").QueryRowContext(ctx, id, fx.org), true)
-				return err
+				ch, err := scanFloorChannel(st("channelTx").QueryRowContext(ctx, id, fx.org), true)
+				if err != nil {
+					return err
+				}
+				return floorEvent(ctx, st, org, grouping.EventChannelCreated, grouping.ChannelEventData{Channel: ch})
 			})
 			if err != nil {
 				return nil, err
 			}
 			return nil, fx.f.tx(ctx, func(tx *sql.Tx, st func(string) *sql.Stmt) error {
-				return oneRowChanged(st("deleteChannel").ExecContext(ctx, nowMillis(), id, fx.org))
+				now := nowMillis()
+				if err := oneRowChanged(st("deleteChannel").ExecContext(ctx, now, id, fx.org)); err != nil {
+					return err
+				}
+				return floorEvent(ctx, st, org, grouping.EventChannelDeleted, grouping.ChannelDeletedData{ChannelID: id, DeletedAt: time.UnixMilli(now)})
 			})
 		}},
 		{"AddChannelMember+RemoveChannelMember", func(ctx context.Context, fx *fixture) (any, error) {
@@ -454,14 +476,20 @@ func floorCases() []floorCase {
 			}
 			return nil, fx.s.RemoveChannelMember(ctx, fx.org, c, u)
 		}, func(ctx context.Context, fx *fixture) (any, error) {
-			c, u := fx.free[1].ID, uuid.New()
+			c, u, org := fx.free[1].ID, uuid.New(), grouping.OrganisationOf(fx.org)
 			if err := fx.f.tx(ctx, func(tx *sql.Tx, st func(string) *sql.Stmt) error {
-				return oneRowChanged(st("addMember").ExecContext(ctx, c, u, fx.org))
+				if err := oneRowChanged(st("addMember").ExecContext(ctx, c, u, fx.org)); err != nil {
+					return err
+				}
+				return floorEvent(ctx, st, org, grouping.EventChannelMemberAdded, grouping.ChannelMemberData{ChannelID: c, UserID: u})
 			}); err != nil {
 				return nil, err
 			}
 			return nil, fx.f.tx(ctx, func(tx *sql.Tx, st func(string) *sql.Stmt) error {
-				return oneRowChanged(st("removeMember").ExecContext(ctx, c, u, fx.org))
+				if err := oneRowChanged(st("removeMember").ExecContext(ctx, c, u, fx.org)); err != nil {
+					return err
+				}
+				return floorEvent(ctx, st, org, grouping.EventChannelMemberRemoved, grouping.ChannelMemberData{ChannelID: c, UserID: u})
 			})
 		}},
 		{"CreateGroup+DeleteGroup", func(ctx context.Context, fx *fixture) (any, error) {
@@ -471,9 +499,15 @@ func floorCases() []floorCase {
 			}
 			return g.Position, fx.s.DeleteGroup(ctx, fx.org, g.ID, 0)
 		}, func(ctx context.Context, fx *fixture) (any, error) {
-			id, pos := uuid.New(), 0
+			id, pos, org := uuid.New(), 0, grouping.OrganisationOf(fx.org)
+			g := grouping.Group{ID: id, Name: "Temporary", OrganisationID: fx.org, Version: 1}
 			if err := fx.f.tx(ctx, func(tx *sql.Tx, st func(string) *sql.Stmt) error {
-				return st("createGroup").QueryRowContext(ctx, id, fx.org, "Temporary", grouping.FoldName("Temporary"), nowMillis()).Scan(&pos)
+				now := nowMillis()
+				if err := st("createGroup").QueryRowContext(ctx, id, fx.org, "Temporary", grouping.FoldName("Temporary"), now).Scan(&pos); err != nil {
+					return err
+				}
+				g.Position, g.CreatedAt, g.UpdatedAt = pos, time.UnixMilli(now), time.UnixMilli(now)
+				return floorEvent(ctx, st, org, grouping.EventGroupCreated, grouping.GroupEventData{Group: g})
 			}); err != nil {
 				return nil, err
 			}
@@ -481,7 +515,13 @@ func floorCases() []floorCase {
 				if _, err := st("ungroup").ExecContext(ctx, id); err != nil {
 					return err
 				}
-				return oneRowChanged(st("deleteGroup").ExecContext(ctx, nowMillis(), id, fx.org))
+				now := nowMillis()
+				if err := oneRowChanged(st("deleteGroup").ExecContext(ctx, now, id, fx.org)); err != nil {
+					return err
+				}
+				at := time.UnixMilli(now)
+				g.UpdatedAt, g.DeletedAt = at, &at
+				return floorEvent(ctx, st, org, grouping.EventGroupDeleted, grouping.GroupEventData{Group: g})
 			})
 		}},
 		{"GetGroup", func(ctx context.Context, fx *fixture) (any, error) {
@@ -503,7 +543,11 @@ func floorCases() []floorCase {
 			err := fx.f.tx(ctx, func(tx *sql.Tx, st func(string) *sql.Stmt) error {
 				var err error
 				g, err = scanFloorGroup(st("updateGroup").QueryRowContext(ctx, "Updated", nowMillis(), fx.groups[2].ID, fx.org))
-				return err
+				if err != nil {
+					return err
+				}
+				prev := g // the same group, for the size of the data
+				return floorEvent(ctx, st, grouping.OrganisationOf(fx.org), grouping.EventGroupUpdated, grouping.GroupEventData{Group: g, Previous: &prev})
 			})
 			return g, err
 		}},
@@ -515,13 +559,19 @@ func floorCases() []floorCase {
 				if err := floorCheckIDs(ctx, st("groupIDs"), order, fx.org); err != nil {
 					return err
 				}
-				set := st("setGroupPos")
+				set, changed := st("setGroupPos"), int64(0)
 				for i, id := range order {
-					if _, err := set.ExecContext(ctx, i, id, i); err != nil {
+					res, err := set.ExecContext(ctx, i, id, i)
+					if err != nil {
 						return err
 					}
+					n, _ := res.RowsAffected()
+					changed += n
 				}
-				return nil
+				if changed == 0 {
+					return nil // the same order: no event
+				}
+				return floorEvent(ctx, st, grouping.OrganisationOf(fx.org), grouping.EventGroupsReordered, grouping.GroupsReorderedData{GroupIDs: order})
 			})
 		}},
 		{"AssignChannel+RemoveChannel", func(ctx context.Context, fx *fixture) (any, error) {
@@ -531,14 +581,21 @@ func floorCases() []floorCase {
 			}
 			return nil, fx.s.RemoveChannel(ctx, fx.org, g, c)
 		}, func(ctx context.Context, fx *fixture) (any, error) {
-			g, c := fx.groups[3].ID, fx.free[2].ID
+			g, c, org := fx.groups[3].ID, fx.free[2].ID, grouping.OrganisationOf(fx.org)
 			if err := fx.f.tx(ctx, func(tx *sql.Tx, st func(string) *sql.Stmt) error {
-				return oneRowChanged(st("assign").ExecContext(ctx, g, c, fx.org))
+				if err := oneRowChanged(st("assign").ExecContext(ctx, g, c, fx.org)); err != nil {
+					return err
+				}
+				pos := int64(0) // the data's size; the floor does not read the position back
+				return floorEvent(ctx, st, org, grouping.EventChannelAssigned, grouping.ChannelPlacementData{ChannelID: c, GroupID: g, Position: &pos})
 			}); err != nil {
 				return nil, err
 			}
 			return nil, fx.f.tx(ctx, func(tx *sql.Tx, st func(string) *sql.Stmt) error {
-				return oneRowChanged(st("remove").ExecContext(ctx, c, fx.org, g))
+				if err := oneRowChanged(st("remove").ExecContext(ctx, c, fx.org, g)); err != nil {
+					return err
+				}
+				return floorEvent(ctx, st, org, grouping.EventChannelRemoved, grouping.ChannelPlacementData{ChannelID: c, GroupID: g})
 			})
 		}},
 		{"MoveChannel+MoveChannel", func(ctx context.Context, fx *fixture) (any, error) {
@@ -549,9 +606,15 @@ func floorCases() []floorCase {
 			return nil, fx.s.MoveChannel(ctx, fx.org, fx.groups[0].ID, c)
 		}, func(ctx context.Context, fx *fixture) (any, error) {
 			c := fx.channels[0].ID
-			for _, g := range []uuid.UUID{fx.groups[4].ID, fx.groups[0].ID} {
+			for i, g := range []uuid.UUID{fx.groups[4].ID, fx.groups[0].ID} {
+				from := []uuid.UUID{fx.groups[0].ID, fx.groups[4].ID}[i]
 				if err := fx.f.tx(ctx, func(tx *sql.Tx, st func(string) *sql.Stmt) error {
-					return oneRowChanged(st("move").ExecContext(ctx, g, c, fx.org))
+					if err := oneRowChanged(st("move").ExecContext(ctx, g, c, fx.org)); err != nil {
+						return err
+					}
+					pos := int64(0)
+					return floorEvent(ctx, st, grouping.OrganisationOf(fx.org), grouping.EventChannelMoved,
+						grouping.ChannelPlacementData{ChannelID: c, GroupID: g, FromGroupID: &from, Position: &pos})
 				}); err != nil {
 					return nil, err
 				}
@@ -567,13 +630,20 @@ func floorCases() []floorCase {
 				if err := floorCheckIDs(ctx, st("groupChannelIDs"), order, g); err != nil {
 					return err
 				}
-				set := st("setChannelPos")
+				set, changed := st("setChannelPos"), int64(0)
 				for i, id := range order {
-					if _, err := set.ExecContext(ctx, i, id, g, i); err != nil {
+					res, err := set.ExecContext(ctx, i, id, g, i)
+					if err != nil {
 						return err
 					}
+					n, _ := res.RowsAffected()
+					changed += n
 				}
-				return nil
+				if changed == 0 {
+					return nil // the same order: no event
+				}
+				return floorEvent(ctx, st, grouping.OrganisationOf(fx.org), grouping.EventGroupChannelsReordered,
+					grouping.GroupChannelsReorderedData{GroupID: g, ChannelIDs: order})
 			})
 		}},
 		{"ListGroupChannels", func(ctx context.Context, fx *fixture) (any, error) {
@@ -610,7 +680,11 @@ func floorCases() []floorCase {
 				if err := st("unlink").QueryRowContext(ctx, fx.ws, fx.detached).Scan(&from); err != nil {
 					return err
 				}
-				return oneRowChanged(st("touch").ExecContext(ctx, nowMillis(), from))
+				if err := oneRowChanged(st("touch").ExecContext(ctx, nowMillis(), from)); err != nil {
+					return err
+				}
+				return floorEvent(ctx, st, grouping.WorkspaceOf(fx.ws), grouping.EventChannelGroupDetached,
+					grouping.ChannelGroupDetachedData{ChannelID: fx.detached, ChannelGroupID: from})
 			}); err != nil {
 				return nil, err
 			}
@@ -641,7 +715,10 @@ func floorCases() []floorCase {
 				return nil, err
 			}
 			return nil, fx.f.tx(ctx, func(tx *sql.Tx, st func(string) *sql.Stmt) error {
-				return oneRowChanged(st("deleteChannelGroup").ExecContext(ctx, cg.ID, fx.ws))
+				if err := oneRowChanged(st("deleteChannelGroup").ExecContext(ctx, cg.ID, fx.ws)); err != nil {
+					return err
+				}
+				return floorEvent(ctx, st, grouping.WorkspaceOf(fx.ws), grouping.EventChannelGroupDeleted, grouping.ChannelGroupDeletedData{ChannelGroupID: cg.ID})
 			})
 		}},
 	}
@@ -759,8 +836,17 @@ func (fx *fixture) floorAttach(ctx context.Context, channel uuid.UUID, a groupin
 				return err
 			}
 		}
-		out, err = scanFloorChannelGroup(st("channelGroupTx").QueryRowContext(ctx, cg.UUID, fx.ws), fx.ws)
-		return err
+		if out, err = scanFloorChannelGroup(st("channelGroupTx").QueryRowContext(ctx, cg.UUID, fx.ws), fx.ws); err != nil {
+			return err
+		}
+		if current.UUID == cg.UUID {
+			return nil
+		}
+		d := grouping.ChannelGroupAttachedData{ChannelID: channel, ChannelGroup: out}
+		if current.Valid {
+			d.FromChannelGroupID = &current.UUID
+		}
+		return floorEvent(ctx, st, grouping.WorkspaceOf(fx.ws), grouping.EventChannelGroupAttached, d)
 	})
 	return out, err
 }
@@ -804,6 +890,7 @@ func TestFloorMatchesLibrary(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			fxLib, fxFloor := newFixture(t, 40, 5), newFixture(t, 40, 5)
+			libEvents, floorEvents := len(eventTypes(ctx, t, fxLib)), len(eventTypes(ctx, t, fxFloor))
 			// The two fixtures differ in their IDs; compare shapes through
 			// JSON with the IDs of each mapped to their order of appearance.
 			lib, err := c.library(ctx, fxLib)
@@ -814,6 +901,10 @@ func TestFloorMatchesLibrary(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			libNew, floorNew := eventTypes(ctx, t, fxLib)[libEvents:], eventTypes(ctx, t, fxFloor)[floorEvents:]
+			if !slices.Equal(libNew, floorNew) {
+				t.Errorf("events differ: library appended %q, floor %q", libNew, floorNew)
+			}
 			if a, b := canonical(comparableJSON(lib)), canonical(comparableJSON(floor)); !listPrefix(a, b) {
 				t.Errorf("results differ:\nlibrary %s\nfloor   %s", a, b)
 			}
@@ -823,6 +914,38 @@ func TestFloorMatchesLibrary(t *testing.T) {
 			}
 		})
 	}
+}
+
+// eventTypes reads the types of the events of the fixture's organisation
+// and workspace, in the order they were appended.
+func eventTypes(ctx context.Context, t *testing.T, fx *fixture) []string {
+	t.Helper()
+	type ev struct {
+		at   time.Time
+		desc string
+	}
+	var all []ev
+	for _, tenant := range []grouping.Tenant{grouping.OrganisationOf(fx.org), grouping.WorkspaceOf(fx.ws)} {
+		for after := int64(0); ; {
+			p, err := fx.s.Events(ctx, tenant, after, grouping.MaxEventLimit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, e := range p.Events {
+				all = append(all, ev{e.Time, tenant.Kind.String() + " " + string(e.Type)})
+			}
+			if !p.More {
+				break
+			}
+			after = p.Next
+		}
+	}
+	slices.SortStableFunc(all, func(a, b ev) int { return a.at.Compare(b.at) })
+	out := make([]string, len(all))
+	for i, e := range all {
+		out[i] = e.desc
+	}
+	return out
 }
 
 // listPrefix reports whether two results agree. A floor list reads one row
