@@ -8,7 +8,9 @@ import (
 	"encoding/json"
 	"errors"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/channelgrouping/grouping"
 	"github.com/channelgrouping/grouping/memstore"
@@ -615,5 +617,87 @@ func TestHostileEventsValidation(t *testing.T) {
 		is.True(errors.Is(err, grouping.ErrInvalid)) // WaitEvents checks limit
 		_, err = s.WaitEvents(ctx, grouping.WorkspaceOf(uuid.Nil), 0, 0)
 		is.True(errors.Is(err, grouping.ErrInvalid)) // and tenant
+	})
+}
+
+// Re-attaching after the channel group was deleted creates a new one and
+// says the channel came from none; a deleted ungrouped channel's event has
+// group_id null; events have unique IDs and normalised times.
+func TestHostileMiscEventData(t *testing.T) {
+	eachStore(t, func(t *testing.T, s hostileStore) {
+		is := is.New(t)
+		ctx := context.Background()
+		ws := uuid.New()
+		tn := grouping.WorkspaceOf(ws)
+		ch := uuid.New()
+		acc := grouping.ChannelGroupAttach{PlatformID: "wa", PlatformGroupID: "1", PlatformGroupName: "One"}
+		cg, err := s.AttachChannel(ctx, ws, ch, acc)
+		is.NoErr(err)                                  // attach
+		is.NoErr(s.DeleteChannelGroup(ctx, ws, cg.ID)) // delete it
+		h := head(t, s, tn)
+		cg2, err := s.AttachChannel(ctx, ws, ch, acc)
+		is.NoErr(err)            // attach again
+		is.True(cg2.ID != cg.ID) // a new channel group
+		ev := since(t, s, tn, h)
+		is.Equal(types(ev), []grouping.EventType{grouping.EventChannelGroupAttached})          // attached
+		is.True(decode[grouping.ChannelGroupAttachedData](t, ev[0]).FromChannelGroupID == nil) // from none
+		is.True(!jsonHasKey(ev[0].Data, "fromChannelGroupId"))                                 // absent
+
+		f := newOrg(t, s)
+		a := newChannel(t, s, f.org)
+		h = head(t, s, f.tenant)
+		is.NoErr(s.DeleteChannel(ctx, f.org, a)) // delete an ungrouped channel
+		ev = since(t, s, f.tenant, h)
+		is.Equal(types(ev), []grouping.EventType{grouping.EventChannelDeleted}) // deleted
+		is.True(strings.Contains(string(ev[0].Data), `"group_id":null`))        // group_id null
+
+		seen := map[uuid.UUID]bool{}
+		for _, tenant := range []grouping.Tenant{tn, f.tenant} {
+			for _, e := range allEvents(t, s, tenant, 0) {
+				is.True(e.ID != uuid.Nil && !seen[e.ID]) // unique IDs
+				seen[e.ID] = true
+				is.Equal(e.Tenant, tenant)                        // tenant set
+				is.True(e.Time.Equal(grouping.Timestamp(e.Time))) // millisecond time
+				is.Equal(e.Time.Location(), time.UTC)             // in UTC
+			}
+		}
+	})
+}
+
+// Upserting only a changed field (message count, archived, created_at)
+// appends one channel.updated, even for a grouped channel.
+func TestHostileChannelFieldUpdates(t *testing.T) {
+	eachStore(t, func(t *testing.T, s hostileStore) {
+		is := is.New(t)
+		ctx := context.Background()
+		f := newOrg(t, s)
+		g := newGroup(t, s, f.org, "G")
+		id := uuid.New()
+		up := grouping.ChannelUpsert{ID: id, OrganisationID: f.org, Name: "c", CreatedAt: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)}
+		_, err := s.UpsertChannel(ctx, up)
+		is.NoErr(err)                                   // create
+		is.NoErr(s.AssignChannel(ctx, f.org, g.ID, id)) // group it
+		for i, change := range []func(*grouping.ChannelUpsert){
+			func(u *grouping.ChannelUpsert) { u.MessageCount = 9 },
+			func(u *grouping.ChannelUpsert) { u.Archived = true },
+			func(u *grouping.ChannelUpsert) { u.CreatedAt = u.CreatedAt.Add(time.Hour) },
+			func(u *grouping.ChannelUpsert) { u.OwnerID = uuid.New() },
+			func(u *grouping.ChannelUpsert) { u.Description = "x" },
+		} {
+			h := head(t, s, f.tenant)
+			change(&up)
+			_, err := s.UpsertChannel(ctx, up)
+			is.NoErr(err) // upsert
+			ev := since(t, s, f.tenant, h)
+			is.Equal(types(ev), []grouping.EventType{grouping.EventChannelUpdated}) // one update
+			d := decode[grouping.ChannelEventData](t, ev[0])
+			is.True(d.Previous != nil)                                      // previous given
+			is.True(d.Channel.GroupID != nil && *d.Channel.GroupID == g.ID) // still grouped
+			_ = i
+			h = ev[0].Sequence
+			_, err = s.UpsertChannel(ctx, up)
+			is.NoErr(err)                                                     // same again
+			is.Equal(types(since(t, s, f.tenant, h)), []grouping.EventType{}) // nothing
+		}
 	})
 }

@@ -485,3 +485,49 @@ func TestHostileCloseStreams(t *testing.T) {
 	is.Equal(resp.StatusCode, 200) // pages still served
 	e.api.CloseStreams()           // again: nothing
 }
+
+// A client that reads too slowly for its buffer is let go, and resuming
+// with the last id it got misses nothing.
+func TestHostileSSESlowClient(t *testing.T) {
+	is := is.New(t)
+	e := newHostileEnv(t, httpapi.WithEventBuffer(2))
+	p := "/organisations/" + e.orgA.String() + "/events"
+	s := e.stream(t, p, "a", nil)
+	is.Equal(s.frame(t).id, "1") // caught up
+	// The reader goroutine buffers 10000 lines; stop draining it by not
+	// reading, and write far more than the socket buffers hold.
+	desc := strings.Repeat("x", grouping.MaxDescriptionLength)
+	for i := 0; i < 3000; i++ {
+		if _, err := e.store.CreateGroup(context.Background(), e.orgA, grouping.NewGroup{Name: "g" + strconv.Itoa(i), Description: desc}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	last := int64(1)
+	ended := false
+	deadline := time.After(20 * time.Second)
+	for !ended {
+		select {
+		case l, ok := <-s.lines:
+			if !ok {
+				ended = true
+				break
+			}
+			if strings.HasPrefix(l, "id: ") {
+				n, _ := strconv.ParseInt(strings.TrimSpace(l[4:]), 10, 64)
+				is.Equal(n, last+1) // no gap before the cut
+				last = n
+			}
+		case <-deadline:
+			t.Fatalf("stream neither ended nor finished; last id %d", last)
+		}
+		if last == 3001 {
+			break
+		}
+	}
+	t.Logf("slow client: stream ended=%v after id %d", ended, last)
+	s2 := e.stream(t, p, "a", map[string]string{"Last-Event-ID": strconv.FormatInt(last, 10)})
+	if last < 3001 {
+		n, _ := strconv.ParseInt(s2.frame(t).id, 10, 64)
+		is.Equal(n, last+1) // resumes right after
+	}
+}
