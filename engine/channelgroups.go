@@ -80,10 +80,10 @@ func (s *Store) AttachChannel(ctx context.Context, workspace, channel uuid.UUID,
 			if at.Current != uuid.Nil {
 				d.FromChannelGroupID = &at.Current
 			}
-			w.emit(grouping.EventChannelGroupAttached, d)
+			emit(w, grouping.EventChannelGroupAttached, d)
 		}
 		if renamed {
-			w.emit(grouping.EventChannelGroupRenamed, grouping.ChannelGroupRenamedData{ChannelGroup: *out, PreviousName: cg.PlatformGroupName})
+			emit(w, grouping.EventChannelGroupRenamed, grouping.ChannelGroupRenamedData{ChannelGroup: *out, PreviousName: cg.PlatformGroupName})
 		}
 		return *out, nil
 	})
@@ -105,7 +105,7 @@ func (s *Store) DetachChannel(ctx context.Context, workspace, channel uuid.UUID)
 		if err := w.TouchChannelGroup(ctx, from, w.now); err != nil {
 			return err
 		}
-		w.emit(grouping.EventChannelGroupDetached, grouping.ChannelGroupDetachedData{ChannelID: channel, ChannelGroupID: from})
+		emit(w, grouping.EventChannelGroupDetached, grouping.ChannelGroupDetachedData{ChannelID: channel, ChannelGroupID: from})
 		return nil
 	})
 }
@@ -161,7 +161,7 @@ func (s *Store) DeleteChannelGroup(ctx context.Context, workspace, channelGroup 
 		case !deleted:
 			return errChannelGroupNotFound
 		}
-		w.emit(grouping.EventChannelGroupDeleted, grouping.ChannelGroupDeletedData{ChannelGroupID: channelGroup})
+		emit(w, grouping.EventChannelGroupDeleted, grouping.ChannelGroupDeletedData{ChannelGroupID: channelGroup})
 		return nil
 	})
 }

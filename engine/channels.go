@@ -52,16 +52,16 @@ func (s *Store) put(ctx context.Context, org, group, channel uuid.UUID, move boo
 func (w *txn) emitPlaced(channel, group, from uuid.UUID, pos int64) {
 	d := grouping.ChannelPlacementData{ChannelID: channel, GroupID: group, Position: &pos}
 	if from == uuid.Nil {
-		w.emit(grouping.EventChannelAssigned, d)
+		emit(w, grouping.EventChannelAssigned, d)
 		return
 	}
 	d.FromGroupID = &from
-	w.emit(grouping.EventChannelMoved, d)
+	emit(w, grouping.EventChannelMoved, d)
 }
 
 // emitRemoved emits channel.removed.
 func (w *txn) emitRemoved(channel, group uuid.UUID) {
-	w.emit(grouping.EventChannelRemoved, grouping.ChannelPlacementData{ChannelID: channel, GroupID: group})
+	emit(w, grouping.EventChannelRemoved, grouping.ChannelPlacementData{ChannelID: channel, GroupID: group})
 }
 
 // placement reads the facts of a placement and returns the NotFound error
@@ -126,7 +126,7 @@ func (s *Store) ReorderGroupChannels(ctx context.Context, org, group uuid.UUID, 
 		if err := w.SetChannelPositions(ctx, group, channelIDs); err != nil {
 			return err
 		}
-		w.emit(grouping.EventGroupChannelsReordered, grouping.GroupChannelsReorderedData{GroupID: group, ChannelIDs: channelIDs})
+		emit(w, grouping.EventGroupChannelsReordered, grouping.GroupChannelsReorderedData{GroupID: group, ChannelIDs: channelIDs})
 		return nil
 	})
 }

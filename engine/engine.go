@@ -146,6 +146,7 @@ func write[T any](ctx context.Context, s *Store, tenant grouping.Tenant, fn func
 		var appended bool
 		err := s.d.Write(ctx, func(tx driver.Tx) error {
 			w := &txn{Tx: tx, now: s.now()}
+			w.events = w.buf[:0]
 			var err error
 			if v, err = fn(w); err != nil {
 				return err

@@ -23,13 +23,19 @@ type txn struct {
 	now    time.Time
 	events []grouping.Event
 	err    error // the first error of emit
+	// buf holds the events of a call that appends one or two, the most
+	// common, without an allocation of their own.
+	buf [2]grouping.Event
 }
 
 // emit adds an event of the call's tenant with data as its JSON. The data
 // types of package grouping write their JSON themselves, compact and
 // valid, so it is taken from their MarshalJSON as it is, without
 // encoding/json checking and compacting it again.
-func (w *txn) emit(typ grouping.EventType, data json.Marshaler) {
+//
+// It is generic so that data, passed by value, is not boxed in an
+// interface (an allocation on every write).
+func emit[T json.Marshaler](w *txn, typ grouping.EventType, data T) {
 	if w.err != nil {
 		return
 	}

@@ -28,10 +28,10 @@ func (s *Store) UpsertOrganisation(ctx context.Context, org grouping.Organisatio
 		switch {
 		case prev == nil:
 			out.CreatedAt = w.now
-			w.emit(grouping.EventOrganisationCreated, grouping.OrganisationEventData{Organisation: out})
+			emit(w, grouping.EventOrganisationCreated, grouping.OrganisationEventData{Organisation: out})
 		case prev.Name != org.Name:
 			out.CreatedAt = prev.CreatedAt
-			w.emit(grouping.EventOrganisationRenamed, grouping.OrganisationEventData{Organisation: out, PreviousName: &prev.Name})
+			emit(w, grouping.EventOrganisationRenamed, grouping.OrganisationEventData{Organisation: out, PreviousName: &prev.Name})
 		default:
 			out.CreatedAt = prev.CreatedAt // the same: nothing changed
 		}
@@ -92,7 +92,7 @@ func (s *Store) UpsertChannel(ctx context.Context, up grouping.ChannelUpsert) (g
 					return grouping.Channel{}, err
 				}
 			}
-			w.emit(grouping.EventChannelCreated, grouping.ChannelEventData{Channel: ch})
+			emit(w, grouping.EventChannelCreated, grouping.ChannelEventData{Channel: ch})
 			return ch, nil
 		}
 		prev := withSortedUsers(*old)
@@ -108,7 +108,7 @@ func (s *Store) UpsertChannel(ctx context.Context, up grouping.ChannelUpsert) (g
 				return grouping.Channel{}, err
 			}
 		}
-		w.emit(grouping.EventChannelUpdated, grouping.ChannelEventData{Channel: ch, Previous: &prev})
+		emit(w, grouping.EventChannelUpdated, grouping.ChannelEventData{Channel: ch, Previous: &prev})
 		return ch, nil
 	})
 }
@@ -189,7 +189,7 @@ func (s *Store) DeleteChannel(ctx context.Context, org, channel uuid.UUID) error
 		if err := w.MarkChannelDeleted(ctx, channel, w.now); err != nil {
 			return err
 		}
-		w.emit(grouping.EventChannelDeleted, d)
+		emit(w, grouping.EventChannelDeleted, d)
 		return nil
 	})
 }
@@ -205,7 +205,7 @@ func (s *Store) AddChannelMember(ctx context.Context, org, channel, user uuid.UU
 		}
 		added, err := w.AddMember(ctx, channel, user)
 		if err == nil && added {
-			w.emit(grouping.EventChannelMemberAdded, grouping.ChannelMemberData{ChannelID: channel, UserID: user})
+			emit(w, grouping.EventChannelMemberAdded, grouping.ChannelMemberData{ChannelID: channel, UserID: user})
 		}
 		return err
 	})
@@ -227,7 +227,7 @@ func (s *Store) RemoveChannelMember(ctx context.Context, org, channel, user uuid
 		case !removed:
 			return errMemberNotFound
 		}
-		w.emit(grouping.EventChannelMemberRemoved, grouping.ChannelMemberData{ChannelID: channel, UserID: user})
+		emit(w, grouping.EventChannelMemberRemoved, grouping.ChannelMemberData{ChannelID: channel, UserID: user})
 		return nil
 	})
 }
