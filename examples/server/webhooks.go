@@ -266,7 +266,10 @@ func startEvents(ctx context.Context, store grouping.Store, cfg eventsConfig, lo
 	}
 	var d *webhook.Dispatcher
 	if len(cfg.webhooks) > 0 {
-		opts := []webhook.Option{webhook.WithLogger(log), webhook.WithBackoff(cfg.retry, webhook.DefaultMaxBackoff)}
+		opts := []webhook.Option{webhook.WithLogger(log)}
+		if cfg.retry > 0 { // zero: the package's default
+			opts = append(opts, webhook.WithBackoff(cfg.retry, webhook.DefaultMaxBackoff))
+		}
 		if cfg.reenable {
 			opts = append(opts, webhook.WithReenable())
 		}
