@@ -46,6 +46,8 @@ type floorWorld struct {
 	chanGroup grouping.ChannelGroup
 	library   http.Handler
 	floor     http.Handler
+	// paths of the write cases, made once
+	paths struct{ update, assign string }
 }
 
 func newFloorWorld(tb testing.TB, store grouping.Store) *floorWorld {
@@ -95,6 +97,8 @@ func newFloorWorld(tb testing.TB, store grouping.Store) *floorWorld {
 	must(err)
 	w.library = api
 	w.floor = floorHandler(store, w.user)
+	w.paths.update = "/organisations/" + w.org.String() + "/groups/" + w.other.ID.String()
+	w.paths.assign = w.paths.update + "/channels/" + w.loose.ID.String()
 	return w
 }
 
@@ -188,10 +192,17 @@ type floorCase struct {
 	requests func(w *floorWorld, i int) []*http.Request
 }
 
+// get is a GET of path with the world's IDs in it. The path is made once
+// per world, outside the timed requests.
 func get(path string) func(w *floorWorld, i int) []*http.Request {
+	paths := map[*floorWorld]string{}
 	return func(w *floorWorld, _ int) []*http.Request {
-		p := strings.NewReplacer("{org}", w.org.String(), "{group}", w.group.ID.String(), "{channel}", w.channel.ID.String(),
-			"{ws}", w.ws.String(), "{cg}", w.chanGroup.ID.String()).Replace(path)
+		p, ok := paths[w]
+		if !ok {
+			p = strings.NewReplacer("{org}", w.org.String(), "{group}", w.group.ID.String(), "{channel}", w.channel.ID.String(),
+				"{ws}", w.ws.String(), "{cg}", w.chanGroup.ID.String()).Replace(path)
+			paths[w] = p
+		}
 		return []*http.Request{httptest.NewRequest(http.MethodGet, p, nil)}
 	}
 }
@@ -208,13 +219,13 @@ func floorCases() []floorCase {
 		{"ListChannelGroups", get("/workspaces/{ws}/channel-groups?limit=50")},
 		{"GetChannelGroup", get("/workspaces/{ws}/channel-groups/{cg}")},
 		{"UpdateGroup", func(w *floorWorld, i int) []*http.Request {
-			r := httptest.NewRequest(http.MethodPatch, "/organisations/"+w.org.String()+"/groups/"+w.other.ID.String(),
+			r := httptest.NewRequest(http.MethodPatch, w.paths.update,
 				strings.NewReader(fmt.Sprintf(`{"description":"round %d"}`, i)))
 			r.Header.Set("Content-Type", "application/json")
 			return []*http.Request{r}
 		}},
 		{"AssignChannel+RemoveChannel", func(w *floorWorld, _ int) []*http.Request {
-			p := "/organisations/" + w.org.String() + "/groups/" + w.other.ID.String() + "/channels/" + w.loose.ID.String()
+			p := w.paths.assign
 			return []*http.Request{httptest.NewRequest(http.MethodPost, p, nil), httptest.NewRequest(http.MethodDelete, p, nil)}
 		}},
 	}

@@ -26,12 +26,28 @@ const (
 
 type ctxKey int
 
-const (
-	keyFamily ctxKey = iota
-	keyPrincipal
-	keyPathIDs
-	keyQuery
-)
+// keyState is the context key of a request's *reqState.
+const keyState ctxKey = 0
+
+// reqState is what the checks of a route learn about a request, for the
+// ones after them and the handler: set in the request's context once, by
+// entry, and filled in place, so that each check does not copy the
+// request to add a value.
+type reqState struct {
+	family    family
+	principal Principal
+	ids       pathIDs
+	query     url.Values
+}
+
+// state returns the request's state, or an empty one for a request that
+// no route's entry has seen.
+func state(r *http.Request) *reqState {
+	if st, ok := r.Context().Value(keyState).(*reqState); ok {
+		return st
+	}
+	return &reqState{}
+}
 
 // route wraps the handler of one route in the checks every route runs, in
 // this order: recover and error shape, authentication (401), path wildcards
@@ -66,7 +82,7 @@ func wildcards(path string) []string {
 // logged 500, so that the server keeps serving.
 func (a *API) entry(fam family, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r = r.WithContext(context.WithValue(r.Context(), keyFamily, fam))
+		r = r.WithContext(context.WithValue(r.Context(), keyState, &reqState{family: fam}))
 		rw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 		defer func() {
 			v := recover()
@@ -108,7 +124,8 @@ func (a *API) authenticated(h http.Handler) http.Handler {
 			writeError(w, r, a.logger, &grouping.Error{Code: grouping.Internal, Message: "authenticate request", Err: err})
 			return
 		}
-		h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), keyPrincipal, p)))
+		state(r).principal = p
+		h.ServeHTTP(w, r)
 	})
 }
 
@@ -141,8 +158,9 @@ func (a *API) scoped(kind TenantKind, action Action, params []string, h http.Han
 			writeError(w, r, a.logger, err)
 			return
 		}
-		ctx := context.WithValue(r.Context(), keyPathIDs, ids)
-		h.ServeHTTP(w, r.WithContext(context.WithValue(ctx, keyQuery, q)))
+		st := state(r)
+		st.ids, st.query = ids, q
+		h.ServeHTTP(w, r)
 	})
 }
 
@@ -169,8 +187,7 @@ type pathIDs map[string]uuid.UUID
 // pathID returns the parsed path wildcard name. The route's wrapper has
 // checked it already; asking for a wildcard the route lacks is a bug.
 func pathID(r *http.Request, name string) uuid.UUID {
-	ids, _ := r.Context().Value(keyPathIDs).(pathIDs)
-	id, ok := ids[name]
+	id, ok := state(r).ids[name]
 	if !ok {
 		panic("httpapi: route has no path wildcard " + name)
 	}
@@ -179,20 +196,17 @@ func pathID(r *http.Request, name string) uuid.UUID {
 
 // query returns the request's query parameters, parsed by scoped.
 func query(r *http.Request) url.Values {
-	q, _ := r.Context().Value(keyQuery).(url.Values)
-	return q
+	return state(r).query
 }
 
 // principal returns the request's authenticated Principal.
 func principal(r *http.Request) Principal {
-	p, _ := r.Context().Value(keyPrincipal).(Principal)
-	return p
+	return state(r).principal
 }
 
 // requestFamily returns the error shape of the request's route.
 func requestFamily(r *http.Request) family {
-	f, _ := r.Context().Value(keyFamily).(family)
-	return f
+	return state(r).family
 }
 
 // parseUUID parses a UUID in its canonical 36-character form (either case).
