@@ -119,16 +119,24 @@ func (t *telemetry) instrument(route string, h http.Handler) http.Handler {
 			// A panic that reaches here aborts the response (entry
 			// recovers all others); it is recorded as it stood.
 			v := recover()
-			status := attribute.Int("http.response.status_code", sw.status)
-			attrs = append(attrs, status)
-			span.SetAttributes(status)
-			if sw.status >= 500 || v != nil {
-				errType := attribute.String("error.type", strconv.Itoa(sw.status))
-				attrs = append(attrs, errType)
-				span.SetAttributes(errType)
-				span.SetStatus(codes.Error, "")
+			// Attributes are built only for a span that records and a
+			// histogram that measures: with the global providers unset,
+			// neither does, and a request costs no more.
+			recording, measuring := span.IsRecording(), t.duration.Enabled(ctx)
+			if recording || measuring {
+				status := attribute.Int("http.response.status_code", sw.status)
+				attrs = append(attrs, status)
+				span.SetAttributes(status)
+				if sw.status >= 500 || v != nil {
+					errType := attribute.String("error.type", strconv.Itoa(sw.status))
+					attrs = append(attrs, errType)
+					span.SetAttributes(errType)
+					span.SetStatus(codes.Error, "")
+				}
 			}
-			t.duration.Record(ctx, time.Since(start).Seconds(), metric.WithAttributes(attrs...))
+			if measuring {
+				t.duration.Record(ctx, time.Since(start).Seconds(), metric.WithAttributes(attrs...))
+			}
 			span.End()
 			if v != nil {
 				panic(v)
