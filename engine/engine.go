@@ -24,6 +24,12 @@
 //  5. Lists validate the limit, decode the cursor (bound to the list, its
 //     tenant, scoping IDs and filters), ask the driver for a page and encode
 //     the cursor of the next one.
+//  6. A write that changes something appends its events (see
+//     grouping.Event) in the same transaction, after its other writes;
+//     one that changes nothing writes nothing. Once it commits, the
+//     readers waiting for the tenant's events ([Store.WaitEvents]) are
+//     woken; those of other processes learn of it through the driver's
+//     [driver.Watcher], or by polling ([WithEventPoll]).
 package engine
 
 import (
