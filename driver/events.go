@@ -54,7 +54,8 @@ type EventReader interface {
 type EventWriter interface {
 	// AppendEvents stores events, all of tenant, giving events[i] the
 	// next sequence number of the tenant in order and writing it into
-	// events[i].Sequence. Every other field is set by the engine.
+	// events[i].Sequence. Every other field is set by the engine, which
+	// never changes an event's Data after the call: a driver may keep it.
 	AppendEvents(ctx context.Context, tenant grouping.Tenant, events []grouping.Event) error
 
 	// PutEventConsumer creates or overwrites the consumer with c's name
