@@ -14,6 +14,11 @@
 // drivers pass package drivertest) and suits tests and short-lived programs;
 // nothing survives the process.
 //
+// Change events are kept in memory too, each tenant's in blocks of 512,
+// until PruneEvents removes them: a long-lived store that takes many writes
+// prunes them from time to time (grouping.Retention), as examples/server
+// does with its SQLite store.
+//
 // Its driver is also the simplest complete example of one: it imports only
 // public packages of this module.
 package memstore
