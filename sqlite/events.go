@@ -122,9 +122,15 @@ func (t *sqlTx) AppendEvents(ctx context.Context, tenant grouping.Tenant, events
 	if len(events) == 1 {
 		e := &events[0]
 		_, err = execStmt(ctx, t, sqlInsertEvent, num, first, e.ID.String(), string(e.Type), e.Time.UnixMilli(), eventData(e))
+	} else if meta, data, ok := eventRows(events); ok {
+		_, err = execStmt(ctx, t, sqlInsertEvents, num, first, meta, data, len(events))
 	} else {
-		meta, data := eventRows(events)
-		_, err = execStmt(ctx, t, sqlInsertEvents, num, first, meta, data)
+		for i := range events {
+			e := &events[i]
+			if _, err = execStmt(ctx, t, sqlInsertEvent, num, e.Sequence, e.ID.String(), string(e.Type), e.Time.UnixMilli(), eventData(e)); err != nil {
+				break
+			}
+		}
 	}
 	if err != nil {
 		return fmt.Errorf("insert events: %w", err)
@@ -175,37 +181,54 @@ func lastInsertID(res sql.Result, err error) (int64, error) {
 	return res.LastInsertId()
 }
 
-// eventRows lays out events for sqlInsertEvents: a JSON array of [id, type,
-// created_at, offset, length] per event, and the events' data end to end.
-// It allocates the two buffers and nothing per event.
-func eventRows(events []grouping.Event) (meta string, data []byte) {
+// eventRecord is the width of an event's record in the layout of
+// eventRows: its ID (36 bytes), its type padded with spaces (32), its
+// creation time in Unix milliseconds (16 digits), and the offset (1-based)
+// and length of its data (10 digits each).
+const eventRecord = 36 + maxEventType + 16 + 10 + 10
+
+// maxEventType is the longest event type eventRows lays out.
+const maxEventType = 32
+
+// eventRows lays out events for sqlInsertEvents: one fixed-width record per
+// event in one blob, which the statement cuts with substr at byte offsets,
+// and the events' data end to end. ok is false when an event does not fit
+// the layout (a type over 32 bytes, a time before 1970 or past the 16
+// digits); the caller then inserts the events one by one.
+func eventRows(events []grouping.Event) (meta, data []byte, ok bool) {
 	size := 0
 	for i := range events {
 		size += len(events[i].Data)
 	}
 	data = make([]byte, 0, size)
-	m := make([]byte, 0, 2+len(events)*(36+32+13+2*8+10))
-	m = append(m, '[')
+	meta = make([]byte, 0, len(events)*eventRecord)
 	for i := range events {
 		e := &events[i]
-		if i > 0 {
-			m = append(m, ',')
+		ms := e.Time.UnixMilli()
+		if len(e.Type) > maxEventType || ms < 0 || ms > 9_999_999_999_999_999 || len(data)+1+len(e.Data) > 9_999_999_999 {
+			return nil, nil, false
 		}
-		m = append(m, `["`...)
-		m = appendUUID(m, e.ID)
-		m = append(m, `",`...)
-		m = appendJSONString(m, string(e.Type))
-		m = append(m, ',')
-		m = strconv.AppendInt(m, e.Time.UnixMilli(), 10)
-		m = append(m, ',')
-		m = strconv.AppendInt(m, int64(len(data)+1), 10)
-		m = append(m, ',')
-		m = strconv.AppendInt(m, int64(len(e.Data)), 10)
-		m = append(m, ']')
+		meta = appendUUID(meta, e.ID)
+		meta = append(meta, e.Type...)
+		for range maxEventType - len(e.Type) {
+			meta = append(meta, ' ')
+		}
+		meta = appendPadded(meta, ms, 16)
+		meta = appendPadded(meta, int64(len(data)+1), 10)
+		meta = appendPadded(meta, int64(len(e.Data)), 10)
 		data = append(data, e.Data...)
 	}
-	m = append(m, ']')
-	return string(m), data
+	return meta, data, true
+}
+
+// appendPadded appends n, not negative, in width decimal digits.
+func appendPadded(b []byte, n int64, width int) []byte {
+	var d [20]byte
+	s := strconv.AppendInt(d[:0], n, 10)
+	for range width - len(s) {
+		b = append(b, '0')
+	}
+	return append(b, s...)
 }
 
 // appendUUID appends the canonical text form of id.

@@ -518,3 +518,32 @@ func BenchmarkEventsPage(b *testing.B) {
 		})
 	}
 }
+
+// TestManyEventsOutsideTheRecordLayout appends, in one call, events that
+// the fixed-width records of a batch cannot hold (a type over 32 bytes, a
+// time before 1970) with ordinary ones, and finds every one as written.
+func TestManyEventsOutsideTheRecordLayout(t *testing.T) {
+	is := is.New(t)
+	d := openTestStore(t).d
+	tenant := grouping.OrganisationOf(uuid.New())
+	long := strings.Repeat("x", 40)
+	evs := []grouping.Event{
+		newEvent("group.created", 1, `{"a":"é"}`),
+		newEvent(long, 2, `{"b":2}`),
+		{ID: uuid.New(), Type: "group.updated", Time: time.UnixMilli(-5).UTC(), Data: json.RawMessage(`{"c":3}`)},
+		newEvent("group.deleted", 4, ``),
+	}
+	appendEvents(t, d, tenant, evs...)
+	got := allEvents(t, d, tenant)
+	is.Equal(len(got), len(evs)) // every event
+	for i := range evs {
+		is.Equal(got[i].Sequence, int64(i+1))              // numbered in order
+		is.Equal(got[i].Type, evs[i].Type)                 // with its type, however long
+		is.True(got[i].Time.Equal(evs[i].Time))            // its time, however early
+		is.Equal(string(got[i].Data), string(evs[i].Data)) // and its data
+	}
+	ok := func(evs ...grouping.Event) bool { _, _, ok := eventRows(evs); return ok }
+	is.True(ok(evs[0], evs[3]))  // ordinary events fit the records
+	is.True(!ok(evs[0], evs[1])) // a long type does not
+	is.True(!ok(evs[2]))         // nor a time before 1970
+}

@@ -387,16 +387,22 @@ VALUES (?1, CASE WHEN ?2 - 1 = COALESCE(
 	THEN ?2 END,
 	?3, ?4, ?5, CAST(?6 AS TEXT))`)
 
-// sqlInsertEvents writes many events of a tenant in one statement. ?3 is a
-// JSON array with one array per event, [id, type, created_at, offset,
-// length], and ?4 the events' data laid end to end: the data of an event is
-// the length bytes at the 1-based offset. The event at index i gets the
-// sequence ?2 + i.
+// sqlInsertEvents writes ?5 events of a tenant in one statement. ?3 is a
+// blob of fixed-width records, one per event (see eventRows): its ID, its
+// type padded with spaces, its creation time, and the offset (1-based) and
+// length of its data in ?4, the events' data laid end to end. substr on a
+// blob counts bytes, so each field is cut at a known offset without parsing
+// anything. The event at index i gets the sequence ?2 + i.
 var sqlInsertEvents = prepare(`
+WITH RECURSIVE event_rows(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM event_rows WHERE i + 1 < ?5)
 INSERT INTO events (tenant_num, seq, id, type, created_at, data)
-SELECT ?1, ?2 + key, value ->> 0, value ->> 1, value ->> 2,
-	CAST(substr(?4, value ->> 3, value ->> 4) AS TEXT)
-FROM json_each(?3)`)
+SELECT ?1, ?2 + i,
+	CAST(substr(?3, i * 104 + 1, 36) AS TEXT),
+	rtrim(CAST(substr(?3, i * 104 + 37, 32) AS TEXT)),
+	CAST(CAST(substr(?3, i * 104 + 69, 16) AS TEXT) AS INTEGER),
+	CAST(substr(?4, CAST(CAST(substr(?3, i * 104 + 85, 10) AS TEXT) AS INTEGER),
+		CAST(CAST(substr(?3, i * 104 + 95, 10) AS TEXT) AS INTEGER)) AS TEXT)
+FROM event_rows`)
 
 var sqlPutEventConsumer = prepare(`
 INSERT INTO event_consumers (tenant_kind, tenant_id, name, position, active, updated_at)
