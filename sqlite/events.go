@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"unicode/utf8"
 
 	"github.com/channelgrouping/grouping"
 	"github.com/channelgrouping/grouping/driver"
@@ -244,33 +243,6 @@ func appendUUID(b []byte, id uuid.UUID) []byte {
 	s[23] = '-'
 	hex.Encode(s[24:], id[10:])
 	return append(b, s[:]...)
-}
-
-// appendJSONString appends s as a JSON string. Event types are plain ASCII;
-// anything else is escaped as JSON requires, and invalid UTF-8 becomes
-// U+FFFD, as encoding/json writes it.
-func appendJSONString(b []byte, s string) []byte {
-	const hexDigits = "0123456789abcdef"
-	b = append(b, '"')
-	for i := 0; i < len(s); {
-		c := s[i]
-		switch {
-		case c == '"' || c == '\\':
-			b = append(b, '\\', c)
-			i++
-		case c < 0x20:
-			b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			i++
-		case c < utf8.RuneSelf:
-			b = append(b, c)
-			i++
-		default:
-			r, size := utf8.DecodeRuneInString(s[i:])
-			b = utf8.AppendRune(b, r)
-			i += size
-		}
-	}
-	return append(b, '"')
 }
 
 // PutEventConsumer implements driver.Tx.
