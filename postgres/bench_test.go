@@ -241,34 +241,7 @@ func BenchmarkAssignTenants(b *testing.B) {
 		b.Cleanup(func() { s.Close() })
 		b.Run(name, func(b *testing.B) {
 			b.SetParallelism(8)
-			b.RunParallel(func(pb *testing.PB) {
-				ctx := context.Background()
-				org := uuid.New()
-				if _, err := s.UpsertOrganisation(ctx, grouping.Organisation{ID: org, Name: "Bench"}); err != nil {
-					b.Error(err)
-					return
-				}
-				var groups [2]uuid.UUID
-				for i := range groups {
-					g, err := s.CreateGroup(ctx, org, grouping.NewGroup{Name: fmt.Sprint("group ", i)})
-					if err != nil {
-						b.Error(err)
-						return
-					}
-					groups[i] = g.ID
-				}
-				ch, err := s.UpsertChannel(ctx, grouping.ChannelUpsert{ID: uuid.New(), OrganisationID: org, Name: "channel", OwnerID: uuid.New()})
-				if err != nil {
-					b.Error(err)
-					return
-				}
-				for i := 0; pb.Next(); i++ {
-					if err := s.MoveChannel(ctx, org, groups[i%2], ch.ID); err != nil {
-						b.Error(err)
-						return
-					}
-				}
-			})
+			b.RunParallel(func(pb *testing.PB) { moveInOwnOrganisation(b, pb, s) })
 		})
 	}
 }
@@ -296,36 +269,40 @@ func BenchmarkInstances(b *testing.B) {
 		b.Run(fmt.Sprintf("instances=%d", n), func(b *testing.B) {
 			var next atomic.Int64
 			b.SetParallelism(12) // 24 goroutines on 2 cores
-			b.RunParallel(func(pb *testing.PB) {
-				ctx := context.Background()
-				s := stores[int(next.Add(1))%n]
-				org := uuid.New()
-				if _, err := s.UpsertOrganisation(ctx, grouping.Organisation{ID: org, Name: "Bench"}); err != nil {
-					b.Error(err)
-					return
-				}
-				var groups [2]uuid.UUID
-				for i := range groups {
-					g, err := s.CreateGroup(ctx, org, grouping.NewGroup{Name: fmt.Sprint("group ", i)})
-					if err != nil {
-						b.Error(err)
-						return
-					}
-					groups[i] = g.ID
-				}
-				ch, err := s.UpsertChannel(ctx, grouping.ChannelUpsert{ID: uuid.New(), OrganisationID: org, Name: "channel", OwnerID: uuid.New()})
-				if err != nil {
-					b.Error(err)
-					return
-				}
-				for i := 0; pb.Next(); i++ {
-					if err := s.MoveChannel(ctx, org, groups[i%2], ch.ID); err != nil {
-						b.Error(err)
-						return
-					}
-				}
-			})
+			b.RunParallel(func(pb *testing.PB) { moveInOwnOrganisation(b, pb, stores[int(next.Add(1))%n]) })
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "writes/s")
 		})
+	}
+}
+
+// moveInOwnOrganisation is the work of one goroutine of a parallel
+// benchmark: it makes an organisation of its own with two groups and a
+// channel, then moves the channel between the groups until pb ends.
+func moveInOwnOrganisation(b *testing.B, pb *testing.PB, s *Store) {
+	ctx := context.Background()
+	org := uuid.New()
+	if _, err := s.UpsertOrganisation(ctx, grouping.Organisation{ID: org, Name: "Bench"}); err != nil {
+		b.Error(err)
+		return
+	}
+	var groups [2]uuid.UUID
+	for i := range groups {
+		g, err := s.CreateGroup(ctx, org, grouping.NewGroup{Name: fmt.Sprint("group ", i)})
+		if err != nil {
+			b.Error(err)
+			return
+		}
+		groups[i] = g.ID
+	}
+	ch, err := s.UpsertChannel(ctx, grouping.ChannelUpsert{ID: uuid.New(), OrganisationID: org, Name: "channel", OwnerID: uuid.New()})
+	if err != nil {
+		b.Error(err)
+		return
+	}
+	for i := 0; pb.Next(); i++ {
+		if err := s.MoveChannel(ctx, org, groups[i%2], ch.ID); err != nil {
+			b.Error(err)
+			return
+		}
 	}
 }
