@@ -6,69 +6,100 @@ import "strconv"
 // types (see json.go). A channel group in an event's data is written
 // without its channelIds.
 
-// MarshalJSON implements json.Marshaler.
-func (d OrganisationEventData) MarshalJSON() ([]byte, error) {
-	b := append(make([]byte, 0, 160), `{"organisation":`...)
+// AppendJSON appends the JSON of d to b and returns the extended buffer.
+func (d OrganisationEventData) AppendJSON(b []byte) []byte {
+	b = append(b, `{"organisation":`...)
 	b = d.Organisation.AppendJSON(b)
 	if d.PreviousName != nil {
 		b = append(b, `,"previous_name":`...)
 		b = appendString(b, *d.PreviousName)
 	}
-	return append(b, '}'), nil
+	return append(b, '}')
 }
 
-// MarshalJSON implements json.Marshaler.
-func (d ChannelEventData) MarshalJSON() ([]byte, error) {
-	b := append(make([]byte, 0, 800), `{"channel":`...)
+// MarshalJSON implements json.Marshaler with [OrganisationEventData.AppendJSON].
+func (d OrganisationEventData) MarshalJSON() ([]byte, error) {
+	return d.AppendJSON(make([]byte, 0, 160)), nil
+}
+
+// AppendJSON appends the JSON of d to b and returns the extended buffer.
+func (d ChannelEventData) AppendJSON(b []byte) []byte {
+	b = append(b, `{"channel":`...)
 	b = d.Channel.AppendJSON(b)
 	if d.Previous != nil {
 		b = append(b, `,"previous":`...)
 		b = d.Previous.AppendJSON(b)
 	}
-	return append(b, '}'), nil
+	return append(b, '}')
 }
 
-// MarshalJSON writes DeletedAt with exactly millisecond precision.
-func (d ChannelDeletedData) MarshalJSON() ([]byte, error) {
-	b := append(make([]byte, 0, 128), `{"channel_id":`...)
+// MarshalJSON implements json.Marshaler with [ChannelEventData.AppendJSON].
+func (d ChannelEventData) MarshalJSON() ([]byte, error) {
+	return d.AppendJSON(make([]byte, 0, 800)), nil
+}
+
+// AppendJSON appends the JSON of d to b, DeletedAt with exactly
+// millisecond precision, and returns the extended buffer.
+func (d ChannelDeletedData) AppendJSON(b []byte) []byte {
+	b = append(b, `{"channel_id":`...)
 	b = appendID(b, d.ChannelID)
 	b = append(b, `,"group_id":`...)
 	b = appendIDPtr(b, d.GroupID)
 	b = append(b, `,"deleted_at":`...)
 	b = appendTime(b, d.DeletedAt)
-	return append(b, '}'), nil
+	return append(b, '}')
 }
 
-// MarshalJSON implements json.Marshaler.
-func (d ChannelMemberData) MarshalJSON() ([]byte, error) {
-	b := append(make([]byte, 0, 96), `{"channel_id":`...)
+// MarshalJSON implements json.Marshaler with [ChannelDeletedData.AppendJSON].
+func (d ChannelDeletedData) MarshalJSON() ([]byte, error) {
+	return d.AppendJSON(make([]byte, 0, 128)), nil
+}
+
+// AppendJSON appends the JSON of d to b and returns the extended buffer.
+func (d ChannelMemberData) AppendJSON(b []byte) []byte {
+	b = append(b, `{"channel_id":`...)
 	b = appendID(b, d.ChannelID)
 	b = append(b, `,"user_id":`...)
 	b = appendID(b, d.UserID)
-	return append(b, '}'), nil
+	return append(b, '}')
 }
 
-// MarshalJSON implements json.Marshaler.
-func (d GroupEventData) MarshalJSON() ([]byte, error) {
-	b := append(make([]byte, 0, 640), `{"group":`...)
+// MarshalJSON implements json.Marshaler with [ChannelMemberData.AppendJSON].
+func (d ChannelMemberData) MarshalJSON() ([]byte, error) {
+	return d.AppendJSON(make([]byte, 0, 96)), nil
+}
+
+// AppendJSON appends the JSON of d to b and returns the extended buffer.
+func (d GroupEventData) AppendJSON(b []byte) []byte {
+	b = append(b, `{"group":`...)
 	b = d.Group.AppendJSON(b)
 	if d.Previous != nil {
 		b = append(b, `,"previous":`...)
 		b = d.Previous.AppendJSON(b)
 	}
-	return append(b, '}'), nil
+	return append(b, '}')
 }
 
-// MarshalJSON implements json.Marshaler.
-func (d GroupsReorderedData) MarshalJSON() ([]byte, error) {
-	b := append(make([]byte, 0, 16+40*len(d.GroupIDs)), `{"group_ids":`...)
+// MarshalJSON implements json.Marshaler with [GroupEventData.AppendJSON].
+func (d GroupEventData) MarshalJSON() ([]byte, error) {
+	return d.AppendJSON(make([]byte, 0, 640)), nil
+}
+
+// AppendJSON appends the JSON of d to b and returns the extended buffer.
+func (d GroupsReorderedData) AppendJSON(b []byte) []byte {
+	b = append(b, `{"group_ids":`...)
 	b = appendIDs(b, d.GroupIDs)
-	return append(b, '}'), nil
+	return append(b, '}')
 }
 
-// MarshalJSON implements json.Marshaler.
-func (d ChannelPlacementData) MarshalJSON() ([]byte, error) {
-	b := append(make([]byte, 0, 160), `{"channel_id":`...)
+// MarshalJSON implements json.Marshaler with [GroupsReorderedData.AppendJSON].
+func (d GroupsReorderedData) MarshalJSON() ([]byte, error) {
+	return d.AppendJSON(make([]byte, 0, 16+40*len(d.GroupIDs))), nil
+}
+
+// AppendJSON appends the JSON of d to b and returns the extended buffer.
+func (d ChannelPlacementData) AppendJSON(b []byte) []byte {
+	b = append(b, `{"channel_id":`...)
 	b = appendID(b, d.ChannelID)
 	b = append(b, `,"group_id":`...)
 	b = appendID(b, d.GroupID)
@@ -80,21 +111,31 @@ func (d ChannelPlacementData) MarshalJSON() ([]byte, error) {
 		b = append(b, `,"position":`...)
 		b = strconv.AppendInt(b, *d.Position, 10)
 	}
-	return append(b, '}'), nil
+	return append(b, '}')
 }
 
-// MarshalJSON implements json.Marshaler.
-func (d GroupChannelsReorderedData) MarshalJSON() ([]byte, error) {
-	b := append(make([]byte, 0, 64+40*len(d.ChannelIDs)), `{"group_id":`...)
+// MarshalJSON implements json.Marshaler with [ChannelPlacementData.AppendJSON].
+func (d ChannelPlacementData) MarshalJSON() ([]byte, error) {
+	return d.AppendJSON(make([]byte, 0, 160)), nil
+}
+
+// AppendJSON appends the JSON of d to b and returns the extended buffer.
+func (d GroupChannelsReorderedData) AppendJSON(b []byte) []byte {
+	b = append(b, `{"group_id":`...)
 	b = appendID(b, d.GroupID)
 	b = append(b, `,"channel_ids":`...)
 	b = appendIDs(b, d.ChannelIDs)
-	return append(b, '}'), nil
+	return append(b, '}')
 }
 
-// MarshalJSON implements json.Marshaler.
-func (d ChannelGroupAttachedData) MarshalJSON() ([]byte, error) {
-	b := append(make([]byte, 0, 320), `{"channelId":`...)
+// MarshalJSON implements json.Marshaler with [GroupChannelsReorderedData.AppendJSON].
+func (d GroupChannelsReorderedData) MarshalJSON() ([]byte, error) {
+	return d.AppendJSON(make([]byte, 0, 64+40*len(d.ChannelIDs))), nil
+}
+
+// AppendJSON appends the JSON of d to b and returns the extended buffer.
+func (d ChannelGroupAttachedData) AppendJSON(b []byte) []byte {
+	b = append(b, `{"channelId":`...)
 	b = appendID(b, d.ChannelID)
 	b = append(b, `,"channelGroup":`...)
 	b = d.ChannelGroup.appendJSON(b, false)
@@ -102,30 +143,50 @@ func (d ChannelGroupAttachedData) MarshalJSON() ([]byte, error) {
 		b = append(b, `,"fromChannelGroupId":`...)
 		b = appendID(b, *d.FromChannelGroupID)
 	}
-	return append(b, '}'), nil
+	return append(b, '}')
 }
 
-// MarshalJSON implements json.Marshaler.
-func (d ChannelGroupDetachedData) MarshalJSON() ([]byte, error) {
-	b := append(make([]byte, 0, 96), `{"channelId":`...)
+// MarshalJSON implements json.Marshaler with [ChannelGroupAttachedData.AppendJSON].
+func (d ChannelGroupAttachedData) MarshalJSON() ([]byte, error) {
+	return d.AppendJSON(make([]byte, 0, 320)), nil
+}
+
+// AppendJSON appends the JSON of d to b and returns the extended buffer.
+func (d ChannelGroupDetachedData) AppendJSON(b []byte) []byte {
+	b = append(b, `{"channelId":`...)
 	b = appendID(b, d.ChannelID)
 	b = append(b, `,"channelGroupId":`...)
 	b = appendID(b, d.ChannelGroupID)
-	return append(b, '}'), nil
+	return append(b, '}')
 }
 
-// MarshalJSON implements json.Marshaler.
-func (d ChannelGroupRenamedData) MarshalJSON() ([]byte, error) {
-	b := append(make([]byte, 0, 320), `{"channelGroup":`...)
+// MarshalJSON implements json.Marshaler with [ChannelGroupDetachedData.AppendJSON].
+func (d ChannelGroupDetachedData) MarshalJSON() ([]byte, error) {
+	return d.AppendJSON(make([]byte, 0, 96)), nil
+}
+
+// AppendJSON appends the JSON of d to b and returns the extended buffer.
+func (d ChannelGroupRenamedData) AppendJSON(b []byte) []byte {
+	b = append(b, `{"channelGroup":`...)
 	b = d.ChannelGroup.appendJSON(b, false)
 	b = append(b, `,"previousName":`...)
 	b = appendString(b, d.PreviousName)
-	return append(b, '}'), nil
+	return append(b, '}')
 }
 
-// MarshalJSON implements json.Marshaler.
-func (d ChannelGroupDeletedData) MarshalJSON() ([]byte, error) {
-	b := append(make([]byte, 0, 64), `{"channelGroupId":`...)
+// MarshalJSON implements json.Marshaler with [ChannelGroupRenamedData.AppendJSON].
+func (d ChannelGroupRenamedData) MarshalJSON() ([]byte, error) {
+	return d.AppendJSON(make([]byte, 0, 320)), nil
+}
+
+// AppendJSON appends the JSON of d to b and returns the extended buffer.
+func (d ChannelGroupDeletedData) AppendJSON(b []byte) []byte {
+	b = append(b, `{"channelGroupId":`...)
 	b = appendID(b, d.ChannelGroupID)
-	return append(b, '}'), nil
+	return append(b, '}')
+}
+
+// MarshalJSON implements json.Marshaler with [ChannelGroupDeletedData.AppendJSON].
+func (d ChannelGroupDeletedData) MarshalJSON() ([]byte, error) {
+	return d.AppendJSON(make([]byte, 0, 64)), nil
 }

@@ -54,8 +54,11 @@ type EventReader interface {
 type EventWriter interface {
 	// AppendEvents stores events, all of tenant, giving events[i] the
 	// next sequence number of the tenant in order and writing it into
-	// events[i].Sequence. Every other field is set by the engine, which
-	// never changes an event's Data after the call: a driver may keep it.
+	// events[i].Sequence. Every other field is set by the engine. An
+	// event's Data stays valid until the transaction ends (the driver's
+	// Write returns), so a driver may write it as late as its commit; a
+	// driver that keeps events beyond the transaction keeps a copy of
+	// their Data, whose memory the engine then reuses.
 	AppendEvents(ctx context.Context, tenant grouping.Tenant, events []grouping.Event) error
 
 	// PutEventConsumer creates or overwrites the consumer with c's name

@@ -17,6 +17,7 @@ func eventTests() node {
 		set("AppendEvents",
 			leaf("NumbersFromOne", testAppendNumbers),
 			leaf("KeepsEveryField", testAppendKeepsFields),
+			leaf("DataIsTheDriversOwn", testAppendDataReused),
 			leaf("TenantsCountApart", testAppendTenants),
 			leaf("RollbackTakesNoNumber", testAppendRollback),
 		),
@@ -114,6 +115,30 @@ func testAppendKeepsFields(t *testing.T, d driver.Driver) {
 			is.Equal(string(got[i].Data), string(want[i].Data)) // the data, byte for byte
 		}
 	})
+}
+
+// testAppendDataReused checks that a driver does not keep the memory of
+// the events' Data past the transaction: the engine reuses it for the
+// next write call.
+func testAppendDataReused(t *testing.T, d driver.Driver) {
+	is := is.New(t)
+	tenant := grouping.OrganisationOf(uuid.New())
+	evs := newEvents(3, grouping.EventChannelAssigned, 1)
+	want := make([]string, len(evs))
+	for i, e := range evs {
+		want[i] = string(e.Data)
+	}
+	commit(t, d, func(tx driver.Tx) { appendEvents(t, tx, tenant, evs) })
+	for _, e := range evs {
+		for i := range e.Data {
+			e.Data[i] = 'x' // the engine writes the next call's data here
+		}
+	}
+	got := readEvents(t, d, tenant, 0)
+	is.Equal(len(got), len(want)) // every event
+	for i := range got {
+		is.Equal(string(got[i].Data), want[i]) // the data as appended, not the reused memory
+	}
 }
 
 func testAppendTenants(t *testing.T, d driver.Driver) {

@@ -149,22 +149,25 @@ func write[T any](ctx context.Context, s *Store, tenant grouping.Tenant, fn func
 	var v T
 	delay := time.Millisecond
 	for attempt := 1; ; attempt++ {
-		var appended bool
+		var (
+			appended bool
+			w        *txn
+		)
 		err := s.d.Write(ctx, func(tx driver.Tx) error {
-			w := &txn{Tx: tx, now: s.now()}
-			w.events = w.buf[:0]
+			w.release() // of an earlier run of fn that the driver rolled back
+			w = &txn{Tx: tx, now: s.now()}
+			w.events, w.ends = w.buf[:0], w.endBuf[:0]
 			var err error
 			if v, err = fn(w); err != nil {
 				return err
 			}
-			if w.err != nil {
-				return w.err
-			}
 			if appended = len(w.events) > 0; appended {
+				w.sealEvents()
 				return tx.AppendEvents(ctx, tenant, w.events)
 			}
 			return nil
 		})
+		w.release()
 		if err == nil {
 			if appended {
 				s.hub.committed(tenant)

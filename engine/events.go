@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"encoding/binary"
-	"encoding/json"
 	"math/rand/v2"
 	"sync"
 	"time"
@@ -22,29 +21,64 @@ type txn struct {
 	driver.Tx
 	now    time.Time
 	events []grouping.Event
-	err    error // the first error of emit
-	// buf holds the events of a call that appends one or two, the most
-	// common, without an allocation of their own.
-	buf [2]grouping.Event
+	// data holds the JSON of the events' data end to end, in a buffer
+	// taken from dataPool; ends[i] is where the data of events[i] ends.
+	data *[]byte
+	ends []int
+	// buf and endBuf hold the events of a call that appends one or two,
+	// the most common, without an allocation of their own.
+	buf    [2]grouping.Event
+	endBuf [2]int
 }
 
-// emit adds an event of the call's tenant with data as its JSON. The data
-// types of package grouping write their JSON themselves, compact and
-// valid, so it is taken from their MarshalJSON as it is, without
-// encoding/json checking and compacting it again.
+// jsonAppender is a type that writes its own JSON, compact and valid: the
+// event data types of package grouping.
+type jsonAppender interface{ AppendJSON([]byte) []byte }
+
+// dataPool holds the buffers of the events' data between write calls. A
+// driver reads the data before its transaction ends (or copies it, to keep
+// it longer), so that the buffer serves the next call.
+var dataPool = sync.Pool{New: func() any { return new([]byte) }}
+
+// maxPooledData is the largest buffer put back in dataPool: the data of a
+// bulk call of many events is not kept for the single writes that follow.
+const maxPooledData = 64 << 10
+
+// emit adds an event of the call's tenant with data as its JSON, written
+// into the call's buffer.
 //
 // It is generic so that data, passed by value, is not boxed in an
 // interface (an allocation on every write).
-func emit[T json.Marshaler](w *txn, typ grouping.EventType, data T) {
-	if w.err != nil {
+func emit[T jsonAppender](w *txn, typ grouping.EventType, data T) {
+	if w.data == nil {
+		w.data = dataPool.Get().(*[]byte)
+		*w.data = (*w.data)[:0]
+	}
+	*w.data = data.AppendJSON(*w.data)
+	w.ends = append(w.ends, len(*w.data))
+	w.events = append(w.events, grouping.Event{ID: newEventID(), Type: typ, Time: w.now})
+}
+
+// sealEvents points each event's Data at its part of the buffer, now that
+// no more data is added to it.
+func (w *txn) sealEvents() {
+	start := 0
+	for i, end := range w.ends {
+		w.events[i].Data = (*w.data)[start:end:end]
+		start = end
+	}
+}
+
+// release gives the data buffer back to the pool, once the driver's
+// transaction has ended.
+func (w *txn) release() {
+	if w == nil || w.data == nil {
 		return
 	}
-	b, err := data.MarshalJSON()
-	if err != nil {
-		w.err = err
-		return
+	if cap(*w.data) <= maxPooledData {
+		dataPool.Put(w.data)
 	}
-	w.events = append(w.events, grouping.Event{ID: newEventID(), Type: typ, Time: w.now, Data: b})
+	w.data = nil
 }
 
 // newEventID returns a random (version 4) UUID. The bits come from the

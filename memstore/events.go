@@ -17,6 +17,32 @@ type eventLog struct {
 	last   int64
 	off, n int
 	blocks [][]grouping.Event
+	// arena is the chunk the events' data is copied into, end to end:
+	// one allocation for many events, and memory without pointers, which
+	// the garbage collector does not scan.
+	arena []byte
+}
+
+// Sizes of the chunks of an eventLog's arena, which grow up to
+// arenaChunk: data larger than maxArenaData gets memory of its own.
+const (
+	arenaChunk   = 16 << 10
+	maxArenaData = 4 << 10
+)
+
+// keep returns a copy of data for the log to keep.
+func (l *eventLog) keep(data []byte) []byte {
+	if len(data) > maxArenaData {
+		return bytes.Clone(data)
+	}
+	if cap(l.arena)-len(l.arena) < len(data) {
+		// Chunks grow from small, so that the many tenants with few
+		// events do not each hold a large one.
+		l.arena = make([]byte, 0, min(max(2*cap(l.arena), 4*len(data), 512), arenaChunk))
+	}
+	start := len(l.arena)
+	l.arena = append(l.arena, data...)
+	return l.arena[start:len(l.arena):len(l.arena)]
 }
 
 // eventBlock is how many events one block of a log holds.
@@ -67,8 +93,8 @@ func (d *data) EventConsumer(_ context.Context, name string, tenant grouping.Ten
 	return &c, nil
 }
 
-// AppendEvents implements driver.Tx. The log keeps the events' Data as
-// the engine made them: it hands out copies on reading.
+// AppendEvents implements driver.Tx. The log keeps a copy of the events'
+// Data, and hands out copies of it on reading.
 func (t *tx) AppendEvents(_ context.Context, tenant grouping.Tenant, events []grouping.Event) error {
 	l := t.events[tenant]
 	if l == nil {
@@ -80,6 +106,7 @@ func (t *tx) AppendEvents(_ context.Context, tenant grouping.Tenant, events []gr
 	set(t, &l.last, l.last)
 	set(t, &l.n, l.n)
 	set(t, &l.blocks, l.blocks)
+	set(t, &l.arena, l.arena)
 	for i := range events {
 		l.last++
 		events[i].Sequence = l.last
@@ -87,7 +114,9 @@ func (t *tx) AppendEvents(_ context.Context, tenant grouping.Tenant, events []gr
 		if end := l.off + l.n; end == len(l.blocks)*eventBlock {
 			l.blocks = append(l.blocks, make([]grouping.Event, eventBlock))
 		}
-		*l.at(l.n) = events[i]
+		e := events[i]
+		e.Data = l.keep(e.Data)
+		*l.at(l.n) = e
 		l.n++
 	}
 	return nil

@@ -53,7 +53,9 @@ func Create(ctx context.Context, prefix string) (*Database, error) {
 
 // Drop drops the database, closing the connections still open to it.
 func (db *Database) Drop() error {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	// Dropping a database checkpoints the server, which takes a while on a
+	// busy one.
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	return adminExec(ctx, db.admin, "DROP DATABASE IF EXISTS "+pgx.Identifier{db.name}.Sanitize()+" WITH (FORCE)")
 }
