@@ -30,6 +30,22 @@
 // Journal mode, busy timeout, foreign keys and synchronous mode are set by
 // the data source name on every connection either pool opens.
 //
+// # Checkpoints
+//
+// Commits append pages to the write-ahead log; checkpoints copy them back
+// into the database file and flush both to disk. SQLite runs a checkpoint
+// inside the commit that brings the log to 1,000 pages, so that one write in
+// a few hundred waits for the copying and two fsyncs, and every write pays
+// for them on average. A Store checkpoints on one more connection of its
+// own, in the background, about 50 ms after its commits, so that its writes
+// do not wait for the disk. A background checkpoint copies the log only as
+// far as it went when the checkpoint began, and the log can start again
+// from its beginning only once all of it is copied, which a steady stream
+// of writes prevents: so the writer still checkpoints in its commit, as
+// SQLite does, but only when the log reaches 4,000 pages (16 MiB), and then
+// finds most of it copied already. Processes that open the file without this
+// package checkpoint as SQLite does by default.
+//
 // # Several processes
 //
 // Several processes (or several Stores in one process) may open the same

@@ -43,6 +43,10 @@ import (
 type floorDB struct {
 	w, r  *sql.DB
 	stmts map[string]*sql.Stmt
+	// ckpt is the store's background checkpointer, which the floor's
+	// commits wake as the library's do: both write with the same
+	// checkpointing, the work of the operations apart.
+	ckpt *checkpointer
 }
 
 // floorSQL are the floor's statements by name; names starting with "r:"
@@ -147,7 +151,7 @@ var floorSQL = map[string]string{
 // pool settings, and prepares its statements.
 func openFloor(tb testing.TB, s *Store) *floorDB {
 	tb.Helper()
-	f := &floorDB{stmts: make(map[string]*sql.Stmt)}
+	f := &floorDB{stmts: make(map[string]*sql.Stmt), ckpt: s.d.ckpt}
 	var err error
 	if f.w, err = sql.Open("sqlite", dsn(s.Path(), false, "NORMAL", 0)); err != nil {
 		tb.Fatal(err)
@@ -189,7 +193,11 @@ func (f *floorDB) tx(ctx context.Context, fn func(tx *sql.Tx, st func(string) *s
 	if err := fn(tx, func(name string) *sql.Stmt { return tx.StmtContext(ctx, f.stmts[name]) }); err != nil {
 		return err
 	}
-	return tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	f.ckpt.kick()
+	return nil
 }
 
 // floorEvent appends an event of the tenant with data's JSON.

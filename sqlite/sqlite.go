@@ -46,6 +46,7 @@ type sqlDriver struct {
 	// on every call.
 	writerStmts, readerStmts preparedStatements
 
+	ckpt  *checkpointer // checkpoints the log in the background
 	guard *fileGuard    // is the file at path still the one opened?
 	wait  time.Duration // the longest a write waits for the database
 	// turn holds a token while a write transaction of this process runs.
@@ -160,7 +161,8 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	}
 	busyMillis := max(cfg.busyTimeout.Milliseconds(), 1)
 
-	writer, err := sql.Open("sqlite", dsn(abs, false, cfg.synchronous, 0))
+	writeDSN := dsn(abs, false, cfg.synchronous, 0)
+	writer, err := sql.Open("sqlite", writeDSN)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", abs, err)
 	}
@@ -199,6 +201,9 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	if d.writerStmts, err = prepareAll(ctx, writer, false); err == nil {
 		d.readerStmts, err = prepareAll(ctx, reader, true)
 	}
+	if err == nil {
+		d.ckpt, err = startCheckpointer(writeDSN)
+	}
 	if err != nil {
 		d.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", abs, err)
@@ -225,7 +230,7 @@ func dsn(path string, readOnly bool, synchronous string, busyMillis int64) strin
 	if readOnly {
 		q = append(q, "mode=ro")
 	} else {
-		q = append(q, "_txlock=immediate")
+		q = append(q, "_txlock=immediate", fmt.Sprintf("_pragma=wal_autocheckpoint(%d)", walRestartPages))
 	}
 	return u.String() + "?" + strings.Join(q, "&")
 }
@@ -260,7 +265,11 @@ func (s *Store) Path() string { return s.d.path }
 // Close closes the driver's connections. It waits for calls in progress to
 // finish.
 func (d *sqlDriver) Close() error {
-	return errors.Join(d.readerStmts.close(), d.writerStmts.close(), d.reader.Close(), d.writer.Close())
+	var ckptErr error
+	if d.ckpt != nil {
+		ckptErr = d.ckpt.close()
+	}
+	return errors.Join(ckptErr, d.readerStmts.close(), d.writerStmts.close(), d.reader.Close(), d.writer.Close())
 }
 
 // beginWrite starts a write transaction on the writer connection. The
@@ -314,6 +323,7 @@ func (d *sqlDriver) Write(ctx context.Context, fn func(driver.Tx) error) error {
 	}
 	d.committed(tx)
 	d.appendedBuf = tx.appended[:0]
+	d.ckpt.kick()
 	return nil
 }
 

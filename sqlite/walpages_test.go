@@ -8,9 +8,9 @@ import (
 // BenchmarkFloorWALPages runs every write of the floor benchmark through
 // the library and reports, besides its time, how many pages it adds to the
 // write-ahead log (wal-pages/op): what a commit writes, and later what a
-// checkpoint copies into the database, page by page. Checkpoints are
-// turned off while a case runs, so that the log holds every page written;
-// the times are therefore a little lower than BenchmarkFloor's.
+// checkpoint copies into the database, page by page. Checkpoints (the
+// writer's and the background ones) are turned off while a case runs, so
+// that the log holds every page written.
 //
 //	go test -run '^$' -bench FloorWALPages ./sqlite
 func BenchmarkFloorWALPages(b *testing.B) {
@@ -20,6 +20,8 @@ func BenchmarkFloorWALPages(b *testing.B) {
 	if _, err := w.ExecContext(ctx, "PRAGMA wal_autocheckpoint = 0"); err != nil {
 		b.Fatal(err)
 	}
+	fx.s.d.ckpt.pause(true)
+	b.Cleanup(func() { fx.s.d.ckpt.pause(false) })
 	for _, c := range floorCases() {
 		b.Run(c.name, func(b *testing.B) {
 			if _, err := w.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {

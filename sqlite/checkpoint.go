@@ -1,0 +1,111 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"time"
+)
+
+// Checkpoints copy the pages that commits append to the write-ahead log
+// back into the database file, and end with an fsync of the log and one of
+// the database. SQLite runs them, by default, inside the commit that makes
+// the log reach 1,000 pages: one write call in a few hundred waits for the
+// copying and both fsyncs (milliseconds on a virtual disk), and on average
+// every write pays for them.
+//
+// A Store runs them on a connection of its own instead, in the background,
+// soon after its commits: the writer never waits for an fsync. A checkpoint
+// that runs while the writer commits copies the log as far as it went when
+// the checkpoint began; the log starts again from its beginning only once a
+// checkpoint has copied all of it, which under a steady stream of writes a
+// background checkpoint never does. So the writer's connection keeps
+// SQLite's own checkpoint, at walRestartPages: in the commit that takes the
+// log there, it copies the little the background has not copied yet (the
+// writer holds the write lock, so nothing is appended meanwhile), and the
+// log starts again. The log thus stays under about walRestartPages pages
+// (4 KiB each), and a write call pays for a checkpoint a fourth as often as
+// with SQLite's default, and for a much smaller one.
+
+// walRestartPages is the size of the write-ahead log, in pages, at which
+// the writer's commit checkpoints it itself (PRAGMA wal_autocheckpoint).
+const walRestartPages = 4000
+
+// checkpointDelay is how long the background checkpointer lets commits
+// gather after one wakes it, so that one checkpoint (and its two fsyncs)
+// serves many of them.
+const checkpointDelay = 50 * time.Millisecond
+
+// checkpointer runs PASSIVE checkpoints of one database file in a goroutine,
+// soon after commits: kick says there was one.
+type checkpointer struct {
+	db     *sql.DB // one read-write connection, used for nothing else
+	kicks  chan struct{}
+	stop   context.CancelFunc
+	done   chan struct{}
+	paused chan bool // tests: true stops checkpoints, false resumes them
+}
+
+// startCheckpointer opens a connection with dsn and starts checkpointing
+// the database behind it.
+func startCheckpointer(dsn string) (*checkpointer, error) {
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(1)
+	db.SetMaxIdleConns(1)
+	db.SetConnMaxLifetime(0)
+	db.SetConnMaxIdleTime(0)
+	ctx, cancel := context.WithCancel(context.Background())
+	c := &checkpointer{db: db, kicks: make(chan struct{}, 1), stop: cancel, done: make(chan struct{}), paused: make(chan bool)}
+	go c.run(ctx)
+	return c, nil
+}
+
+// kick tells the checkpointer that a commit appended to the log. It never
+// blocks.
+func (c *checkpointer) kick() {
+	select {
+	case c.kicks <- struct{}{}:
+	default:
+	}
+}
+
+// close stops the checkpointer, waits for it and closes its connection.
+func (c *checkpointer) close() error {
+	c.stop()
+	<-c.done
+	return c.db.Close()
+}
+
+// pause stops (true) or resumes (false) the checkpoints, for tests that
+// count the pages of the log.
+func (c *checkpointer) pause(p bool) { c.paused <- p }
+
+func (c *checkpointer) run(ctx context.Context) {
+	defer close(c.done)
+	paused := false
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case paused = <-c.paused:
+			continue
+		case <-c.kicks:
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case paused = <-c.paused:
+		case <-time.After(checkpointDelay):
+		}
+		if paused {
+			continue
+		}
+		// A checkpoint that fails (another process holds a lock it needs,
+		// or the disk is full) is tried again after the next commit, and
+		// the writer's own checkpoint bounds the log meanwhile.
+		var busy, logPages, copied int
+		_ = c.db.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &logPages, &copied)
+	}
+}

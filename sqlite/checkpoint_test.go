@@ -1,0 +1,98 @@
+package sqlite
+
+import (
+	"database/sql"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/channelgrouping/grouping"
+	"github.com/google/uuid"
+	"github.com/matryer/is"
+)
+
+// TestBackgroundCheckpointCopiesTheLog checks that commits reach the
+// database file itself soon after they are made, with the log far below the
+// size at which the writer would checkpoint it: the file alone, without its
+// log, holds the last write.
+func TestBackgroundCheckpointCopiesTheLog(t *testing.T) {
+	is := is.New(t)
+	ctx := t.Context()
+	s := openTestStore(t)
+	org := uuid.New()
+	_, err := s.UpsertOrganisation(ctx, grouping.Organisation{ID: org, Name: "Checkpoints"})
+	is.NoErr(err) // organisation
+	const n = 20
+	for i := range n {
+		_, err := s.UpsertChannel(ctx, grouping.ChannelUpsert{ID: uuid.New(), OrganisationID: org, Name: fmt.Sprint("channel ", i), OwnerID: uuid.New()})
+		is.NoErr(err) // channel
+	}
+	// A copy of the database file without its log sees only what
+	// checkpoints copied into the file.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if got := channelsInFileAlone(t, s.Path()); got == n {
+			break
+		} else if time.Now().After(deadline) {
+			t.Fatalf("the database file alone holds %d of %d channels 10 s after the last write", got, n)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// channelsInFileAlone copies the database file, and not its log, and counts
+// the channels in the copy.
+func channelsInFileAlone(t *testing.T, path string) int {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cp := filepath.Join(t.TempDir(), "alone.db")
+	if err := os.WriteFile(cp, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite", "file:"+cp+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var count int
+	if err := db.QueryRowContext(t.Context(), "SELECT count(*) FROM channels").Scan(&count); err != nil {
+		return 0 // a copy taken amid a checkpoint may not read yet
+	}
+	return count
+}
+
+// TestLogStaysBoundedUnderSteadyWrites checks that a stream of writes with
+// no pause, during which the background checkpoints can never copy the
+// whole log, still keeps the log near walRestartPages: the writer's own
+// checkpoint lets it start again.
+func TestLogStaysBoundedUnderSteadyWrites(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes until the log has started again several times")
+	}
+	is := is.New(t)
+	ctx := t.Context()
+	s := openTestStore(t)
+	org := uuid.New()
+	_, err := s.UpsertOrganisation(ctx, grouping.Organisation{ID: org, Name: "Log"})
+	is.NoErr(err) // organisation
+	g, err := s.CreateGroup(ctx, org, grouping.NewGroup{Name: "Log"})
+	is.NoErr(err) // group
+	ch, err := s.UpsertChannel(ctx, grouping.ChannelUpsert{ID: uuid.New(), OrganisationID: org, Name: "c", OwnerID: uuid.New()})
+	is.NoErr(err) // channel
+	// About 5 pages a pair: three times the restart size in all.
+	for range 3 * walRestartPages / 5 {
+		is.NoErr(s.AssignChannel(ctx, org, g.ID, ch.ID)) // assign
+		is.NoErr(s.RemoveChannel(ctx, org, g.ID, ch.ID)) // remove
+	}
+	fi, err := os.Stat(s.Path() + "-wal")
+	is.NoErr(err) // the log
+	const frame = 4096 + 24
+	limit := int64(walRestartPages+walRestartPages/4) * frame
+	is.True(fi.Size() <= limit) // the log started again instead of growing
+	t.Logf("log: %d bytes (%.0f pages), limit %d", fi.Size(), float64(fi.Size())/frame, limit)
+}
