@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"slices"
+	"strconv"
 
 	"github.com/channelgrouping/grouping/driver"
 	"github.com/google/uuid"
@@ -30,10 +31,15 @@ func (t *sqlTx) Placements(ctx context.Context, orgID, groupID uuid.UUID, channe
 			id       uuid.UUID
 			archived bool
 			group    uuid.NullUUID
+			rowid    int64
 		)
-		if err := rows.Scan(&id, &archived, &group); err != nil {
+		if err := rows.Scan(&id, &archived, &group, &rowid); err != nil {
 			return driver.BulkPlacement{}, err
 		}
+		if t.rowids == nil {
+			t.rowids = make(map[uuid.UUID]int64, len(channelIDs))
+		}
+		t.rowids[id] = rowid
 		bp.Channels[id] = &driver.ChannelFacts{OrganisationID: orgID, Archived: archived, GroupID: group.UUID}
 		if group.Valid && !slices.Contains(groups, group.UUID) {
 			groups = append(groups, group.UUID)
@@ -70,14 +76,46 @@ func (t *sqlTx) Placements(ctx context.Context, orgID, groupID uuid.UUID, channe
 	return bp, nrows.Err()
 }
 
-// PlaceChannels implements driver.BulkTx in one statement.
+// PlaceChannels implements driver.BulkTx in one statement, which finds the
+// channels by the rowids Placements read when it read them all.
 func (t *sqlTx) PlaceChannels(ctx context.Context, groupID uuid.UUID, channelIDs []uuid.UUID, firstPos int64) error {
-	_, err := execStmt(ctx, t, sqlPlaceChannels, sql.Named("group", groupID), sql.Named("first", firstPos), sql.Named("ids", idArray(channelIDs)))
+	var err error
+	if rows, ok := t.rowArray(channelIDs); ok {
+		_, err = execStmt(ctx, t, sqlPlaceChannelRows, sql.Named("group", groupID), sql.Named("first", firstPos), sql.Named("rows", rows))
+	} else {
+		_, err = execStmt(ctx, t, sqlPlaceChannels, sql.Named("group", groupID), sql.Named("first", firstPos), sql.Named("ids", idArray(channelIDs)))
+	}
 	return err
 }
 
-// UnplaceChannels implements driver.BulkTx in one statement.
+// UnplaceChannels implements driver.BulkTx in one statement, by rowid as
+// PlaceChannels.
 func (t *sqlTx) UnplaceChannels(ctx context.Context, channelIDs []uuid.UUID) error {
-	_, err := execStmt(ctx, t, sqlUnplaceChannels, idArray(channelIDs))
+	var err error
+	if rows, ok := t.rowArray(channelIDs); ok {
+		_, err = execStmt(ctx, t, sqlUnplaceChannelRows, rows)
+	} else {
+		_, err = execStmt(ctx, t, sqlUnplaceChannels, idArray(channelIDs))
+	}
 	return err
+}
+
+// rowArray returns the rowids of the channels, as Placements read them in
+// this transaction, in a JSON array; ok is false when it did not read them
+// all. A rowid stays the channel's for the whole transaction: the store
+// never deletes a channel's row, nor changes its rowid.
+func (t *sqlTx) rowArray(channelIDs []uuid.UUID) (string, bool) {
+	b := make([]byte, 0, 2+len(channelIDs)*8)
+	b = append(b, '[')
+	for i, id := range channelIDs {
+		rowid, ok := t.rowids[id]
+		if !ok {
+			return "", false
+		}
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(b, rowid, 10)
+	}
+	return string(append(b, ']')), true
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/channelgrouping/grouping"
 	"github.com/channelgrouping/grouping/driver"
 	"github.com/channelgrouping/grouping/engine"
+	"github.com/google/uuid"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 )
@@ -387,6 +388,8 @@ type sqlTx struct {
 	// appended is what the write transaction's appends would put in
 	// d.seqs once it commits.
 	appended []appended
+	// rowids are the rowids of the channels Placements read, by ID.
+	rowids map[uuid.UUID]int64
 	reads
 }
 

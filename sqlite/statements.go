@@ -317,7 +317,7 @@ RETURNING channel_group_id`)
 // IDs: one primary key probe per ID. CROSS JOIN keeps json_each the outer
 // loop, and the unary + keeps the planner from reading the organisation's
 // channels through channels_org instead.
-var sqlBulkChannels = prepare(`SELECT c.id, c.archived, c.group_id
+var sqlBulkChannels = prepare(`SELECT c.id, c.archived, c.group_id, c.rowid
 FROM json_each(:ids)
 	CROSS JOIN channels AS c ON c.id = json_each.value AND +c.organisation_id = :org AND c.deleted_at IS NULL`)
 
@@ -330,6 +330,18 @@ var sqlGroupNames = prepare(`SELECT g.id, g.name FROM json_each(:ids)
 var sqlPlaceChannels = prepare(`UPDATE channels SET group_id = :group, group_position = :first + json_each.key
 FROM json_each(:ids)
 WHERE channels.id = json_each.value`)
+
+// sqlPlaceChannelRows is sqlPlaceChannels for a JSON array of the
+// channels' rowids, as sqlBulkChannels read them in the same transaction:
+// one probe of the table per channel instead of one of the index on id and
+// one of the table.
+var sqlPlaceChannelRows = prepare(`UPDATE channels SET group_id = :group, group_position = :first + json_each.key
+FROM json_each(:rows)
+WHERE channels.rowid = json_each.value`)
+
+// sqlUnplaceChannelRows is sqlUnplaceChannels for a JSON array of rowids.
+var sqlUnplaceChannelRows = prepare(`UPDATE channels SET group_id = NULL, group_position = NULL
+WHERE rowid IN (SELECT value FROM json_each(?))`)
 
 // sqlUnplaceChannels takes the channels of a JSON array of IDs out of their
 // groups.
