@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/channelgrouping/grouping"
@@ -62,14 +63,16 @@ func decode[T any](w http.ResponseWriter, r *http.Request) (T, error) {
 	if err := checkContentType(r.Header); err != nil {
 		return v, err
 	}
-	tooLarge := grouping.Errorf(codePayloadTooLarge, "Request body must not exceed %d bytes", MaxBodyBytes)
+	tooLarge := func() error {
+		return grouping.Errorf(codePayloadTooLarge, "Request body must not exceed %d bytes", MaxBodyBytes)
+	}
 	if r.ContentLength > MaxBodyBytes {
-		return v, tooLarge
+		return v, tooLarge()
 	}
 	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
 	if err != nil {
 		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-			return v, tooLarge
+			return v, tooLarge()
 		}
 		return v, grouping.InvalidField("body", "request body could not be read")
 	}
@@ -90,7 +93,7 @@ func decode[T any](w http.ResponseWriter, r *http.Request) (T, error) {
 	if err := dec.Decode(&v); err != nil {
 		return v, jsonError(err)
 	}
-	if _, err := dec.Token(); err != io.EOF {
+	if len(bytes.TrimLeft(b[dec.InputOffset():], " \t\r\n")) > 0 {
 		return v, grouping.InvalidField("body", "request body must hold a single JSON object and nothing after it")
 	}
 	if vd, ok := any(&v).(validator); ok {
@@ -134,6 +137,9 @@ func checkKeys(b []byte, fields map[string]bool) error {
 
 // fieldNames returns the JSON names of the fields of struct type t.
 func fieldNames(t reflect.Type) map[string]bool {
+	if names, ok := fieldNamesOf.Load(t); ok {
+		return names.(map[string]bool)
+	}
 	names := make(map[string]bool, t.NumField())
 	for f := range t.Fields() {
 		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
@@ -145,8 +151,13 @@ func fieldNames(t reflect.Type) map[string]bool {
 		}
 		names[name] = true
 	}
+	fieldNamesOf.Store(t, names)
 	return names
 }
+
+// fieldNamesOf holds the result of fieldNames by type, which callers only
+// read.
+var fieldNamesOf sync.Map
 
 // checkContentType accepts a request without Content-Type (its body is read
 // as JSON) and application/json with any parameters, as long as a charset,
@@ -156,16 +167,21 @@ func checkContentType(h http.Header) error {
 	if len(values) == 0 {
 		return nil
 	}
-	unsupported := grouping.Errorf(codeUnsupportedMediaType, "Content-Type must be application/json")
+	unsupported := func() error {
+		return grouping.Errorf(codeUnsupportedMediaType, "Content-Type must be application/json")
+	}
 	if len(values) > 1 {
-		return unsupported
+		return unsupported()
+	}
+	if values[0] == "application/json" {
+		return nil
 	}
 	mt, params, err := mime.ParseMediaType(values[0])
 	if err != nil || mt != "application/json" {
-		return unsupported
+		return unsupported()
 	}
 	if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
-		return unsupported
+		return unsupported()
 	}
 	return nil
 }

@@ -83,7 +83,11 @@ func wildcards(path string) []string {
 func (a *API) entry(fam family, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		r = r.WithContext(context.WithValue(r.Context(), keyState, &reqState{family: fam}))
-		rw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		// Under telemetry, w already tells whether the response started.
+		rw, ok := w.(*statusWriter)
+		if !ok {
+			rw = &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		}
 		defer func() {
 			v := recover()
 			if v == nil {

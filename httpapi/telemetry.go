@@ -100,20 +100,26 @@ func newTelemetry(o *options) (*telemetry, error) {
 // "" for the answers to paths that match no route), in a server span and
 // records its duration.
 func (t *telemetry) instrument(route string, h http.Handler) http.Handler {
+	// The span names of the route, one per known method, made once.
+	var names [len(httpMethods) + 1]string
+	for i, m := range methodAttrs {
+		names[i] = m.Value.AsString()
+		if route != "" {
+			names[i] += " " + route
+		}
+	}
+	routeAttr := attribute.String("http.route", route)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		method := attribute.String("http.request.method", knownMethod(r.Method))
-		attrs := []attribute.KeyValue{method}
-		name := method.Value.AsString()
+		m := methodIndex(r.Method)
+		spanAttrs := make([]attribute.KeyValue, 0, 3)
+		spanAttrs = append(spanAttrs, methodAttrs[m])
 		if route != "" {
-			attrs = append(attrs, attribute.String("http.route", route))
-			name += " " + route
+			spanAttrs = append(spanAttrs, routeAttr)
 		}
+		spanAttrs = append(spanAttrs, attribute.String("url.path", r.URL.Path))
 		ctx := t.propagator.Extract(r.Context(), propagation.HeaderCarrier(r.Header))
-		ctx, span := t.tracer.Start(ctx, name,
-			trace.WithSpanKind(trace.SpanKindServer),
-			trace.WithAttributes(attrs...),
-			trace.WithAttributes(attribute.String("url.path", r.URL.Path)))
+		ctx, span := t.tracer.Start(ctx, names[m], serverSpan, trace.WithAttributes(spanAttrs...))
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 		defer func() {
 			// A panic that reaches here aborts the response (entry
@@ -124,6 +130,11 @@ func (t *telemetry) instrument(route string, h http.Handler) http.Handler {
 			// neither does, and a request costs no more.
 			recording, measuring := span.IsRecording(), t.duration.Enabled(ctx)
 			if recording || measuring {
+				attrs := make([]attribute.KeyValue, 0, 4)
+				attrs = append(attrs, methodAttrs[m])
+				if route != "" {
+					attrs = append(attrs, routeAttr)
+				}
 				status := attribute.Int("http.response.status_code", sw.status)
 				attrs = append(attrs, status)
 				span.SetAttributes(status)
@@ -133,9 +144,9 @@ func (t *telemetry) instrument(route string, h http.Handler) http.Handler {
 					span.SetAttributes(errType)
 					span.SetStatus(codes.Error, "")
 				}
-			}
-			if measuring {
-				t.duration.Record(ctx, time.Since(start).Seconds(), metric.WithAttributes(attrs...))
+				if measuring {
+					t.duration.Record(ctx, time.Since(start).Seconds(), metric.WithAttributes(attrs...))
+				}
 			}
 			span.End()
 			if v != nil {
@@ -146,14 +157,31 @@ func (t *telemetry) instrument(route string, h http.Handler) http.Handler {
 	})
 }
 
-// knownMethod returns method when it is one of HTTP's, and "_OTHER"
-// otherwise, as the semantic conventions ask, so that clients cannot
-// invent attribute values.
-func knownMethod(method string) string {
-	switch method {
-	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
-		http.MethodDelete, http.MethodConnect, http.MethodOptions, http.MethodTrace:
-		return method
+// serverSpan is the option that makes a span a server's.
+var serverSpan = trace.WithSpanKind(trace.SpanKindServer)
+
+// httpMethods are HTTP's methods.
+var httpMethods = [...]string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+	http.MethodDelete, http.MethodConnect, http.MethodOptions, http.MethodTrace}
+
+// methodIndex returns the index of method in httpMethods, or
+// len(httpMethods) for "_OTHER".
+func methodIndex(method string) int {
+	for i, m := range httpMethods {
+		if m == method {
+			return i
+		}
 	}
-	return "_OTHER"
+	return len(httpMethods)
 }
+
+// methodAttrs are the http.request.method attributes of httpMethods, by
+// index, and last that of any other method, "_OTHER", as the semantic
+// conventions ask, so that clients cannot invent attribute values.
+var methodAttrs = func() (a [len(httpMethods) + 1]attribute.KeyValue) {
+	for i, m := range httpMethods {
+		a[i] = attribute.String("http.request.method", m)
+	}
+	a[len(httpMethods)] = attribute.String("http.request.method", "_OTHER")
+	return a
+}()
