@@ -3,6 +3,7 @@ package drivertest
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -124,6 +125,8 @@ func testAppendDataReused(t *testing.T, d driver.Driver) {
 	is := is.New(t)
 	tenant := grouping.OrganisationOf(uuid.New())
 	evs := newEvents(3, grouping.EventChannelAssigned, 1)
+	// And one larger than a few pages, which a driver may store apart.
+	evs[2].Data = json.RawMessage(`{"text":"` + strings.Repeat("long ", 4000) + `"}`)
 	want := make([]string, len(evs))
 	for i, e := range evs {
 		want[i] = string(e.Data)
