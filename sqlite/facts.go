@@ -147,15 +147,15 @@ func (t *sqlTx) GroupChannelIDs(ctx context.Context, orgID, groupID uuid.UUID) (
 // Attachment implements driver.Tx.
 func (t *sqlTx) Attachment(ctx context.Context, workspaceID, channelID uuid.UUID, platformID, platformGroupID string) (driver.Attachment, error) {
 	var (
-		at                                driver.Attachment
-		found                             bool
-		id, ws, current                   uuid.NullUUID
-		platform, account, name, channels sql.NullString
-		created, updated                  sql.NullInt64
+		at                      driver.Attachment
+		found                   bool
+		id, ws, current         uuid.NullUUID
+		platform, account, name sql.NullString
+		created, updated        sql.NullInt64
 	)
 	err := queryRow(ctx, t, sqlAttachment, sql.Named("ws", workspaceID), sql.Named("channel", channelID),
 		sql.Named("platform", platformID), sql.Named("account", platformGroupID)).
-		Scan(&found, &id, &ws, &platform, &account, &name, &created, &updated, &channels, &at.MaxPosition, &current)
+		Scan(&found, &id, &ws, &platform, &account, &name, &created, &updated, &at.MaxPosition, &current)
 	if err != nil {
 		return driver.Attachment{}, err
 	}
