@@ -27,6 +27,11 @@ type data struct {
 	// readers.
 	events    map[grouping.Tenant]*eventLog
 	consumers map[consumerKey]grouping.EventConsumer
+	// lastLog is the log appended to last, which the next append, most
+	// often of the same tenant, finds without a look-up; logs stay in
+	// events once made.
+	lastLog    *eventLog
+	eventTypes eventTypes
 }
 
 // The indexes that a state splits in two are pairs: [active] holds what is

@@ -14,7 +14,8 @@
 // drivers pass package drivertest) and suits tests and short-lived programs;
 // nothing survives the process.
 //
-// Change events are kept in memory too, each tenant's in blocks of 512,
+// Change events are kept in memory too, each tenant's in blocks of 512
+// records without pointers, their data copied into one buffer per block,
 // until PruneEvents removes them: a long-lived store that takes many writes
 // prunes them from time to time (grouping.Retention), as examples/server
 // does with its SQLite store.
@@ -71,9 +72,11 @@ func NewDriver() driver.Driver { return newDriver() }
 type memDriver struct {
 	mu   sync.RWMutex
 	data data
-	// undo is the memory of the undo log, handed from one write
-	// transaction to the next under the write lock.
-	undo []func()
+	// undo and marks are the memory of the undo log and of the event log
+	// marks, handed from one write transaction to the next under the
+	// write lock.
+	undo  []func()
+	marks []logMark
 }
 
 var _ driver.Driver = (*memDriver)(nil)
@@ -104,17 +107,24 @@ func (d *memDriver) Write(ctx context.Context, fn func(driver.Tx) error) error {
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	t := &tx{data: &d.data, undo: d.undo[:0]}
+	t := &tx{data: &d.data, undo: d.undo[:0], marks: d.marks[:0]}
 	committed := false
 	defer func() {
 		if !committed { // fn failed or panicked
 			for i := len(t.undo) - 1; i >= 0; i-- {
 				t.undo[i]()
 			}
+			for i := len(t.marks) - 1; i >= 0; i-- {
+				t.marks[i].l.restore(t.marks[i].state)
+			}
 		}
-		clear(t.undo) // let go of what the log refers to
+		clear(t.undo) // let go of what the logs refer to
+		clear(t.marks)
 		if cap(t.undo) <= maxKeptUndo {
 			d.undo = t.undo[:0]
+		}
+		if cap(t.marks) <= maxKeptUndo {
+			d.marks = t.marks[:0]
 		}
 	}()
 	if err := fn(t); err != nil {
@@ -128,10 +138,13 @@ func (d *memDriver) Write(ctx context.Context, fn func(driver.Tx) error) error {
 // reuses; the log of a larger transaction goes with it.
 const maxKeptUndo = 1 << 10
 
-// tx is a write transaction: the data, and how to undo what it changed.
+// tx is a write transaction: the data, and how to undo what it changed:
+// the undo log, and the state of each event log before the transaction
+// changed it.
 type tx struct {
 	*data
-	undo []func()
+	undo  []func()
+	marks []logMark
 }
 
 var _ driver.Tx = (*tx)(nil)
