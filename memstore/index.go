@@ -37,7 +37,7 @@ func update[T ordered[T]](t *tx, tr *btree[T], v T, add bool) {
 // state puts it in, memberships aside.
 func (t *tx) indexChannel(c *channel, add bool) {
 	if o := t.orgs[c.OrganisationID]; o != nil && c.deletedAt == nil {
-		update(t, &o.live[side(c.Archived)], chanEntry{creationKey(c), c}, add)
+		update(t, &o.live[side(c.Archived)], chanEntry{creationKey(c), c.ref}, add)
 	}
 	t.indexPlacement(c, add)
 }
@@ -47,9 +47,9 @@ func (t *tx) indexChannel(c *channel, add bool) {
 func (t *tx) indexPlacement(c *channel, add bool) {
 	live := c.deletedAt == nil
 	if g := c.group; g != nil {
-		update(t, &g.channels[side(!live || c.Archived)], chanEntry{positionKey(c), c}, add)
+		update(t, &g.channels[side(!live || c.Archived)], chanEntry{positionKey(c), c.ref}, add)
 	} else if o := t.orgs[c.OrganisationID]; o != nil && live {
-		update(t, &o.ungrouped[side(c.Archived)], chanEntry{creationKey(c), c}, add)
+		update(t, &o.ungrouped[side(c.Archived)], chanEntry{creationKey(c), c.ref}, add)
 	}
 }
 

@@ -84,7 +84,7 @@ var _ driver.Driver = (*memDriver)(nil)
 func newDriver() *memDriver {
 	return &memDriver{data: data{
 		orgs:          make(map[uuid.UUID]*organisation),
-		channels:      make(map[uuid.UUID]*channel),
+		channels:      make(map[uuid.UUID]cref),
 		groups:        make(map[uuid.UUID]*group),
 		channelGroups: make(map[uuid.UUID]*channelGroup),
 		workspaces:    make(map[uuid.UUID]*workspace),
