@@ -26,12 +26,19 @@ type eventLog struct {
 const eventBlockLen = 512
 
 // eventBlock holds eventBlockLen events: their fixed fields in recs and
-// their Data one after another in data. data comes first, so that the
-// collector's scan of a block ends after its one pointer.
+// their Data in data, one after another in buffers of dataChunk bytes,
+// each Data of more than bigData bytes alone in the memory the engine made
+// it in, so that no Data is copied twice or in vain. data comes first, so
+// that the collector's scan of a block ends after its one pointer.
 type eventBlock struct {
-	data []byte
+	data [][]byte
 	recs [eventBlockLen]eventRec
 }
+
+const (
+	dataChunk = 16 << 10
+	bigData   = dataChunk / 4
+)
 
 // eventRec is an event without its tenant (the log's), its sequence (its
 // place in the log) and its Data (in the block's data).
@@ -39,8 +46,9 @@ type eventRec struct {
 	id        [16]byte
 	sec       int64  // Time, in seconds since 1970, UTC
 	nsec      int32  // and nanoseconds
-	dataStart uint32 // Data is data[dataStart : dataStart+dataLen]
+	dataStart uint32 // Data is data[chunk][dataStart : dataStart+dataLen]
 	dataLen   uint32
+	chunk     uint16
 	typ       uint16 // Type, as an index of eventTypes.types
 	nilData   bool   // Data was nil rather than empty
 }
@@ -87,7 +95,7 @@ func (d *data) event(l *eventLog, i int) grouping.Event {
 	}
 	if !r.nilData {
 		e.Data = make([]byte, r.dataLen)
-		copy(e.Data, b.data[r.dataStart:])
+		copy(e.Data, b.data[r.chunk][r.dataStart:])
 	}
 	return e
 }
@@ -102,10 +110,12 @@ func (l *eventLog) eventTime(i int) time.Time {
 // when it rolls back: the records and data written past these counts are
 // then unreachable, and overwritten by the next append.
 type logState struct {
-	last    int64
-	off, n  int
-	blocks  []*eventBlock
-	dataLen int // of the last block
+	last   int64
+	off, n int
+	blocks []*eventBlock
+	// The number of data buffers of the last block, and the length of
+	// the last of them.
+	chunks, chunkLen int
 }
 
 // logMark is a log and its state before a transaction changed it.
@@ -117,7 +127,10 @@ type logMark struct {
 func (l *eventLog) state() logState {
 	s := logState{last: l.last, off: l.off, n: l.n, blocks: l.blocks}
 	if len(l.blocks) > 0 {
-		s.dataLen = len(l.blocks[len(l.blocks)-1].data)
+		b := l.blocks[len(l.blocks)-1]
+		if s.chunks = len(b.data); s.chunks > 0 {
+			s.chunkLen = len(b.data[s.chunks-1])
+		}
 	}
 	return s
 }
@@ -126,7 +139,11 @@ func (l *eventLog) restore(s logState) {
 	l.last, l.off, l.n, l.blocks = s.last, s.off, s.n, s.blocks
 	if len(l.blocks) > 0 {
 		b := l.blocks[len(l.blocks)-1]
-		b.data = b.data[:s.dataLen]
+		clear(b.data[s.chunks:]) // let go of the buffers of the rollback
+		b.data = b.data[:s.chunks]
+		if s.chunks > 0 {
+			b.data[s.chunks-1] = b.data[s.chunks-1][:s.chunkLen]
+		}
 	}
 }
 
@@ -192,7 +209,7 @@ func (t *tx) AppendEvents(_ context.Context, tenant grouping.Tenant, events []gr
 		e.Tenant = tenant
 		end := l.off + l.n
 		if end == len(l.blocks)*eventBlockLen {
-			l.blocks = append(l.blocks, t.newEventBlock(l))
+			l.blocks = append(l.blocks, new(eventBlock))
 		}
 		b := l.blocks[end/eventBlockLen]
 		r := &b.recs[end%eventBlockLen]
@@ -200,21 +217,28 @@ func (t *tx) AppendEvents(_ context.Context, tenant grouping.Tenant, events []gr
 		r.sec, r.nsec = e.Time.Unix(), int32(e.Time.Nanosecond())
 		r.typ = t.eventTypes.number(e.Type)
 		r.nilData = e.Data == nil
-		r.dataStart, r.dataLen = uint32(len(b.data)), uint32(len(e.Data))
-		b.data = append(b.data, e.Data...)
+		r.chunk, r.dataStart, r.dataLen = b.store(e.Data)
 		l.n++
 	}
 	return nil
 }
 
-// newEventBlock returns an empty block for l, whose data has room for as
-// much as l's last block took.
-func (t *tx) newEventBlock(l *eventLog) *eventBlock {
-	size := 64 * eventBlockLen
-	if len(l.blocks) > 0 {
-		size = max(size, len(l.blocks[len(l.blocks)-1].data))
+// store puts a copy of p in the block's data, or p itself when it is big
+// (the engine never changes an event's Data after appending it), and
+// returns where it is.
+func (b *eventBlock) store(p []byte) (chunk uint16, start, n uint32) {
+	if len(p) > bigData {
+		b.data = append(b.data, p[:len(p):len(p)]) // full: nothing goes after it
+		return uint16(len(b.data) - 1), 0, uint32(len(p))
 	}
-	return &eventBlock{data: make([]byte, 0, size)}
+	last := len(b.data) - 1
+	if last < 0 || cap(b.data[last])-len(b.data[last]) < len(p) {
+		b.data = append(b.data, make([]byte, 0, dataChunk))
+		last++
+	}
+	start = uint32(len(b.data[last]))
+	b.data[last] = append(b.data[last], p...)
+	return uint16(last), start, uint32(len(p))
 }
 
 // PutEventConsumer implements driver.Tx.

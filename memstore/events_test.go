@@ -34,8 +34,13 @@ func TestEventLogAcrossBlocks(t *testing.T) {
 		n := 1 + r.IntN(40)
 		evs := make([]grouping.Event, n)
 		for i := range evs {
-			// Data of random length, so that blocks fill unevenly.
-			d := fmt.Sprintf(`{"round":%d,"pad":"%s"}`, round, strings.Repeat("x", r.IntN(300)))
+			// Data of random length, so that buffers fill unevenly, and
+			// now and then longer than a buffer.
+			pad := r.IntN(300)
+			if r.IntN(10) == 0 {
+				pad += 20_000
+			}
+			d := fmt.Sprintf(`{"round":%d,"pad":"%s"}`, round, strings.Repeat("x", pad))
 			evs[i] = grouping.Event{ID: uuid.New(), Type: grouping.EventGroupCreated, Time: base.Add(time.Duration(last+int64(i)) * time.Millisecond), Data: []byte(d)}
 		}
 		fail := r.IntN(5) == 0
