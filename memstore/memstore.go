@@ -72,11 +72,10 @@ func NewDriver() driver.Driver { return newDriver() }
 type memDriver struct {
 	mu   sync.RWMutex
 	data data
-	// undo and marks are the memory of the undo log and of the event log
-	// marks, handed from one write transaction to the next under the
-	// write lock.
-	undo  []func()
-	marks []logMark
+	// tx is the write transaction, made anew for each call to Write
+	// but for the memory of its undo log and event log marks, which it
+	// hands on to the next under the write lock.
+	tx tx
 }
 
 var _ driver.Driver = (*memDriver)(nil)
@@ -107,25 +106,14 @@ func (d *memDriver) Write(ctx context.Context, fn func(driver.Tx) error) error {
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	t := &tx{data: &d.data, undo: d.undo[:0], marks: d.marks[:0]}
+	t := &d.tx
+	t.data = &d.data
 	committed := false
 	defer func() {
 		if !committed { // fn failed or panicked
-			for i := len(t.undo) - 1; i >= 0; i-- {
-				t.undo[i]()
-			}
-			for i := len(t.marks) - 1; i >= 0; i-- {
-				t.marks[i].l.restore(t.marks[i].state)
-			}
+			t.rollback()
 		}
-		clear(t.undo) // let go of what the logs refer to
-		clear(t.marks)
-		if cap(t.undo) <= maxKeptUndo {
-			d.undo = t.undo[:0]
-		}
-		if cap(t.marks) <= maxKeptUndo {
-			d.marks = t.marks[:0]
-		}
+		t.reset()
 	}()
 	if err := fn(t); err != nil {
 		return err
@@ -143,20 +131,53 @@ const maxKeptUndo = 1 << 10
 // changed it.
 type tx struct {
 	*data
-	undo  []func()
+	undo  []undoStep
 	marks []logMark
 }
 
 var _ driver.Tx = (*tx)(nil)
 
-// onUndo records how to undo a change.
-func (t *tx) onUndo(f func()) { t.undo = append(t.undo, f) }
+// rollback undoes the changes of t, the last first.
+func (t *tx) rollback() {
+	for i := len(t.undo) - 1; i >= 0; i-- {
+		t.undo[i].run(t)
+	}
+	for i := len(t.marks) - 1; i >= 0; i-- {
+		t.marks[i].l.restore(t.marks[i].state)
+	}
+}
 
-// set assigns v to *p and records how to undo it.
+// reset empties t's logs for the next transaction, keeping their memory
+// unless it grew large.
+func (t *tx) reset() {
+	clear(t.undo) // let go of what the logs refer to
+	clear(t.marks)
+	t.undo, t.marks = t.undo[:0], t.marks[:0]
+	if cap(t.undo) > maxKeptUndo {
+		t.undo = nil
+	}
+	if cap(t.marks) > maxKeptUndo {
+		t.marks = nil
+	}
+	t.data = nil
+}
+
+// onUndo records how to undo a change.
+func (t *tx) onUndo(f func()) { t.undo = append(t.undo, undoStep{kind: undoFunc, fn: f}) }
+
+// set assigns v to *p and records how to undo it. Fields of the types
+// that writes change most often are recorded without a closure.
 func set[T any](t *tx, p *T, v T) {
-	old := *p
+	switch q := any(p).(type) {
+	case *int64:
+		t.undo = append(t.undo, undoStep{kind: undoInt64, i64: q, n: *q})
+	case **group:
+		t.undo = append(t.undo, undoStep{kind: undoGroup, gp: q, g: *q})
+	default:
+		old := *p
+		t.onUndo(func() { *p = old })
+	}
 	*p = v
-	t.onUndo(func() { *p = old })
 }
 
 // put adds m[k] = v and records how to undo it.

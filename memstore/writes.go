@@ -28,10 +28,13 @@ func (t *tx) UpsertOrganisation(_ context.Context, org grouping.Organisation, cr
 
 // InsertChannel implements driver.Tx.
 func (t *tx) InsertChannel(_ context.Context, rec driver.ChannelRecord) error {
+	if old, had := t.channels[rec.ID]; had { // not from the engine, which inserts new channels only
+		t.onUndo(func() { t.channels[rec.ID] = old })
+	}
 	c := t.slab.alloc()
 	c.ChannelRecord = rec
-	t.onUndo(func() { t.slab.release(c) })
-	put(t, t.channels, rec.ID, c.ref)
+	t.channels[rec.ID] = c.ref
+	t.undo = append(t.undo, undoStep{kind: undoNewChannel, c: c})
 	t.indexChannel(c, true)
 	return nil
 }
@@ -338,7 +341,7 @@ func (t *tx) LinkChannel(_ context.Context, workspaceID, channelID, channelGroup
 	if cg == nil {
 		return nil
 	}
-	insertInto(t, &cg.links, ckey{pos, channelID})
+	t.updateKey(&cg.links, ckey{pos, channelID}, true)
 	put(t, t.attached, attachKey{workspaceID, channelID}, attachment{cg.ID, pos})
 	return nil
 }
@@ -350,7 +353,7 @@ func (t *tx) UnlinkChannel(_ context.Context, workspaceID, channelID uuid.UUID) 
 	if !ok {
 		return uuid.Nil, nil
 	}
-	removeFrom(t, &t.channelGroups[a.cg].links, ckey{a.pos, channelID})
+	t.updateKey(&t.channelGroups[a.cg].links, ckey{a.pos, channelID}, false)
 	del(t, t.attached, ak)
 	return a.cg, nil
 }
