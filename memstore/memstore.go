@@ -1,24 +1,29 @@
 // Package memstore is an in-memory grouping.Store.
 //
 // It is the rule engine of package engine over a driver that keeps
-// everything in maps behind one sync.RWMutex: every write call holds the
-// write lock for its whole transaction, so calls are atomic and serialised,
-// and reads run side by side under the read lock. Every list and every
-// fact a write decides on has an ordered index (a B-tree) that the writes
-// keep up to date, so an operation costs O(log n) in the size of its
-// organisation or workspace and a list page O(log n + page size); the
-// discoverable list also passes over the user's memberships before the
-// page, in one walk beside the channels. Values go in and come out
-// as copies: nothing a caller holds aliases the store's memory. It behaves
-// exactly like the sqlite store (both pass package storetest, and their
-// drivers pass package drivertest) and suits tests and short-lived programs;
-// nothing survives the process.
+// everything in maps, the channels themselves in a slab of fixed blocks,
+// behind one sync.RWMutex: every write call holds the write lock for its
+// whole transaction, so calls are atomic and serialised, and reads run
+// side by side under the read lock. Every list and every fact a write
+// decides on has an ordered index (a B-tree) that the writes keep up to
+// date, so an operation costs O(log n) in the size of its organisation or
+// workspace and a list page O(log n + page size); the discoverable list
+// also passes over the user's memberships before the page, in one walk
+// beside the channels. The map of channels by ID and the channel indexes
+// refer to channels by slot rather than by pointer, so that the garbage
+// collector, which marks the whole heap in each cycle, has few pointers
+// and objects per channel to visit, and a list page costs about the same
+// in an organisation of 10k channels as in one of 1M. Values go in and
+// come out as copies: nothing a caller holds aliases the store's memory.
+// It behaves exactly like the sqlite store (both pass package storetest,
+// and their drivers pass package drivertest) and suits tests and
+// short-lived programs; nothing survives the process.
 //
 // Change events are kept in memory too, each tenant's in blocks of 512
-// records without pointers, their data copied into one buffer per block,
-// until PruneEvents removes them: a long-lived store that takes many writes
-// prunes them from time to time (grouping.Retention), as examples/server
-// does with its SQLite store.
+// records without pointers, their data copied into 16 KiB buffers of the
+// block, until PruneEvents removes them: a long-lived store that takes
+// many writes prunes them from time to time (grouping.Retention), as
+// examples/server does with its SQLite store.
 //
 // Its driver is also the simplest complete example of one: it imports only
 // public packages of this module.
