@@ -17,7 +17,9 @@ import (
 // of its own as the engine's JSON is, and appends nothing (op=none), so
 // that the difference is what the event log costs per event, the engine's
 // part (the event's ID, its JSON, the clock) aside. The log grows as it
-// does under writes that are never pruned.
+// does under writes that are never pruned (op=append), or as it does in a
+// store that keeps its newest events and prunes the others from time to
+// time (op=append-pruned), reusing their memory.
 func BenchmarkAppendEvent(b *testing.B) {
 	ctx := context.Background()
 	tenant := grouping.OrganisationOf(uuid.New())
@@ -29,13 +31,28 @@ func BenchmarkAppendEvent(b *testing.B) {
 	for _, op := range []struct {
 		name   string
 		events int
-	}{{"none", 0}, {"append", 1}} {
+		prune  bool
+	}{{"none", 0, false}, {"append", 1, false}, {"append-pruned", 1, true}} {
 		b.Run("op="+op.name, func(b *testing.B) {
 			d := newDriver()
 			evs := make([]grouping.Event, op.events)
 			b.ReportAllocs()
 			cpu.start()
+			i := 0
 			for b.Loop() {
+				if i++; op.prune && i%(8*eventBlockLen) == 0 {
+					// Untimed, as a store that keeps its newest events
+					// prunes them from time to time.
+					pause(b)
+					err := d.Write(ctx, func(tx driver.Tx) error {
+						_, err := tx.PruneEvents(ctx, driver.PruneQuery{Keep: eventBlockLen, Limit: 1 << 20})
+						return err
+					})
+					if err != nil {
+						b.Fatal(err)
+					}
+					resume(b)
+				}
 				err := d.Write(ctx, func(tx driver.Tx) error {
 					e := grouping.Event{ID: uuid.UUID{1}, Type: grouping.EventChannelUpdated, Time: at, Data: bytes.Clone(data)}
 					if op.events == 0 {
