@@ -189,18 +189,25 @@ func (t *tx) UpdateGroup(_ context.Context, g grouping.Group, nameKey string) er
 			}
 			put(t, o.names, nameKey, cur)
 		}
-		set(t, &cur.nameKey, nameKey)
 	}
 	if o != nil && g.Archived != cur.Archived {
 		removeFrom(t, &o.groupOrder[side(cur.Archived)], groupOrder(cur))
 		insertInto(t, &o.groupOrder[side(g.Archived)], groupOrder(cur))
 	}
-	set(t, &cur.Name, g.Name)
-	set(t, &cur.Description, g.Description)
-	set(t, &cur.Archived, g.Archived)
-	set(t, &cur.Version, g.Version)
-	set(t, &cur.UpdatedAt, g.UpdatedAt)
+	t.saveGroup(cur)
+	if nameKey != "" {
+		cur.nameKey = nameKey
+	}
+	cur.Name, cur.Description, cur.Archived = g.Name, g.Description, g.Archived
+	cur.Version, cur.UpdatedAt = g.Version, g.UpdatedAt
 	return nil
+}
+
+// saveGroup records how to undo any change of g's fields, with one
+// closure rather than one per field.
+func (t *tx) saveGroup(g *group) {
+	old, oldKey := g.Group, g.nameKey
+	t.onUndo(func() { g.Group, g.nameKey = old, oldKey })
 }
 
 // MarkGroupDeleted implements driver.Tx.
@@ -215,8 +222,8 @@ func (t *tx) MarkGroupDeleted(_ context.Context, groupID uuid.UUID, at time.Time
 			del(t, o.names, g.nameKey)
 		}
 	}
-	set(t, &g.DeletedAt, &at)
-	set(t, &g.UpdatedAt, at)
+	t.saveGroup(g)
+	g.DeletedAt, g.UpdatedAt = &at, at
 	return nil
 }
 
