@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"runtime"
+	"runtime/metrics"
 	"slices"
 	"strconv"
 	"strings"
@@ -93,6 +94,9 @@ type benchWorld struct {
 	light     uuid.UUID // a member of one channel in a thousand
 
 	bytesPerChannel float64 // heap per channel, less names and descriptions
+	// What the garbage collector has to go through per channel: heap
+	// objects, scannable bytes, and the time of a full collection.
+	objectsPerChannel, scanPerChannel, gcPerChannel float64
 }
 
 const sampleSize = 1024
@@ -137,6 +141,7 @@ func newBenchWorld(b *testing.B, n int) *benchWorld {
 	runtime.GC()
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
+	gcBefore := readGCMetrics()
 
 	d := newDriver()
 	var texts int // bytes of channel names and descriptions
@@ -224,6 +229,12 @@ func newBenchWorld(b *testing.B, n int) *benchWorld {
 	runtime.GC()
 	runtime.ReadMemStats(&after)
 	w.bytesPerChannel = (float64(after.HeapAlloc) - float64(before.HeapAlloc) - float64(texts)) / float64(n)
+	gcAfter := readGCMetrics()
+	w.objectsPerChannel = float64(gcAfter.objects-gcBefore.objects) / float64(n)
+	w.scanPerChannel = float64(gcAfter.scan-gcBefore.scan) / float64(n)
+	start := time.Now()
+	runtime.GC() // the mark work of a collection of this heap
+	w.gcPerChannel = float64(time.Since(start)) / float64(n)
 
 	w.d, w.store = d, &Store{engine.New(d)}
 	for _, i := range rng.Perm(n) { // distinct random channels
@@ -259,12 +270,15 @@ func (w *benchWorld) randomTime() time.Time { return w.at(w.rng.IntN(w.n)) }
 // forgetChannels drops deleted channels from the store's memory, as no
 // call can (the store keeps a deleted channel so that upserting it again
 // is refused), so that benchmarks that delete do not grow the world. Once
-// deleted, a channel is only in the map by ID.
+// deleted, a channel is only in the map by ID and its slot.
 func (w *benchWorld) forgetChannels(ids []uuid.UUID) {
 	w.d.mu.Lock()
 	defer w.d.mu.Unlock()
 	for _, id := range ids {
-		delete(w.d.data.channels, id)
+		if c := w.d.data.channel(id); c != nil {
+			delete(w.d.data.channels, id)
+			w.d.data.slab.release(c)
+		}
 	}
 }
 
@@ -720,5 +734,19 @@ var benchOps = []benchOp{
 		for b.Loop() {
 		}
 		b.ReportMetric(w.bytesPerChannel, "B/channel")
+		b.ReportMetric(w.objectsPerChannel, "objects/channel")
+		b.ReportMetric(w.scanPerChannel, "scan-B/channel")
+		b.ReportMetric(w.gcPerChannel, "gc-ns/channel")
 	}},
+}
+
+// gcMetrics is the heap as the garbage collector sees it.
+type gcMetrics struct{ objects, scan uint64 }
+
+// readGCMetrics returns the live heap objects and scannable heap bytes as
+// of the last collection.
+func readGCMetrics() gcMetrics {
+	s := []metrics.Sample{{Name: "/gc/heap/objects:objects"}, {Name: "/gc/scan/heap:bytes"}}
+	metrics.Read(s)
+	return gcMetrics{s[0].Value.Uint64(), s[1].Value.Uint64()}
 }

@@ -14,9 +14,12 @@ import (
 // and every fact the engine asks for has an ordered index (a btree), kept
 // up to date by each write, so that no read walks more than it returns.
 type data struct {
-	orgs          map[uuid.UUID]*organisation
-	channels      map[uuid.UUID]*channel // every organisation's, by ID
-	groups        map[uuid.UUID]*group   // every organisation's, deleted ones too
+	orgs map[uuid.UUID]*organisation
+	// channels maps every organisation's channels, by ID, to their slots
+	// in slab, which holds them.
+	channels      map[uuid.UUID]cref
+	slab          slab
+	groups        map[uuid.UUID]*group // every organisation's, deleted ones too
 	channelGroups map[uuid.UUID]*channelGroup
 	workspaces    map[uuid.UUID]*workspace
 	// attached maps a workspace's channel to its place in a channel group.
@@ -27,6 +30,11 @@ type data struct {
 	// readers.
 	events    map[grouping.Tenant]*eventLog
 	consumers map[consumerKey]grouping.EventConsumer
+	// lastLog is the log appended to last, which the next append, most
+	// often of the same tenant, finds without a look-up; logs stay in
+	// events once made.
+	lastLog    *eventLog
+	eventTypes eventTypes
 }
 
 // The indexes that a state splits in two are pairs: [active] holds what is
@@ -66,6 +74,54 @@ type channel struct {
 	members   map[uuid.UUID]struct{} // nil when there is none
 	group     *group
 	groupPos  int64
+	ref       cref // the channel's slot
+}
+
+// cref is the slot of a channel in the slab: the indexes and the map by ID
+// refer to channels by slot rather than by pointer, so that none of them
+// holds a pointer per channel for the garbage collector to follow, and
+// the channels themselves lie in a few large blocks, not a million small
+// objects.
+type cref uint32
+
+// slabChunk is how many channels one block of the slab holds.
+const slabChunk = 1 << 10
+
+// slab holds the channels in blocks that never move, so that a *channel
+// stays valid while the channel is stored. Slots freed by a rolled-back
+// insert are used again.
+type slab struct {
+	chunks []*[slabChunk]channel
+	used   int    // slots handed out so far
+	free   []cref // slots handed out and given back
+}
+
+// at returns the channel in slot r.
+func (s *slab) at(r cref) *channel { return &s.chunks[r/slabChunk][r%slabChunk] }
+
+// alloc returns an empty slot.
+func (s *slab) alloc() *channel {
+	var r cref
+	if n := len(s.free); n > 0 {
+		r = s.free[n-1]
+		s.free = s.free[:n-1]
+	} else {
+		if s.used == len(s.chunks)*slabChunk {
+			s.chunks = append(s.chunks, new([slabChunk]channel))
+		}
+		r = cref(s.used)
+		s.used++
+	}
+	c := s.at(r)
+	c.ref = r
+	return c
+}
+
+// release empties c's slot and makes it free.
+func (s *slab) release(c *channel) {
+	r := c.ref
+	*c = channel{}
+	s.free = append(s.free, r)
 }
 
 type group struct {
@@ -89,9 +145,10 @@ type workspace struct {
 	platforms map[string]*btree[cgEntry]
 }
 
-// attachment is a channel's place in a channel group.
+// attachment is a channel's place in a channel group: the channel
+// group's ID rather than a pointer, so that the map holds no pointer.
 type attachment struct {
-	cg  *channelGroup
+	cg  uuid.UUID
 	pos int64
 }
 
@@ -133,7 +190,7 @@ func positionKey(c *channel) ckey { return ckey{c.groupPos, c.ID} }
 // chanEntry is a channel in an index, under its key there.
 type chanEntry struct {
 	key ckey
-	c   *channel
+	c   cref
 }
 
 func (e chanEntry) compare(o chanEntry) int { return e.key.compare(o.key) }
@@ -167,9 +224,18 @@ func positionListKey(e chanEntry) driver.Key   { return driver.Key{Pos: e.key.n,
 func groupListKey(e groupEntry) driver.Key     { return e.key }
 func channelGroupListKey(e cgEntry) driver.Key { return driver.Key{Time: e.key.n, ID: e.key.id} }
 
+// channel returns the channel with the ID, or nil.
+func (d *data) channel(id uuid.UUID) *channel {
+	r, ok := d.channels[id]
+	if !ok {
+		return nil
+	}
+	return d.slab.at(r)
+}
+
 // liveChannel returns the organisation's channel when it is not deleted.
 func (d *data) liveChannel(orgID, channelID uuid.UUID) *channel {
-	c := d.channels[channelID]
+	c := d.channel(channelID)
 	if c == nil || c.OrganisationID != orgID || c.deletedAt != nil {
 		return nil
 	}
@@ -253,8 +319,8 @@ func (c *channel) facts() *driver.ChannelFacts {
 }
 
 // out returns a copy of g as callers see it, with its live, unarchived
-// channels when withChannels is set.
-func (g *group) out(withChannels bool) grouping.Group {
+// channels, read from d, when withChannels is set.
+func (g *group) out(d *data, withChannels bool) grouping.Group {
 	gr := g.Group
 	if g.DeletedAt != nil {
 		t := *g.DeletedAt
@@ -264,7 +330,7 @@ func (g *group) out(withChannels bool) grouping.Group {
 		gr.Channels = make([]grouping.Channel, 0, g.channels[active].Len())
 		ids := make(idBlock, 0, g.channels[active].Len())
 		for e := range g.channels[active].all() {
-			gr.Channels = append(gr.Channels, e.c.out(false, &ids))
+			gr.Channels = append(gr.Channels, d.slab.at(e.c).out(false, &ids))
 		}
 	}
 	return gr

@@ -4,65 +4,162 @@ import (
 	"bytes"
 	"context"
 	"slices"
+	"time"
 
 	"github.com/channelgrouping/grouping"
 	"github.com/channelgrouping/grouping/driver"
 )
 
-// eventLog is one tenant's events, in blocks of eventBlock events, so
-// that appending never copies the log: the events kept are the n that
-// start at index off of blocks[0], in sequence order, the last of them
-// numbered last.
+// eventLog is one tenant's events, in blocks of eventBlockLen, so that
+// appending never copies the log: the events kept are the n that start at
+// index off of blocks[0], in sequence order, the last of them numbered
+// last. An event is kept as an eventRec, which holds no pointer, and its
+// Data in its block's data, so that the garbage collector does not visit
+// the events one by one.
 type eventLog struct {
+	tenant grouping.Tenant
 	last   int64
 	off, n int
-	blocks [][]grouping.Event
-	// arena is the chunk the events' data is copied into, end to end:
-	// one allocation for many events, and memory without pointers, which
-	// the garbage collector does not scan.
-	arena []byte
+	blocks []*eventBlock
 }
 
-// Sizes of the chunks of an eventLog's arena, which grow up to
-// arenaChunk: data larger than maxArenaData gets memory of its own.
+// eventBlockLen is how many events one block of a log holds.
+const eventBlockLen = 512
+
+// eventBlock holds eventBlockLen events: their fixed fields in recs and
+// their Data in data: copies, since the engine reuses the memory of Data
+// once the transaction ends, one after another in buffers of dataChunk
+// bytes, and each Data of more than bigData bytes in a buffer of its own.
+// data comes first, so that the collector's scan of a block ends after its
+// one pointer.
+type eventBlock struct {
+	data [][]byte
+	recs [eventBlockLen]eventRec
+}
+
 const (
-	arenaChunk   = 16 << 10
-	maxArenaData = 4 << 10
+	dataChunk = 16 << 10
+	bigData   = dataChunk / 4
 )
 
-// keep returns a copy of data for the log to keep.
-func (l *eventLog) keep(data []byte) []byte {
-	if len(data) > maxArenaData {
-		return bytes.Clone(data)
-	}
-	if cap(l.arena)-len(l.arena) < len(data) {
-		// Chunks grow from small, so that the many tenants with few
-		// events do not each hold a large one.
-		l.arena = make([]byte, 0, min(max(2*cap(l.arena), 4*len(data), 512), arenaChunk))
-	}
-	start := len(l.arena)
-	l.arena = append(l.arena, data...)
-	return l.arena[start:len(l.arena):len(l.arena)]
+// eventRec is an event without its tenant (the log's), its sequence (its
+// place in the log) and its Data (in the block's data).
+type eventRec struct {
+	id        [16]byte
+	sec       int64  // Time, in seconds since 1970, UTC
+	nsec      int32  // and nanoseconds
+	dataStart uint32 // Data is data[chunk][dataStart : dataStart+dataLen]
+	dataLen   uint32
+	chunk     uint16
+	typ       uint16 // Type, as an index of eventTypes.types
+	nilData   bool   // Data was nil rather than empty
 }
 
-// eventBlock is how many events one block of a log holds.
-const eventBlock = 512
+// eventTypes numbers the event types seen, so that an eventRec holds a
+// number rather than a string.
+type eventTypes struct {
+	types []grouping.EventType
+	index map[grouping.EventType]uint16
+}
 
-// at returns the kept event at index i (0 is the oldest).
-func (l *eventLog) at(i int) *grouping.Event {
+// number returns the number of typ, giving it one the first time.
+func (et *eventTypes) number(typ grouping.EventType) uint16 {
+	if i, ok := et.index[typ]; ok {
+		return i
+	}
+	if et.index == nil {
+		et.index = make(map[grouping.EventType]uint16)
+	}
+	i := uint16(len(et.types))
+	et.types = append(et.types, typ)
+	et.index[typ] = i
+	return i
+}
+
+// at returns the block and the record of the kept event at index i (0 is
+// the oldest).
+func (l *eventLog) at(i int) (*eventBlock, *eventRec) {
 	i += l.off
-	return &l.blocks[i/eventBlock][i%eventBlock]
+	b := l.blocks[i/eventBlockLen]
+	return b, &b.recs[i%eventBlockLen]
+}
+
+// event returns the kept event at index i as callers see it, with Data in
+// memory of its own.
+func (d *data) event(l *eventLog, i int) grouping.Event {
+	b, r := l.at(i)
+	e := grouping.Event{
+		ID:       r.id,
+		Tenant:   l.tenant,
+		Sequence: l.last - int64(l.n) + 1 + int64(i),
+		Type:     d.eventTypes.types[r.typ],
+		Time:     time.Unix(r.sec, int64(r.nsec)).UTC(),
+	}
+	if !r.nilData {
+		e.Data = make([]byte, r.dataLen)
+		copy(e.Data, b.data[r.chunk][r.dataStart:])
+	}
+	return e
+}
+
+// eventTime returns the Time of the kept event at index i.
+func (l *eventLog) eventTime(i int) time.Time {
+	_, r := l.at(i)
+	return time.Unix(r.sec, int64(r.nsec))
+}
+
+// logState is what a transaction changes of a log, kept to be put back
+// when it rolls back: the records and data written past these counts are
+// then unreachable, and overwritten by the next append.
+type logState struct {
+	last   int64
+	off, n int
+	blocks []*eventBlock
+	// The number of data buffers of the last block, and the length of
+	// the last of them.
+	chunks, chunkLen int
+}
+
+// logMark is a log and its state before a transaction changed it.
+type logMark struct {
+	l     *eventLog
+	state logState
+}
+
+func (l *eventLog) state() logState {
+	s := logState{last: l.last, off: l.off, n: l.n, blocks: l.blocks}
+	if len(l.blocks) > 0 {
+		b := l.blocks[len(l.blocks)-1]
+		if s.chunks = len(b.data); s.chunks > 0 {
+			s.chunkLen = len(b.data[s.chunks-1])
+		}
+	}
+	return s
+}
+
+func (l *eventLog) restore(s logState) {
+	l.last, l.off, l.n, l.blocks = s.last, s.off, s.n, s.blocks
+	if len(l.blocks) > 0 {
+		b := l.blocks[len(l.blocks)-1]
+		clear(b.data[s.chunks:]) // let go of the buffers of the rollback
+		b.data = b.data[:s.chunks]
+		if s.chunks > 0 {
+			b.data[s.chunks-1] = b.data[s.chunks-1][:s.chunkLen]
+		}
+	}
+}
+
+// markLog records the state of l before the transaction changes it. The
+// marks are put back in reverse order on rollback, so the first mark of a
+// log wins; they cost no allocation once the transactions' mark memory
+// has grown.
+func (t *tx) markLog(l *eventLog) {
+	t.marks = append(t.marks, logMark{l, l.state()})
 }
 
 type consumerKey struct {
 	name   string
 	tenant grouping.Tenant
-}
-
-// copyEvent returns e with Data in memory of its own.
-func copyEvent(e grouping.Event) grouping.Event {
-	e.Data = bytes.Clone(e.Data)
-	return e
 }
 
 // Events implements driver.Reader.
@@ -79,7 +176,7 @@ func (d *data) Events(_ context.Context, q driver.EventsQuery) ([]grouping.Event
 	}
 	out := make([]grouping.Event, n)
 	for j := range out {
-		out[j] = copyEvent(*l.at(i + j))
+		out[j] = d.event(l, i+j)
 	}
 	return out, nil
 }
@@ -93,33 +190,55 @@ func (d *data) EventConsumer(_ context.Context, name string, tenant grouping.Ten
 	return &c, nil
 }
 
-// AppendEvents implements driver.Tx. The log keeps a copy of the events'
-// Data, and hands out copies of it on reading.
+// AppendEvents implements driver.Tx. The events' Data is copied into the
+// log's blocks.
 func (t *tx) AppendEvents(_ context.Context, tenant grouping.Tenant, events []grouping.Event) error {
-	l := t.events[tenant]
-	if l == nil {
-		l = &eventLog{}
-		put(t, t.events, tenant, l)
-	}
-	// The counter, the count and the list of blocks come back on undo;
-	// what was written past the count is then unreachable.
-	set(t, &l.last, l.last)
-	set(t, &l.n, l.n)
-	set(t, &l.blocks, l.blocks)
-	set(t, &l.arena, l.arena)
-	for i := range events {
-		l.last++
-		events[i].Sequence = l.last
-		events[i].Tenant = tenant
-		if end := l.off + l.n; end == len(l.blocks)*eventBlock {
-			l.blocks = append(l.blocks, make([]grouping.Event, eventBlock))
+	l := t.lastLog
+	if l == nil || l.tenant != tenant {
+		if l = t.events[tenant]; l == nil {
+			// An empty log is no different from none: a rollback
+			// leaves it.
+			l = &eventLog{tenant: tenant}
+			t.events[tenant] = l
 		}
-		e := events[i]
-		e.Data = l.keep(e.Data)
-		*l.at(l.n) = e
+		t.lastLog = l
+	}
+	t.markLog(l)
+	for i := range events {
+		e := &events[i]
+		l.last++
+		e.Sequence = l.last
+		e.Tenant = tenant
+		end := l.off + l.n
+		if end == len(l.blocks)*eventBlockLen {
+			l.blocks = append(l.blocks, new(eventBlock))
+		}
+		b := l.blocks[end/eventBlockLen]
+		r := &b.recs[end%eventBlockLen]
+		r.id = e.ID
+		r.sec, r.nsec = e.Time.Unix(), int32(e.Time.Nanosecond())
+		r.typ = t.eventTypes.number(e.Type)
+		r.nilData = e.Data == nil
+		r.chunk, r.dataStart, r.dataLen = b.store(e.Data)
 		l.n++
 	}
 	return nil
+}
+
+// store puts a copy of p in the block's data and returns where it is.
+func (b *eventBlock) store(p []byte) (chunk uint16, start, n uint32) {
+	if len(p) > bigData {
+		b.data = append(b.data, bytes.Clone(p)) // full: nothing goes after it
+		return uint16(len(b.data) - 1), 0, uint32(len(p))
+	}
+	last := len(b.data) - 1
+	if last < 0 || cap(b.data[last])-len(b.data[last]) < len(p) {
+		b.data = append(b.data, make([]byte, 0, dataChunk))
+		last++
+	}
+	start = uint32(len(b.data[last]))
+	b.data[last] = append(b.data[last], p...)
+	return uint16(last), start, uint32(len(p))
 }
 
 // PutEventConsumer implements driver.Tx.
@@ -149,12 +268,12 @@ func (t *tx) PruneEvents(_ context.Context, q driver.PruneQuery) (int64, error) 
 	}
 	var removed int64
 	for tenant, l := range t.events {
+		first := l.last - int64(l.n) + 1
 		cut := 0
 		for cut < l.n && removed < int64(q.Limit) {
-			e := l.at(cut)
-			old := !q.Before.IsZero() && e.Time.Before(q.Before)
+			old := !q.Before.IsZero() && l.eventTime(cut).Before(q.Before)
 			many := q.Keep > 0 && l.n-cut > q.Keep
-			if p, ok := held[tenant]; (!old && !many) || (ok && e.Sequence > p) {
+			if p, ok := held[tenant]; (!old && !many) || (ok && first+int64(cut) > p) {
 				break
 			}
 			cut++
@@ -163,12 +282,14 @@ func (t *tx) PruneEvents(_ context.Context, q driver.PruneQuery) (int64, error) 
 		if cut == 0 {
 			continue
 		}
-		set(t, &l.off, l.off+cut)
-		set(t, &l.n, l.n-cut)
-		// Whole blocks before the first kept event go.
-		if drop := l.off / eventBlock; drop > 0 {
-			set(t, &l.blocks, slices.Clone(l.blocks[drop:]))
-			set(t, &l.off, l.off-drop*eventBlock)
+		t.markLog(l)
+		l.off += cut
+		l.n -= cut
+		// Whole blocks before the first kept event go; the list of blocks
+		// is copied, so that the one a rollback puts back is intact.
+		if drop := l.off / eventBlockLen; drop > 0 {
+			l.blocks = slices.Clone(l.blocks[drop:])
+			l.off -= drop * eventBlockLen
 		}
 	}
 	return removed, nil

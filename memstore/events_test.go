@@ -3,7 +3,9 @@ package memstore_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 
@@ -23,7 +25,8 @@ func TestEventLogAcrossBlocks(t *testing.T) {
 	d := memstore.NewDriver()
 	tenant := grouping.OrganisationOf(uuid.New())
 	r := rand.New(rand.NewPCG(3, 4))
-	var model []int64 // the sequences kept
+	var model []int64          // the sequences kept
+	data := map[int64]string{} // the Data of each sequence appended
 	var last int64
 	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	errUndo := errors.New("undo")
@@ -31,7 +34,14 @@ func TestEventLogAcrossBlocks(t *testing.T) {
 		n := 1 + r.IntN(40)
 		evs := make([]grouping.Event, n)
 		for i := range evs {
-			evs[i] = grouping.Event{ID: uuid.New(), Type: grouping.EventGroupCreated, Time: base.Add(time.Duration(last+int64(i)) * time.Millisecond), Data: []byte(`{}`)}
+			// Data of random length, so that buffers fill unevenly, and
+			// now and then longer than a buffer.
+			pad := r.IntN(300)
+			if r.IntN(10) == 0 {
+				pad += 20_000
+			}
+			d := fmt.Sprintf(`{"round":%d,"pad":"%s"}`, round, strings.Repeat("x", pad))
+			evs[i] = grouping.Event{ID: uuid.New(), Type: grouping.EventGroupCreated, Time: base.Add(time.Duration(last+int64(i)) * time.Millisecond), Data: []byte(d)}
 		}
 		fail := r.IntN(5) == 0
 		err := d.Write(ctx, func(tx driver.Tx) error {
@@ -47,9 +57,10 @@ func TestEventLogAcrossBlocks(t *testing.T) {
 			is.True(errors.Is(err, errUndo)) // the failed append comes back
 		} else {
 			is.NoErr(err) // append
-			for range n {
+			for i := range n {
 				last++
 				model = append(model, last)
+				data[last] = string(evs[i].Data)
 			}
 		}
 		if round%7 == 6 {
@@ -82,7 +93,8 @@ func TestEventLogAcrossBlocks(t *testing.T) {
 			}
 		}
 		for i, e := range got {
-			is.Equal(e.Sequence, want[i]) // every event read is the model's, in order
+			is.Equal(e.Sequence, want[i])              // every event read is the model's, in order
+			is.Equal(string(e.Data), data[e.Sequence]) // with its Data
 		}
 		is.Equal(len(got), min(limit, len(want))) // a page of the model's events after the position
 	}

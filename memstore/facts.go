@@ -10,7 +10,7 @@ import (
 // ChannelState implements driver.Tx.
 func (t *tx) ChannelState(_ context.Context, orgID, channelID uuid.UUID) (driver.ChannelState, error) {
 	st := driver.ChannelState{OrganisationFound: t.orgs[orgID] != nil}
-	if c := t.channels[channelID]; c != nil {
+	if c := t.channel(channelID); c != nil {
 		st.Channel = c.facts()
 	}
 	return st, nil
@@ -24,7 +24,7 @@ func (t *tx) GroupState(_ context.Context, orgID, groupID uuid.UUID, nameKey str
 		return st, nil
 	}
 	if g := t.liveGroup(orgID, groupID); g != nil {
-		out := g.out(false)
+		out := g.out(t.data, false)
 		st.Group = &out
 	}
 	if holder := o.names[nameKey]; nameKey != "" && holder != nil {
@@ -75,7 +75,7 @@ func (t *tx) GroupChannelIDs(_ context.Context, orgID, groupID uuid.UUID) (drive
 	gc.ChannelIDs = make([]uuid.UUID, 0, g.channels[active].Len()+g.channels[archived].Len())
 	it := pairOf(&g.channels, nil, nil)
 	for e, ok := it.next(); ok; e, ok = it.next() {
-		gc.ChannelIDs = append(gc.ChannelIDs, e.c.ID)
+		gc.ChannelIDs = append(gc.ChannelIDs, t.slab.at(e.c).ID)
 	}
 	return gc, nil
 }
@@ -90,7 +90,7 @@ func (t *tx) Attachment(_ context.Context, workspaceID, channelID uuid.UUID, pla
 		at.MaxPosition = cg.maxPos()
 	}
 	if a, ok := t.attached[attachKey{workspaceID, channelID}]; ok {
-		at.Current = a.cg.ID
+		at.Current = a.cg
 	}
 	return at, nil
 }

@@ -8,7 +8,10 @@ import "github.com/google/uuid"
 // change of an index records its inverse, so that a failed transaction
 // undoes it with the rest.
 
-// insertInto adds v to tr and records how to undo it.
+// insertInto adds v to tr and records how to undo it, in a closure: it
+// serves the indexes of groups and channel groups; those of channels and
+// keys, which writes change most, go through tx.updateChan and
+// tx.updateKey, which record it as data.
 func insertInto[T ordered[T]](t *tx, tr *btree[T], v T) {
 	if old, replaced := tr.insert(v); replaced {
 		t.onUndo(func() { tr.insert(old) })
@@ -24,20 +27,11 @@ func removeFrom[T ordered[T]](t *tx, tr *btree[T], v T) {
 	}
 }
 
-// update adds v to tr when add is set, and removes it otherwise.
-func update[T ordered[T]](t *tx, tr *btree[T], v T, add bool) {
-	if add {
-		insertInto(t, tr, v)
-	} else {
-		removeFrom(t, tr, v)
-	}
-}
-
 // indexChannel adds c to (or removes it from) every index of channels its
 // state puts it in, memberships aside.
 func (t *tx) indexChannel(c *channel, add bool) {
 	if o := t.orgs[c.OrganisationID]; o != nil && c.deletedAt == nil {
-		update(t, &o.live[side(c.Archived)], chanEntry{creationKey(c), c}, add)
+		t.updateChan(&o.live[side(c.Archived)], chanEntry{creationKey(c), c.ref}, add)
 	}
 	t.indexPlacement(c, add)
 }
@@ -47,9 +41,9 @@ func (t *tx) indexChannel(c *channel, add bool) {
 func (t *tx) indexPlacement(c *channel, add bool) {
 	live := c.deletedAt == nil
 	if g := c.group; g != nil {
-		update(t, &g.channels[side(!live || c.Archived)], chanEntry{positionKey(c), c}, add)
+		t.updateChan(&g.channels[side(!live || c.Archived)], chanEntry{positionKey(c), c.ref}, add)
 	} else if o := t.orgs[c.OrganisationID]; o != nil && live {
-		update(t, &o.ungrouped[side(c.Archived)], chanEntry{creationKey(c), c}, add)
+		t.updateChan(&o.ungrouped[side(c.Archived)], chanEntry{creationKey(c), c.ref}, add)
 	}
 }
 
@@ -78,7 +72,7 @@ func (t *tx) indexMembership(o *organisation, user uuid.UUID, k ckey, add bool) 
 	case tr == nil:
 		return
 	}
-	update(t, tr, k, add)
+	t.updateKey(tr, k, add)
 	if tr.Len() == 0 {
 		del(t, o.memberships, user)
 	}

@@ -140,7 +140,7 @@ func TestIndexesFollowWrites(t *testing.T) {
 		case 13:
 			if gr := d.data.liveGroup(org, g); gr != nil {
 				var in []uuid.UUID
-				for _, c := range d.data.channels {
+				for _, c := range channelsOf(&d.data) {
 					if c.group == gr {
 						in = append(in, c.ID)
 					}
@@ -176,17 +176,51 @@ func TestIndexesFollowWrites(t *testing.T) {
 	is.True(len(groups) > 0) // the calls made groups
 }
 
+// channelsOf returns the channels of d by ID.
+func channelsOf(d *data) map[uuid.UUID]*channel {
+	m := make(map[uuid.UUID]*channel, len(d.channels))
+	for id, r := range d.channels {
+		m[id] = d.slab.at(r)
+	}
+	return m
+}
+
+// checkSlab checks that the map by ID and the slab agree: every channel of
+// the map is in a slot of its own that knows its number, and every other
+// slot handed out is free and empty.
+func checkSlab(t *testing.T, d *data) {
+	t.Helper()
+	inUse := make(map[cref]bool, len(d.channels))
+	for id, r := range d.channels {
+		c := d.slab.at(r)
+		if c.ID != id || c.ref != r || inUse[r] {
+			t.Fatalf("channel %v in slot %d, which holds %v (slot %d)", id, r, c.ID, c.ref)
+		}
+		inUse[r] = true
+	}
+	if len(inUse)+len(d.slab.free) != d.slab.used {
+		t.Fatalf("%d slots used and %d free, of %d handed out", len(inUse), len(d.slab.free), d.slab.used)
+	}
+	for _, r := range d.slab.free {
+		if c := d.slab.at(r); inUse[r] || c.ID != uuid.Nil || c.Name != "" || c.members != nil || c.group != nil || c.deletedAt != nil {
+			t.Fatalf("free slot %d is in use or not empty", r)
+		}
+	}
+}
+
 // checkIndexes compares every index with the one the maps make.
 func checkIndexes(t *testing.T, d *data) {
 	t.Helper()
+	checkSlab(t, d)
+	channels := channelsOf(d)
 	for _, o := range d.orgs {
 		var live, ungrouped [2][]chanEntry
 		members := map[uuid.UUID][]ckey{}
-		for _, c := range d.channels {
+		for _, c := range channels {
 			if c.OrganisationID != o.ID || c.deletedAt != nil {
 				continue
 			}
-			e := chanEntry{creationKey(c), c}
+			e := chanEntry{creationKey(c), c.ref}
 			live[side(c.Archived)] = append(live[side(c.Archived)], e)
 			if c.group == nil {
 				ungrouped[side(c.Archived)] = append(ungrouped[side(c.Archived)], e)
@@ -225,22 +259,22 @@ func checkIndexes(t *testing.T, d *data) {
 	}
 	for _, g := range d.groups {
 		var in [2][]chanEntry
-		for _, c := range d.channels {
+		for _, c := range channels {
 			if c.group == g {
 				i := side(c.deletedAt != nil || c.Archived)
-				in[i] = append(in[i], chanEntry{positionKey(c), c})
+				in[i] = append(in[i], chanEntry{positionKey(c), c.ref})
 			}
 		}
 		for i := range 2 {
 			sameIndex(t, "group channels", &g.channels[i], in[i])
 		}
 	}
-	links := map[*channelGroup][]ckey{}
+	links := map[uuid.UUID][]ckey{}
 	for k, a := range d.attached {
 		links[a.cg] = append(links[a.cg], ckey{a.pos, k.channel})
 	}
-	for _, cg := range d.channelGroups {
-		sameIndex(t, "links", &cg.links, links[cg])
+	for id, cg := range d.channelGroups {
+		sameIndex(t, "links", &cg.links, links[id])
 	}
 	for id, ws := range d.workspaces {
 		var all []cgEntry
@@ -284,6 +318,7 @@ func checkLists(t *testing.T, s *engine.Store, d *data, orgs, users, workspaces 
 	byPosition := func(a, b *channel) int { return positionKey(a).compare(positionKey(b)) }
 	channelID := func(c grouping.Channel) uuid.UUID { return c.ID }
 	no, yes := false, true
+	channels := channelsOf(d)
 	for _, org := range orgs {
 		for _, incl := range []bool{false, true} {
 			opts := func(cursor string) grouping.ListChannelsOptions {
@@ -293,12 +328,12 @@ func checkLists(t *testing.T, s *engine.Store, d *data, orgs, users, workspaces 
 			got := readAll(t, func(cursor string) (grouping.Page[grouping.Channel], error) {
 				return s.ListUngroupedChannels(ctx, org, opts(cursor))
 			}, channelID)
-			sameIDs(t, "ungrouped", got, wantIDs(d.channels, func(c *channel) bool { return listed(c) && c.group == nil }, byCreation))
+			sameIDs(t, "ungrouped", got, wantIDs(channels, func(c *channel) bool { return listed(c) && c.group == nil }, byCreation))
 			for _, user := range users {
 				got := readAll(t, func(cursor string) (grouping.Page[grouping.Channel], error) {
 					return s.ListDiscoverableChannels(ctx, org, user, opts(cursor))
 				}, channelID)
-				sameIDs(t, "discoverable", got, wantIDs(d.channels, func(c *channel) bool {
+				sameIDs(t, "discoverable", got, wantIDs(channels, func(c *channel) bool {
 					_, member := c.members[user]
 					return listed(c) && !member
 				}, byCreation))
@@ -310,7 +345,7 @@ func checkLists(t *testing.T, s *engine.Store, d *data, orgs, users, workspaces 
 				got := readAll(t, func(cursor string) (grouping.Page[grouping.Channel], error) {
 					return s.ListGroupChannels(ctx, org, g.ID, opts(cursor))
 				}, channelID)
-				sameIDs(t, "group channels", got, wantIDs(d.channels, func(c *channel) bool { return listed(c) && c.group == g }, byPosition))
+				sameIDs(t, "group channels", got, wantIDs(channels, func(c *channel) bool { return listed(c) && c.group == g }, byPosition))
 			}
 		}
 		for _, archived := range []*bool{nil, &no, &yes} {

@@ -1,23 +1,29 @@
 // Package memstore is an in-memory grouping.Store.
 //
 // It is the rule engine of package engine over a driver that keeps
-// everything in maps behind one sync.RWMutex: every write call holds the
-// write lock for its whole transaction, so calls are atomic and serialised,
-// and reads run side by side under the read lock. Every list and every
-// fact a write decides on has an ordered index (a B-tree) that the writes
-// keep up to date, so an operation costs O(log n) in the size of its
-// organisation or workspace and a list page O(log n + page size); the
-// discoverable list also passes over the user's memberships before the
-// page, in one walk beside the channels. Values go in and come out
-// as copies: nothing a caller holds aliases the store's memory. It behaves
-// exactly like the sqlite store (both pass package storetest, and their
-// drivers pass package drivertest) and suits tests and short-lived programs;
-// nothing survives the process.
+// everything in maps, the channels themselves in a slab of fixed blocks,
+// behind one sync.RWMutex: every write call holds the write lock for its
+// whole transaction, so calls are atomic and serialised, and reads run
+// side by side under the read lock. Every list and every fact a write
+// decides on has an ordered index (a B-tree) that the writes keep up to
+// date, so an operation costs O(log n) in the size of its organisation or
+// workspace and a list page O(log n + page size); the discoverable list
+// also passes over the user's memberships before the page, in one walk
+// beside the channels. The map of channels by ID and the channel indexes
+// refer to channels by slot rather than by pointer, so that the garbage
+// collector, which marks the whole heap in each cycle, has few pointers
+// and objects per channel to visit, and a list page costs about the same
+// in an organisation of 10k channels as in one of 1M. Values go in and
+// come out as copies: nothing a caller holds aliases the store's memory.
+// It behaves exactly like the sqlite store (both pass package storetest,
+// and their drivers pass package drivertest) and suits tests and
+// short-lived programs; nothing survives the process.
 //
-// Change events are kept in memory too, each tenant's in blocks of 512,
-// until PruneEvents removes them: a long-lived store that takes many writes
-// prunes them from time to time (grouping.Retention), as examples/server
-// does with its SQLite store.
+// Change events are kept in memory too, each tenant's in blocks of 512
+// records without pointers, their data copied into 16 KiB buffers of the
+// block, until PruneEvents removes them: a long-lived store that takes
+// many writes prunes them from time to time (grouping.Retention), as
+// examples/server does with its SQLite store.
 //
 // Its driver is also the simplest complete example of one: it imports only
 // public packages of this module.
@@ -71,9 +77,10 @@ func NewDriver() driver.Driver { return newDriver() }
 type memDriver struct {
 	mu   sync.RWMutex
 	data data
-	// undo is the memory of the undo log, handed from one write
-	// transaction to the next under the write lock.
-	undo []func()
+	// tx is the write transaction, made anew for each call to Write
+	// but for the memory of its undo log and event log marks, which it
+	// hands on to the next under the write lock.
+	tx tx
 }
 
 var _ driver.Driver = (*memDriver)(nil)
@@ -81,7 +88,7 @@ var _ driver.Driver = (*memDriver)(nil)
 func newDriver() *memDriver {
 	return &memDriver{data: data{
 		orgs:          make(map[uuid.UUID]*organisation),
-		channels:      make(map[uuid.UUID]*channel),
+		channels:      make(map[uuid.UUID]cref),
 		groups:        make(map[uuid.UUID]*group),
 		channelGroups: make(map[uuid.UUID]*channelGroup),
 		workspaces:    make(map[uuid.UUID]*workspace),
@@ -104,18 +111,14 @@ func (d *memDriver) Write(ctx context.Context, fn func(driver.Tx) error) error {
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	t := &tx{data: &d.data, undo: d.undo[:0]}
+	t := &d.tx
+	t.data = &d.data
 	committed := false
 	defer func() {
 		if !committed { // fn failed or panicked
-			for i := len(t.undo) - 1; i >= 0; i-- {
-				t.undo[i]()
-			}
+			t.rollback()
 		}
-		clear(t.undo) // let go of what the log refers to
-		if cap(t.undo) <= maxKeptUndo {
-			d.undo = t.undo[:0]
-		}
+		t.reset()
 	}()
 	if err := fn(t); err != nil {
 		return err
@@ -128,22 +131,58 @@ func (d *memDriver) Write(ctx context.Context, fn func(driver.Tx) error) error {
 // reuses; the log of a larger transaction goes with it.
 const maxKeptUndo = 1 << 10
 
-// tx is a write transaction: the data, and how to undo what it changed.
+// tx is a write transaction: the data, and how to undo what it changed:
+// the undo log, and the state of each event log before the transaction
+// changed it.
 type tx struct {
 	*data
-	undo []func()
+	undo  []undoStep
+	marks []logMark
 }
 
 var _ driver.Tx = (*tx)(nil)
 
-// onUndo records how to undo a change.
-func (t *tx) onUndo(f func()) { t.undo = append(t.undo, f) }
+// rollback undoes the changes of t, the last first.
+func (t *tx) rollback() {
+	for i := len(t.undo) - 1; i >= 0; i-- {
+		t.undo[i].run(t)
+	}
+	for i := len(t.marks) - 1; i >= 0; i-- {
+		t.marks[i].l.restore(t.marks[i].state)
+	}
+}
 
-// set assigns v to *p and records how to undo it.
+// reset empties t's logs for the next transaction, keeping their memory
+// unless it grew large.
+func (t *tx) reset() {
+	clear(t.undo) // let go of what the logs refer to
+	clear(t.marks)
+	t.undo, t.marks = t.undo[:0], t.marks[:0]
+	if cap(t.undo) > maxKeptUndo {
+		t.undo = nil
+	}
+	if cap(t.marks) > maxKeptUndo {
+		t.marks = nil
+	}
+	t.data = nil
+}
+
+// onUndo records how to undo a change.
+func (t *tx) onUndo(f func()) { t.undo = append(t.undo, undoStep{kind: undoFunc, fn: f}) }
+
+// set assigns v to *p and records how to undo it. Fields of the types
+// that writes change most often are recorded without a closure.
 func set[T any](t *tx, p *T, v T) {
-	old := *p
+	switch q := any(p).(type) {
+	case *int64:
+		t.undo = append(t.undo, undoStep{kind: undoInt64, i64: q, n: *q})
+	case **group:
+		t.undo = append(t.undo, undoStep{kind: undoGroup, gp: q, g: *q})
+	default:
+		old := *p
+		t.onUndo(func() { *p = old })
+	}
 	*p = v
-	t.onUndo(func() { *p = old })
 }
 
 // put adds m[k] = v and records how to undo it.

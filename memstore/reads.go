@@ -31,7 +31,7 @@ func (d *data) Group(_ context.Context, orgID, groupID uuid.UUID, withChannels b
 	if g == nil {
 		return nil, nil
 	}
-	out := g.out(withChannels)
+	out := g.out(d, withChannels)
 	return &out, nil
 }
 
@@ -53,7 +53,7 @@ func (d *data) ListGroups(_ context.Context, q driver.GroupsQuery) (driver.List[
 	if q.After != nil {
 		after = &groupEntry{key: *q.After}
 	}
-	out := func(e groupEntry) grouping.Group { return e.g.out(q.WithChannels) }
+	out := func(e groupEntry) grouping.Group { return e.g.out(d, q.WithChannels) }
 	return page(q.Page, pairOf(&o.groupOrder, q.Archived, after), groupListKey, out), nil
 }
 
@@ -70,9 +70,9 @@ func (d *data) ListGroupChannels(_ context.Context, q driver.ChannelsQuery) (dri
 	if q.IncludeArchived {
 		// The archived half also holds deleted channels, which the engine
 		// takes out of their group first: skip any left there.
-		items = &notDeleted{items}
+		items = &notDeleted{items, &d.slab}
 	}
-	return page(q.Page, items, positionListKey, channelsInList()), nil
+	return page(q.Page, items, positionListKey, d.channelsInList()), nil
 }
 
 func (d *data) ListUngroupedChannels(_ context.Context, q driver.ChannelsQuery) (driver.List[grouping.Channel], error) {
@@ -81,7 +81,7 @@ func (d *data) ListUngroupedChannels(_ context.Context, q driver.ChannelsQuery) 
 		return driver.List[grouping.Channel]{}, nil
 	}
 	items := pairOf(&o.ungrouped, onlyActive(q.IncludeArchived), creationAfter(q.After))
-	return page(q.Page, items, creationListKey, channelsInList()), nil
+	return page(q.Page, items, creationListKey, d.channelsInList()), nil
 }
 
 func (d *data) ListDiscoverableChannels(_ context.Context, q driver.ChannelsQuery) (driver.List[grouping.Channel], error) {
@@ -100,7 +100,7 @@ func (d *data) ListDiscoverableChannels(_ context.Context, q driver.ChannelsQuer
 		}
 		items = &notIn{items: items, skip: mine.after(from)}
 	}
-	return page(q.Page, items, creationListKey, channelsInList()), nil
+	return page(q.Page, items, creationListKey, d.channelsInList()), nil
 }
 
 func (d *data) ListChannelGroups(_ context.Context, q driver.ChannelGroupsQuery) (driver.List[grouping.ChannelGroup], error) {
@@ -123,9 +123,9 @@ func (d *data) ListChannelGroups(_ context.Context, q driver.ChannelGroupsQuery)
 }
 
 // channelsInList returns the conversion of the channels of one page.
-func channelsInList() func(chanEntry) grouping.Channel {
+func (d *data) channelsInList() func(chanEntry) grouping.Channel {
 	var ids idBlock
-	return func(e chanEntry) grouping.Channel { return e.c.out(false, &ids) }
+	return func(e chanEntry) grouping.Channel { return d.slab.at(e.c).out(false, &ids) }
 }
 
 // channelGroupsInList returns the conversion of the channel groups of one
@@ -183,12 +183,15 @@ func (m *merged[T]) next() (T, bool) {
 }
 
 // notDeleted leaves out the deleted channels of items.
-type notDeleted struct{ items items[chanEntry] }
+type notDeleted struct {
+	items items[chanEntry]
+	slab  *slab
+}
 
 func (l *notDeleted) next() (chanEntry, bool) {
 	for {
 		e, ok := l.items.next()
-		if !ok || e.c.deletedAt == nil {
+		if !ok || l.slab.at(e.c).deletedAt == nil {
 			return e, ok
 		}
 	}

@@ -28,15 +28,20 @@ func (t *tx) UpsertOrganisation(_ context.Context, org grouping.Organisation, cr
 
 // InsertChannel implements driver.Tx.
 func (t *tx) InsertChannel(_ context.Context, rec driver.ChannelRecord) error {
-	c := &channel{ChannelRecord: rec}
-	put(t, t.channels, rec.ID, c)
+	if old, had := t.channels[rec.ID]; had { // not from the engine, which inserts new channels only
+		t.onUndo(func() { t.channels[rec.ID] = old })
+	}
+	c := t.slab.alloc()
+	c.ChannelRecord = rec
+	t.channels[rec.ID] = c.ref
+	t.undo = append(t.undo, undoStep{kind: undoNewChannel, c: c})
 	t.indexChannel(c, true)
 	return nil
 }
 
 // UpdateChannel implements driver.Tx.
 func (t *tx) UpdateChannel(_ context.Context, rec driver.ChannelRecord) error {
-	c := t.channels[rec.ID]
+	c := t.channel(rec.ID)
 	if c == nil {
 		return nil
 	}
@@ -65,7 +70,7 @@ func (t *tx) UpdateChannel(_ context.Context, rec driver.ChannelRecord) error {
 
 // SetMembers implements driver.Tx.
 func (t *tx) SetMembers(_ context.Context, channelID uuid.UUID, users []uuid.UUID) error {
-	c := t.channels[channelID]
+	c := t.channel(channelID)
 	if c == nil {
 		return nil
 	}
@@ -95,7 +100,7 @@ func (t *tx) SetMembers(_ context.Context, channelID uuid.UUID, users []uuid.UUI
 
 // AddMember implements driver.Tx.
 func (t *tx) AddMember(_ context.Context, channelID, userID uuid.UUID) (bool, error) {
-	c := t.channels[channelID]
+	c := t.channel(channelID)
 	if c == nil {
 		return false, nil
 	}
@@ -114,7 +119,7 @@ func (t *tx) AddMember(_ context.Context, channelID, userID uuid.UUID) (bool, er
 
 // RemoveMember implements driver.Tx.
 func (t *tx) RemoveMember(_ context.Context, channelID, userID uuid.UUID) (bool, error) {
-	c := t.channels[channelID]
+	c := t.channel(channelID)
 	if c == nil {
 		return false, nil
 	}
@@ -130,7 +135,7 @@ func (t *tx) RemoveMember(_ context.Context, channelID, userID uuid.UUID) (bool,
 
 // MarkChannelDeleted implements driver.Tx.
 func (t *tx) MarkChannelDeleted(_ context.Context, channelID uuid.UUID, at time.Time) error {
-	c := t.channels[channelID]
+	c := t.channel(channelID)
 	if c == nil {
 		return nil
 	}
@@ -184,18 +189,25 @@ func (t *tx) UpdateGroup(_ context.Context, g grouping.Group, nameKey string) er
 			}
 			put(t, o.names, nameKey, cur)
 		}
-		set(t, &cur.nameKey, nameKey)
 	}
 	if o != nil && g.Archived != cur.Archived {
 		removeFrom(t, &o.groupOrder[side(cur.Archived)], groupOrder(cur))
 		insertInto(t, &o.groupOrder[side(g.Archived)], groupOrder(cur))
 	}
-	set(t, &cur.Name, g.Name)
-	set(t, &cur.Description, g.Description)
-	set(t, &cur.Archived, g.Archived)
-	set(t, &cur.Version, g.Version)
-	set(t, &cur.UpdatedAt, g.UpdatedAt)
+	t.saveGroup(cur)
+	if nameKey != "" {
+		cur.nameKey = nameKey
+	}
+	cur.Name, cur.Description, cur.Archived = g.Name, g.Description, g.Archived
+	cur.Version, cur.UpdatedAt = g.Version, g.UpdatedAt
 	return nil
+}
+
+// saveGroup records how to undo any change of g's fields, with one
+// closure rather than one per field.
+func (t *tx) saveGroup(g *group) {
+	old, oldKey := g.Group, g.nameKey
+	t.onUndo(func() { g.Group, g.nameKey = old, oldKey })
 }
 
 // MarkGroupDeleted implements driver.Tx.
@@ -210,8 +222,8 @@ func (t *tx) MarkGroupDeleted(_ context.Context, groupID uuid.UUID, at time.Time
 			del(t, o.names, g.nameKey)
 		}
 	}
-	set(t, &g.DeletedAt, &at)
-	set(t, &g.UpdatedAt, at)
+	t.saveGroup(g)
+	g.DeletedAt, g.UpdatedAt = &at, at
 	return nil
 }
 
@@ -236,7 +248,7 @@ func (t *tx) SetGroupPositions(_ context.Context, groupIDs []uuid.UUID) error {
 
 // PlaceChannel implements driver.Tx.
 func (t *tx) PlaceChannel(_ context.Context, channelID, groupID uuid.UUID, pos int64) error {
-	c, g := t.channels[channelID], t.groups[groupID]
+	c, g := t.channel(channelID), t.groups[groupID]
 	if c == nil || g == nil {
 		return nil
 	}
@@ -254,7 +266,7 @@ func (t *tx) place(c *channel, g *group, pos int64) {
 
 // UnplaceChannel implements driver.Tx.
 func (t *tx) UnplaceChannel(_ context.Context, channelID uuid.UUID) error {
-	if c := t.channels[channelID]; c != nil && c.group != nil {
+	if c := t.channel(channelID); c != nil && c.group != nil {
 		t.place(c, nil, 0)
 	}
 	return nil
@@ -269,7 +281,7 @@ func (t *tx) UngroupChannels(_ context.Context, groupID uuid.UUID) error {
 	var cs []*channel // the index changes under the loop below
 	for i := range g.channels {
 		for e := range g.channels[i].all() {
-			cs = append(cs, e.c)
+			cs = append(cs, t.slab.at(e.c))
 		}
 	}
 	for _, c := range cs {
@@ -285,7 +297,7 @@ func (t *tx) SetChannelPositions(_ context.Context, groupID uuid.UUID, channelID
 		return nil
 	}
 	for i, id := range channelIDs {
-		if c := t.channels[id]; c != nil && c.group == g {
+		if c := t.channel(id); c != nil && c.group == g {
 			t.place(c, g, int64(i))
 		}
 	}
@@ -336,8 +348,8 @@ func (t *tx) LinkChannel(_ context.Context, workspaceID, channelID, channelGroup
 	if cg == nil {
 		return nil
 	}
-	insertInto(t, &cg.links, ckey{pos, channelID})
-	put(t, t.attached, attachKey{workspaceID, channelID}, attachment{cg, pos})
+	t.updateKey(&cg.links, ckey{pos, channelID}, true)
+	put(t, t.attached, attachKey{workspaceID, channelID}, attachment{cg.ID, pos})
 	return nil
 }
 
@@ -348,9 +360,9 @@ func (t *tx) UnlinkChannel(_ context.Context, workspaceID, channelID uuid.UUID) 
 	if !ok {
 		return uuid.Nil, nil
 	}
-	removeFrom(t, &a.cg.links, ckey{a.pos, channelID})
+	t.updateKey(&t.channelGroups[a.cg].links, ckey{a.pos, channelID}, false)
 	del(t, t.attached, ak)
-	return a.cg.ID, nil
+	return a.cg, nil
 }
 
 // DeleteChannelGroup implements driver.Tx.
