@@ -2,224 +2,46 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/channelgrouping/grouping"
-	"github.com/channelgrouping/grouping/driver"
 	"github.com/channelgrouping/grouping/internal/pgtest"
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-// The benchmarks compare the store with a floor: the same statements in the
-// same round trips, written by hand with pgx and no engine, so that the
-// difference is what the engine and the driver add. Each runs over TCP
-// loopback and, when the server has one, the unix socket.
+// BenchmarkFloor (floor_test.go) compares every operation of the store with
+// a floor written by hand with pgx, over TCP loopback and, when the server
+// has one, the unix socket. The benchmarks here measure writes from many
+// goroutines at once.
 //
 //	GROUPING_TEST_POSTGRES_URL=… go test -run '^$' -bench . -count 6 ./postgres
+//
+// -synccommit=false leaves the commits' WAL flushes out (see syncCommit).
+
+// syncCommit off runs the benchmarks' connections with synchronous_commit
+// off: a commit then returns before its WAL is flushed to disk, so that the
+// flush, the disk's time and the same for the store and its floor, drops
+// out of the figures (on a disk shared with other work it is most of a
+// write's time, and its noise).
+var syncCommit = flag.Bool("synccommit", true, "benchmarks: flush each commit's WAL before it returns (synchronous_commit)")
 
 // benchTargets returns the URLs of the test database over TCP and over
 // the unix socket in /var/run/postgresql, when it exists.
 func benchTargets(b *testing.B) map[string]string {
 	pgtest.Need(b, testDB)
-	out := map[string]string{"tcp": testDB.URL}
+	url := testDB.URL
+	if !*syncCommit {
+		url += "&synchronous_commit=off" // a parameter of the session
+	}
+	out := map[string]string{"tcp": url}
 	if _, err := os.Stat("/var/run/postgresql/.s.PGSQL.5432"); err == nil {
-		out["unix"] = testDB.URL + "&host=/var/run/postgresql"
+		out["unix"] = url + "&host=/var/run/postgresql"
 	}
 	return out
-}
-
-// benchFixture is a store with an organisation, a group and channels.
-type benchFixture struct {
-	s        *Store
-	org      uuid.UUID
-	groups   [2]uuid.UUID
-	channels []uuid.UUID
-}
-
-func newBenchFixture(b *testing.B, url string, channels int) *benchFixture {
-	ctx := b.Context()
-	s, err := Open(ctx, url, WithSchema(fmt.Sprintf("bench%d", schemaCount.Add(1))))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { s.Close() })
-	f := &benchFixture{s: s, org: uuid.New()}
-	if _, err := s.UpsertOrganisation(ctx, grouping.Organisation{ID: f.org, Name: "Bench"}); err != nil {
-		b.Fatal(err)
-	}
-	for i := range f.groups {
-		g, err := s.CreateGroup(ctx, f.org, grouping.NewGroup{Name: fmt.Sprint("group ", i)})
-		if err != nil {
-			b.Fatal(err)
-		}
-		f.groups[i] = g.ID
-	}
-	for i := range channels {
-		ch, err := s.UpsertChannel(ctx, grouping.ChannelUpsert{ID: uuid.New(), OrganisationID: f.org, Name: fmt.Sprint("channel ", i), OwnerID: uuid.New()})
-		if err != nil {
-			b.Fatal(err)
-		}
-		f.channels = append(f.channels, ch.ID)
-	}
-	return f
-}
-
-// BenchmarkAssign moves one channel back and forth between two groups.
-func BenchmarkAssign(b *testing.B) {
-	for name, url := range benchTargets(b) {
-		f := newBenchFixture(b, url, 1)
-		ch := f.channels[0]
-		b.Run(name+"/store", func(b *testing.B) {
-			for i := 0; b.Loop(); i++ {
-				if err := f.s.MoveChannel(b.Context(), f.org, f.groups[i%2], ch); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
-		// The same store with LISTEN/NOTIFY off: the cost of the
-		// notification is the difference.
-		quiet, err := Open(b.Context(), url, WithSchema(f.s.Schema()), WithListenNotify(false))
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(func() { quiet.Close() })
-		b.Run(name+"/store-poll", func(b *testing.B) {
-			for i := 0; b.Loop(); i++ {
-				if err := quiet.MoveChannel(b.Context(), f.org, f.groups[i%2], ch); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
-		b.Run(name+"/floor", func(b *testing.B) {
-			for i := 0; b.Loop(); i++ {
-				if err := floorMove(b.Context(), f.s.d, f.org, f.groups[i%2], ch); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
-	}
-}
-
-// floorMove is MoveChannel by hand, in the store's three round trips:
-// BEGIN, the lock, the event counter and the placement facts in one batch;
-// the update; the event (with its notification) and COMMIT in one batch.
-func floorMove(ctx context.Context, d *pgDriver, org, group, channel uuid.UUID) (err error) {
-	conn, err := d.pool.Acquire(ctx)
-	if err != nil {
-		return err
-	}
-	defer conn.Release()
-	defer func() {
-		if err != nil {
-			conn.Exec(context.WithoutCancel(ctx), "ROLLBACK")
-		}
-	}()
-	tenant := grouping.OrganisationOf(org)
-	batch := &pgx.Batch{}
-	batch.Queue(sqlBegin)
-	batch.Queue(d.sql[sqlLockOrganisation.index], org)
-	batch.Queue(d.sql[sqlEventCounter.index], int16(tenant.Kind), tenant.ID)
-	batch.Queue(d.sql[sqlPlacement.index], org, group, channel)
-	br := conn.SendBatch(ctx, batch)
-	br.Exec()
-	br.Exec()
-	var (
-		last                               int64
-		orgFound, groupFound, channelFound bool
-		groupName, channelGroupName        *string
-		groupArchived, channelArchived     *bool
-		maxPos                             int64
-		current                            *uuid.UUID
-	)
-	if err := br.QueryRow().Scan(&last); err != nil && !errors.Is(err, pgx.ErrNoRows) {
-		br.Close()
-		return err
-	}
-	err = br.QueryRow().Scan(&orgFound, &groupFound, &groupName, &groupArchived, &maxPos,
-		&channelFound, &channelArchived, &current, &channelGroupName)
-	if err := errors.Join(err, br.Close()); err != nil {
-		return err
-	}
-	if current != nil && *current == group {
-		_, err := conn.Exec(ctx, "COMMIT")
-		return err
-	}
-	if _, err := conn.Exec(ctx, d.sql[sqlPlaceChannel.index], channel, group, maxPos+1); err != nil {
-		return err
-	}
-	pos := maxPos + 1
-	data, err := json.Marshal(grouping.ChannelPlacementData{ChannelID: channel, GroupID: group, FromGroupID: current, Position: &pos})
-	if err != nil {
-		return err
-	}
-	batch = &pgx.Batch{}
-	batch.Queue(d.sql[sqlAppendEventsAfter.index], int16(tenant.Kind), tenant.ID,
-		[]uuid.UUID{uuid.New()}, []string{string(grouping.EventChannelMoved)}, []time.Time{grouping.Timestamp(time.Now())}, [][]byte{data},
-		last)
-	batch.Queue("COMMIT")
-	if err := conn.SendBatch(ctx, batch).Close(); err != nil {
-		return err
-	}
-	// The notification, after the commit, as the store's notifier sends
-	// it.
-	_, err = conn.Exec(ctx, d.sql[sqlNotify.index], d.channel, []string{tenant.String()})
-	return err
-}
-
-// BenchmarkListPage reads the first page of 100 of an organisation's 1,000
-// ungrouped channels.
-func BenchmarkListPage(b *testing.B) {
-	for name, url := range benchTargets(b) {
-		f := newBenchFixture(b, url, 1000)
-		b.Run(name+"/store", func(b *testing.B) {
-			for b.Loop() {
-				p, err := f.s.ListUngroupedChannels(b.Context(), f.org, grouping.ListChannelsOptions{Limit: 100})
-				if err != nil || len(p.Items) != 100 {
-					b.Fatal(err)
-				}
-			}
-		})
-		b.Run(name+"/floor", func(b *testing.B) {
-			for b.Loop() {
-				n, err := floorList(b.Context(), f.s.d.pool, f.s.d.sql[sqlListUngroupedChannels.index], f.org)
-				if err != nil || n != 100 {
-					b.Fatal(err)
-				}
-			}
-		})
-	}
-}
-
-// floorList is the statement of ListUngroupedChannels by hand, scanning
-// the same columns.
-func floorList(ctx context.Context, pool *pgxpool.Pool, sql string, org uuid.UUID) (int, error) {
-	rows, err := pool.Query(ctx, sql, append([]any{org, false}, pageArgs(driver.Page{Limit: 100}, timeID)...)...)
-	if err != nil {
-		return 0, err
-	}
-	defer rows.Close()
-	n := 0
-	for rows.Next() {
-		if n == 100 {
-			break
-		}
-		var ch grouping.Channel
-		var pos *int64
-		if err := rows.Scan(&ch.ID, &ch.OrganisationID, &ch.Name, &ch.Description, &ch.OwnerID,
-			&ch.UserCount, &ch.MessageCount, &ch.Archived, &ch.GroupID, &pos, &ch.CreatedAt, &ch.DeletedAt); err != nil {
-			return 0, err
-		}
-		n++
-	}
-	return n, rows.Err()
 }
 
 // BenchmarkAssignTenants moves channels from many goroutines at once, each

@@ -52,10 +52,14 @@
 // the transaction's first read, and that read takes its snapshot after the
 // lock is granted, so it sees every write the tenant's previous transaction
 // committed; no other write of the tenant commits until this one ends.
-// Writes of one tenant therefore run one after another, across all
-// processes, and writes of different tenants run in parallel. A
-// transaction locks a single tenant row, and then, if it appends events,
-// that tenant's event counter, so these locks cannot deadlock.
+// The writes whose results the engine does not wait for go to the server
+// with the transaction's next statement, or with COMMIT, in the same round
+// trip, so that a write that reads its facts, changes rows and appends its
+// events makes two round trips. Writes of one tenant run one after
+// another, across all processes, and writes of different tenants run in
+// parallel. A transaction locks a single tenant row, and then, if it
+// appends events, that tenant's event counter, so these locks cannot
+// deadlock.
 //
 // This was chosen over SERIALIZABLE with retries because the writes of one
 // tenant contend for the same few rows (a group's channel order, a

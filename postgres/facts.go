@@ -56,6 +56,7 @@ func (t *pgTx) GroupState(ctx context.Context, orgID, groupID uuid.UUID, nameKey
 		st.Group = g.group()
 	}
 	st.NameHolder = orNil(holder)
+	t.names = nameFact{org: orgID, key: nameKey, holder: st.NameHolder, known: true}
 	return st, nil
 }
 
@@ -191,6 +192,7 @@ func (t *pgTx) Attachment(ctx context.Context, workspaceID, channelID uuid.UUID,
 		}
 	}
 	at.Current = orNil(current)
+	t.link = linkFact{workspace: workspaceID, channel: channelID, group: at.Current, known: true}
 	return at, nil
 }
 

@@ -260,13 +260,19 @@ func (d *pgDriver) Write(ctx context.Context, fn func(driver.Tx) error) error {
 // driver.ErrRetry: running the whole transaction again resolves it.
 // CockroachDB reports every transaction conflict this way. So is a
 // deferred append of events that found the tenant's counter moved (see
-// sqlAppendEventsAfter).
+// sqlAppendEventsAfter), and the violation of a unique key that the
+// transaction's facts said was free, which only a write made without the
+// tenant's lock can cause, as two organisations inserting one channel ID
+// at once do: run again, the transaction reads the facts that now say
+// otherwise. Deferred writes report these from a later statement or from
+// the commit.
 func retryable(err error) error {
 	var pe *pgconn.PgError
 	switch {
-	case errors.Is(err, driver.ErrRetry):
+	case errors.Is(err, driver.ErrRetry), errors.Is(err, driver.ErrNameTaken):
 	case errors.As(err, &pe) && (pe.Code == pgSerializationFailure || pe.Code == pgDeadlockDetected ||
-		pe.Code == pgNotNullViolation && pe.TableName == "events" && pe.ColumnName == "seq"):
+		pe.Code == pgNotNullViolation && pe.TableName == "events" && pe.ColumnName == "seq" ||
+		pe.Code == pgUniqueViolation && (pe.ConstraintName == "channels_pkey" || pe.ConstraintName == "groups_name_key")):
 		return fmt.Errorf("%w: %w", driver.ErrRetry, err)
 	}
 	return err
@@ -307,6 +313,11 @@ type pgTx struct {
 	counters map[grouping.Tenant]int64
 	// appended lists the tenants the transaction appended events to.
 	appended []grouping.Tenant
+	// names and link are facts the transaction read under its tenant's
+	// lock, kept so that writes they make certain can be deferred (see
+	// writes.go).
+	names nameFact
+	link  linkFact
 	reads
 }
 

@@ -12,10 +12,11 @@ import (
 // txConn runs the statements of one write transaction on a connection of
 // the pool, saving round trips: BEGIN goes to the server with the
 // transaction's first statement rather than on its own, and a statement
-// that AppendEvents defers goes with the next one, or with COMMIT. A
-// MoveChannel that appends its event thus makes three round trips (BEGIN
-// with the lock and the facts, the update, the events with COMMIT) where
-// separate statements would make five.
+// that is deferred (the writes whose results the engine does not wait for,
+// and the append of the events) goes with the next one, or with COMMIT. A
+// MoveChannel that appends its event thus makes two round trips (BEGIN
+// with the lock and the facts; the update and the events with COMMIT)
+// where separate statements would make five.
 //
 // The statements sent together are a pipeline: when one fails, the server
 // skips the others, and the error is returned for the statement that

@@ -17,6 +17,18 @@ import (
 // The writes run after the fact read that locked the tenant, except those
 // that can come first in a transaction (UpsertOrganisation, UnlinkChannel,
 // DeleteChannelGroup), which lock it themselves.
+//
+// A write whose result the engine does not wait for (anything but an error)
+// is deferred: it goes to the server with the transaction's next statement,
+// or with COMMIT, in the same round trip (see txConn), so that a call that
+// reads its facts, writes and appends its events makes two round trips. Its
+// error, if any, comes back from that statement, or from the commit, and
+// the transaction is rolled back. The errors the engine acts on are kept:
+// the primary key violation of a channel insert is a retry wherever it
+// comes back (see retryable), and a group's name key is written deferred
+// only when the transaction has seen it free under the tenant's lock (see
+// nameFree), so that a taken key is still reported by the call that writes
+// it.
 
 // UpsertOrganisation implements driver.Tx, in one round trip: the insert
 // of a new organisation, then the rename of an existing one, which locks its
@@ -59,12 +71,9 @@ func (t *pgTx) UpsertOrganisation(ctx context.Context, org grouping.Organisation
 // the same moment; the primary key catches it, and the retry reads that
 // channel.
 func (t *pgTx) InsertChannel(ctx context.Context, ch driver.ChannelRecord) error {
-	_, err := t.exec(ctx, sqlInsertChannel, ch.ID, ch.OrganisationID, ch.Name, ch.Description, ch.OwnerID,
+	t.later(sqlInsertChannel, ch.ID, ch.OrganisationID, ch.Name, ch.Description, ch.OwnerID,
 		ch.Archived, ch.MessageCount, ch.CreatedAt)
-	if constraint(err) == "channels_pkey" {
-		return fmt.Errorf("%w: %w", driver.ErrRetry, err)
-	}
-	return err
+	return nil
 }
 
 // UpdateChannel implements driver.Tx.
@@ -73,19 +82,18 @@ func (t *pgTx) UpdateChannel(ctx context.Context, ch driver.ChannelRecord) error
 	if !ch.CreatedAt.IsZero() {
 		created = &ch.CreatedAt
 	}
-	_, err := t.exec(ctx, sqlUpdateChannel, ch.ID, ch.Name, ch.Description, ch.OwnerID, ch.Archived, ch.MessageCount, created)
-	return err
+	t.later(sqlUpdateChannel, ch.ID, ch.Name, ch.Description, ch.OwnerID, ch.Archived, ch.MessageCount, created)
+	return nil
 }
 
-// SetMembers implements driver.Tx, in one round trip.
+// SetMembers implements driver.Tx with two statements, deferred.
 func (t *pgTx) SetMembers(ctx context.Context, channelID uuid.UUID, users []uuid.UUID) error {
 	if users == nil {
 		users = []uuid.UUID{}
 	}
-	b := &pgx.Batch{}
-	b.Queue(t.d.sql[sqlDeleteOtherMembers.index], channelID, users)
-	b.Queue(t.d.sql[sqlInsertMembers.index], channelID, users)
-	return t.tx.SendBatch(ctx, b).Close()
+	t.later(sqlDeleteOtherMembers, channelID, users)
+	t.later(sqlInsertMembers, channelID, users)
+	return nil
 }
 
 // AddMember implements driver.Tx.
@@ -105,24 +113,62 @@ func affected(tag pgconn.CommandTag, err error) (bool, error) {
 
 // MarkChannelDeleted implements driver.Tx.
 func (t *pgTx) MarkChannelDeleted(ctx context.Context, channelID uuid.UUID, at time.Time) error {
-	_, err := t.exec(ctx, sqlMarkChannelDeleted, channelID, at)
-	return err
+	t.later(sqlMarkChannelDeleted, channelID, at)
+	return nil
 }
 
 // InsertGroup implements driver.Tx. The unique index on the name key of
-// live groups is the last word on duplicates.
+// live groups is the last word on duplicates: the insert runs at once,
+// unless the transaction has seen the key free (see nameFree).
 func (t *pgTx) InsertGroup(ctx context.Context, g grouping.Group, nameKey string) error {
-	_, err := t.exec(ctx, sqlInsertGroup,
-		g.ID, g.OrganisationID, g.Name, nameKey, g.Description, g.Archived,
-		g.Position, g.Version, g.CreatedAt, g.UpdatedAt)
-	return nameKeyError(err)
+	args := []any{g.ID, g.OrganisationID, g.Name, nameKey, g.Description, g.Archived,
+		g.Position, g.Version, g.CreatedAt, g.UpdatedAt}
+	return t.writeName(ctx, g, nameKey, sqlInsertGroup, args)
 }
 
-// UpdateGroup implements driver.Tx.
+// UpdateGroup implements driver.Tx. An update that keeps the name key
+// (nameKey empty) cannot take another group's; one that changes it runs as
+// InsertGroup does.
 func (t *pgTx) UpdateGroup(ctx context.Context, g grouping.Group, nameKey string) error {
-	_, err := t.exec(ctx, sqlUpdateGroup,
-		g.ID, g.Name, nameKey, g.Description, g.Archived, g.Version, g.UpdatedAt)
-	return nameKeyError(err)
+	args := []any{g.ID, g.Name, nameKey, g.Description, g.Archived, g.Version, g.UpdatedAt}
+	if nameKey == "" {
+		t.later(sqlUpdateGroup, args...)
+		return nil
+	}
+	return t.writeName(ctx, g, nameKey, sqlUpdateGroup, args)
+}
+
+// writeName runs st, a write of g with the name key nameKey: deferred when
+// the transaction has seen the key free for g, at once otherwise, so that
+// the index's verdict comes back from this call.
+func (t *pgTx) writeName(ctx context.Context, g grouping.Group, nameKey string, st *statement, args []any) error {
+	if t.nameFree(g.OrganisationID, nameKey, g.ID) {
+		t.later(st, args...)
+	} else if _, err := t.exec(ctx, st, args...); err != nil {
+		return nameKeyError(err)
+	}
+	// The key is now g's, whether it was free or not.
+	t.names = nameFact{org: g.OrganisationID, key: nameKey, holder: g.ID, known: true}
+	return nil
+}
+
+// nameFact is what the transaction knows of the holder of a group name
+// key: the live group of org that held key when GroupState read it, under
+// the organisation's lock, or the group the transaction gave it since.
+type nameFact struct {
+	org    uuid.UUID
+	key    string
+	holder uuid.UUID // uuid.Nil: none
+	known  bool
+}
+
+// nameFree reports whether the transaction knows that no live group of org
+// but group holds key. It holds the organisation's lock, so no other
+// transaction of the engine can take the key before it ends.
+func (t *pgTx) nameFree(org uuid.UUID, key string, group uuid.UUID) bool {
+	n := t.names
+	return n.known && n.org == org && n.key == key && (n.holder == uuid.Nil || n.holder == group) &&
+		slices.Contains(t.locked, grouping.OrganisationOf(org))
 }
 
 // nameKeyError reports a violation of the unique name key index as
@@ -146,40 +192,40 @@ func constraint(err error) string {
 
 // MarkGroupDeleted implements driver.Tx.
 func (t *pgTx) MarkGroupDeleted(ctx context.Context, groupID uuid.UUID, at time.Time) error {
-	_, err := t.exec(ctx, sqlMarkGroupDeleted, groupID, at)
-	return err
+	t.later(sqlMarkGroupDeleted, groupID, at)
+	return nil
 }
 
 // SetGroupPositions implements driver.Tx, in one statement. Groups already
 // in place are not written.
 func (t *pgTx) SetGroupPositions(ctx context.Context, groupIDs []uuid.UUID) error {
-	_, err := t.exec(ctx, sqlSetGroupPositions, groupIDs)
-	return err
+	t.later(sqlSetGroupPositions, groupIDs)
+	return nil
 }
 
 // PlaceChannel implements driver.Tx.
 func (t *pgTx) PlaceChannel(ctx context.Context, channelID, groupID uuid.UUID, pos int64) error {
-	_, err := t.exec(ctx, sqlPlaceChannel, channelID, groupID, pos)
-	return err
+	t.later(sqlPlaceChannel, channelID, groupID, pos)
+	return nil
 }
 
 // UnplaceChannel implements driver.Tx.
 func (t *pgTx) UnplaceChannel(ctx context.Context, channelID uuid.UUID) error {
-	_, err := t.exec(ctx, sqlUnplaceChannel, channelID)
-	return err
+	t.later(sqlUnplaceChannel, channelID)
+	return nil
 }
 
 // UngroupChannels implements driver.Tx.
 func (t *pgTx) UngroupChannels(ctx context.Context, groupID uuid.UUID) error {
-	_, err := t.exec(ctx, sqlUngroupChannels, groupID)
-	return err
+	t.later(sqlUngroupChannels, groupID)
+	return nil
 }
 
 // SetChannelPositions implements driver.Tx, in one statement. Channels
 // already in place are not written.
 func (t *pgTx) SetChannelPositions(ctx context.Context, groupID uuid.UUID, channelIDs []uuid.UUID) error {
-	_, err := t.exec(ctx, sqlSetChannelPositions, groupID, channelIDs)
-	return err
+	t.later(sqlSetChannelPositions, groupID, channelIDs)
+	return nil
 }
 
 // InsertChannelGroup implements driver.Tx.
@@ -192,31 +238,43 @@ func (t *pgTx) InsertChannelGroup(ctx context.Context, cg grouping.ChannelGroup)
 		}
 		t.locked = append(t.locked, tn)
 	}
-	_, err := t.exec(ctx, sqlInsertChannelGroup, cg.ID, cg.WorkspaceID, cg.PlatformID, cg.PlatformGroupID,
+	t.later(sqlInsertChannelGroup, cg.ID, cg.WorkspaceID, cg.PlatformID, cg.PlatformGroupID,
 		cg.PlatformGroupName, cg.CreatedAt, cg.UpdatedAt)
-	return err
+	return nil
 }
 
 // UpdateChannelGroup implements driver.Tx.
 func (t *pgTx) UpdateChannelGroup(ctx context.Context, id uuid.UUID, name string, updatedAt time.Time) error {
-	_, err := t.exec(ctx, sqlRenameChannelGroup, id, name, updatedAt)
-	return err
+	t.later(sqlRenameChannelGroup, id, name, updatedAt)
+	return nil
 }
 
 // TouchChannelGroup implements driver.Tx.
 func (t *pgTx) TouchChannelGroup(ctx context.Context, id uuid.UUID, updatedAt time.Time) error {
-	_, err := t.exec(ctx, sqlTouchChannelGroup, id, updatedAt)
-	return err
+	t.later(sqlTouchChannelGroup, id, updatedAt)
+	return nil
 }
 
 // LinkChannel implements driver.Tx.
 func (t *pgTx) LinkChannel(ctx context.Context, workspaceID, channelID, channelGroupID uuid.UUID, pos int64) error {
-	_, err := t.exec(ctx, sqlLinkChannel, workspaceID, channelID, channelGroupID, pos)
-	return err
+	t.later(sqlLinkChannel, workspaceID, channelID, channelGroupID, pos)
+	t.link.forget(workspaceID, channelID)
+	return nil
 }
 
-// UnlinkChannel implements driver.Tx; it locks the workspace first.
+// UnlinkChannel implements driver.Tx; it locks the workspace first. When
+// the transaction read the channel's channel group with Attachment, under
+// the workspace's lock, and has not linked or unlinked it since, that is
+// the group the delete finds: the delete is deferred and the group
+// returned at once.
 func (t *pgTx) UnlinkChannel(ctx context.Context, workspaceID, channelID uuid.UUID) (uuid.UUID, error) {
+	if l := t.link; l.known && l.workspace == workspaceID && l.channel == channelID &&
+		slices.Contains(t.locked, grouping.WorkspaceOf(workspaceID)) {
+		t.later(sqlUnlinkChannel, workspaceID, channelID)
+		t.link.group = uuid.Nil
+		return l.group, nil
+	}
+	t.link.forget(workspaceID, channelID)
 	var from uuid.UUID
 	err := t.lockedQuery(ctx, sqlLockWorkspace, grouping.WorkspaceOf(workspaceID), sqlUnlinkChannel, []any{workspaceID, channelID}, func(rows pgx.Rows) error {
 		return rows.Scan(&from)
@@ -227,10 +285,33 @@ func (t *pgTx) UnlinkChannel(ctx context.Context, workspaceID, channelID uuid.UU
 // DeleteChannelGroup implements driver.Tx; it locks the workspace first.
 // The links go with it: ON DELETE CASCADE.
 func (t *pgTx) DeleteChannelGroup(ctx context.Context, workspaceID, id uuid.UUID) (bool, error) {
+	t.link = linkFact{} // its links go
 	var deleted bool
 	err := t.lockedQuery(ctx, sqlLockWorkspace, grouping.WorkspaceOf(workspaceID), sqlDeleteChannelGroup, []any{workspaceID, id}, func(rows pgx.Rows) error {
 		deleted = true
 		return nil
 	})
 	return deleted, err
+}
+
+// linkFact is what the transaction knows of the channel group a channel
+// of a workspace is in: what Attachment read, under the workspace's lock,
+// and what the transaction's own links and unlinks made of it since.
+type linkFact struct {
+	workspace, channel uuid.UUID
+	group              uuid.UUID // uuid.Nil: none
+	known              bool
+}
+
+// forget drops the fact when it is about the channel.
+func (l *linkFact) forget(workspace, channel uuid.UUID) {
+	if l.workspace == workspace && l.channel == channel {
+		*l = linkFact{}
+	}
+}
+
+// later defers a write whose result the engine does not wait for: it goes
+// to the server with the transaction's next statement, or with COMMIT.
+func (t *pgTx) later(st *statement, args ...any) {
+	t.tx.deferStatement(t.d.sql[st.index], args...)
 }
