@@ -75,10 +75,10 @@
 // statement (two when another process wrote the tenant's last event, and
 // two for all the events of a bulk call together) and about two more pages
 // in the commit's write-ahead log, where the same writes without events
-// write one to six pages. The pages are most of the cost: on this package's
-// benchmarks a write with one event takes from 1.2 to about 2 times as long
-// as it did before events, the most for writes that change one page only
-// and for events larger than a page.
+// write one to six pages. The pages are most of the cost, and the writes
+// that change one page only pay the most; checkpointing in the background
+// (below) took more off every write than that, on this package's
+// benchmarks (see the README's performance section).
 //
 // # Waiting for events
 //
