@@ -77,7 +77,7 @@
 // in the commit's write-ahead log, where the same writes without events
 // write one to six pages. The pages are most of the cost, and the writes
 // that change one page only pay the most; checkpointing in the background
-// (below) took more off every write than that, on this package's
+// (see Checkpoints) took more off every write than that, on this package's
 // benchmarks (see the README's performance section).
 //
 // # Waiting for events
