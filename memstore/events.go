@@ -189,7 +189,8 @@ func (d *data) EventConsumer(_ context.Context, name string, tenant grouping.Ten
 }
 
 // AppendEvents implements driver.Tx. The events' Data is copied into the
-// log's blocks.
+// log's blocks, but for Data above bigData bytes, which the log keeps as
+// the engine made it (the engine never changes it after the call).
 func (t *tx) AppendEvents(_ context.Context, tenant grouping.Tenant, events []grouping.Event) error {
 	l := t.lastLog
 	if l == nil || l.tenant != tenant {
