@@ -35,6 +35,8 @@ type data struct {
 	// events once made.
 	lastLog    *eventLog
 	eventTypes eventTypes
+	// spare is the memory of pruned events, used again by appends.
+	spare spareMemory
 }
 
 // The indexes that a state splits in two are pairs: [active] holds what is

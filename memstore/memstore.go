@@ -115,7 +115,9 @@ func (d *memDriver) Write(ctx context.Context, fn func(driver.Tx) error) error {
 	t.data = &d.data
 	committed := false
 	defer func() {
-		if !committed { // fn failed or panicked
+		if committed {
+			t.spare.keep(t.dropped) // no log refers to them any more
+		} else { // fn failed or panicked
 			t.rollback()
 		}
 		t.reset()
@@ -138,6 +140,8 @@ type tx struct {
 	*data
 	undo  []undoStep
 	marks []logMark
+	// dropped are the event blocks that pruning took out of their logs.
+	dropped []*eventBlock
 }
 
 var _ driver.Tx = (*tx)(nil)
@@ -157,12 +161,16 @@ func (t *tx) rollback() {
 func (t *tx) reset() {
 	clear(t.undo) // let go of what the logs refer to
 	clear(t.marks)
-	t.undo, t.marks = t.undo[:0], t.marks[:0]
+	clear(t.dropped)
+	t.undo, t.marks, t.dropped = t.undo[:0], t.marks[:0], t.dropped[:0]
 	if cap(t.undo) > maxKeptUndo {
 		t.undo = nil
 	}
 	if cap(t.marks) > maxKeptUndo {
 		t.marks = nil
+	}
+	if cap(t.dropped) > maxKeptUndo {
+		t.dropped = nil
 	}
 	t.data = nil
 }
