@@ -8,7 +8,6 @@ import (
 	"runtime"
 	"runtime/metrics"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +15,7 @@ import (
 	"github.com/channelgrouping/grouping"
 	"github.com/channelgrouping/grouping/driver"
 	"github.com/channelgrouping/grouping/engine"
+	"github.com/channelgrouping/grouping/internal/benchkit"
 	"github.com/google/uuid"
 )
 
@@ -33,7 +33,10 @@ var benchSizes = flag.String("memstore.sizes", "10k,100k,1M", "organisation size
 // (n=…) so that benchstat -col /n shows how each operation grows.
 func BenchmarkStore(b *testing.B) {
 	for _, size := range strings.Split(*benchSizes, ",") {
-		n := parseSize(b, size)
+		n, err := benchkit.ParseSize(size)
+		if err != nil {
+			b.Fatalf("-memstore.sizes: %v", err)
+		}
 		b.Run("n="+size, func(b *testing.B) {
 			if testing.Short() && n > 100_000 {
 				b.Skip("large organisation: not under -short")
@@ -51,21 +54,6 @@ func BenchmarkStore(b *testing.B) {
 		})
 		runtime.GC() // the world of this size is gone
 	}
-}
-
-func parseSize(b *testing.B, s string) int {
-	mult := 1
-	switch {
-	case strings.HasSuffix(s, "M"):
-		s, mult = strings.TrimSuffix(s, "M"), 1_000_000
-	case strings.HasSuffix(s, "k"):
-		s, mult = strings.TrimSuffix(s, "k"), 1_000
-	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n <= 0 {
-		b.Fatalf("bad size %q in -memstore.sizes", s)
-	}
-	return n * mult
 }
 
 // benchWorld is the data every benchmark of one size runs on.

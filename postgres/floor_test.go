@@ -40,6 +40,7 @@ import (
 	"time"
 
 	"github.com/channelgrouping/grouping"
+	"github.com/channelgrouping/grouping/internal/benchkit"
 	"github.com/channelgrouping/grouping/internal/pgtest"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -1206,29 +1207,6 @@ func eventJSON(data []byte) (string, error) {
 	return string(b), err
 }
 
-// canonical replaces every UUID in s by its order of first appearance, so
-// that two fixtures built alike compare equal.
-func canonical(s string) string {
-	seen := map[string]string{}
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		if i+36 <= len(s) && strings.Count(s[i:i+36], "-") == 4 {
-			if _, err := uuid.Parse(s[i : i+36]); err == nil {
-				id := s[i : i+36]
-				if _, ok := seen[id]; !ok {
-					seen[id] = fmt.Sprintf("id%d", len(seen))
-				}
-				b.WriteString(seen[id])
-				i += 36
-				continue
-			}
-		}
-		b.WriteByte(s[i])
-		i++
-	}
-	return b.String()
-}
-
 // TestFloorMatchesLibrary checks that each floor does the same work as the
 // library: the same result, the same data afterwards, and the same events.
 // The cases run one after another on two fixtures built alike, the library
@@ -1253,10 +1231,10 @@ func TestFloorMatchesLibrary(t *testing.T) {
 			libOut, err := c.library(ctx, lib)
 			is.NoErr(err) // the library call
 			floorOut, err := c.floor(ctx, floor)
-			is.NoErr(err)                                                                                    // the floor
-			is.Equal(canonical(flat(floorOut)), canonical(flat(libOut)))                                     // the same result
-			is.Equal(canonical(flat(dumpFixture(ctx, t, floor))), canonical(flat(dumpFixture(ctx, t, lib)))) // the same data afterwards
-			is.Equal(newEvents(ctx, t, floor, floorSeen), newEvents(ctx, t, lib, libSeen))                   // the same events appended
+			is.NoErr(err)                                                                                                      // the floor
+			is.Equal(benchkit.Canonical(flat(floorOut)), benchkit.Canonical(flat(libOut)))                                     // the same result
+			is.Equal(benchkit.Canonical(flat(dumpFixture(ctx, t, floor))), benchkit.Canonical(flat(dumpFixture(ctx, t, lib)))) // the same data afterwards
+			is.Equal(newEvents(ctx, t, floor, floorSeen), newEvents(ctx, t, lib, libSeen))                                     // the same events appended
 		})
 	}
 }
@@ -1271,16 +1249,16 @@ func TestFloorCanFail(t *testing.T) {
 	fx := newFixture(t, testDB.URL, 24, 2)
 	g, c := fx.groups[3].ID, fx.free[0].ID
 	seen := lastEvents(ctx, t, fx)
-	before := canonical(flat(dumpFixture(ctx, t, fx)))
+	before := benchkit.Canonical(flat(dumpFixture(ctx, t, fx)))
 	err := fx.f.write(ctx, grouping.OrganisationOf(fx.org), func(tx *floorTx) error {
 		p, err := tx.placement(ctx, fx.org, g, c)
 		tx.queue(sqlPlaceChannel, c, g, p.maxPos+2) // a gap, and no event
 		return err
 	})
-	is.NoErr(err)                                                   // the broken floor ran
-	is.Equal(len(newEvents(ctx, t, fx, seen)), 0)                   // it appended no event
-	is.True(canonical(flat(dumpFixture(ctx, t, fx))) != before)     // the data changed
-	is.True(canonical(flat([]int{1})) != canonical(flat([]int{2}))) // results that differ compare unequal
+	is.NoErr(err)                                                                     // the broken floor ran
+	is.Equal(len(newEvents(ctx, t, fx, seen)), 0)                                     // it appended no event
+	is.True(benchkit.Canonical(flat(dumpFixture(ctx, t, fx))) != before)              // the data changed
+	is.True(benchkit.Canonical(flat([]int{1})) != benchkit.Canonical(flat([]int{2}))) // results that differ compare unequal
 }
 
 // lastEvents returns the number of the last event of the fixture's
@@ -1312,7 +1290,7 @@ func newEvents(ctx context.Context, t *testing.T, fx *fixture, seen [2]int64) []
 			if err != nil {
 				t.Fatal(err)
 			}
-			out = append(out, tn.Kind.String()+" "+string(e.Type)+" "+canonical(data))
+			out = append(out, tn.Kind.String()+" "+string(e.Type)+" "+benchkit.Canonical(data))
 		}
 	}
 	return out
@@ -1394,13 +1372,13 @@ func BenchmarkFloor(b *testing.B) {
 				}
 				b.Run("net="+net+"/"+c.name+"/impl="+impl.name, func(b *testing.B) {
 					b.ReportAllocs()
-					cpu := processCPU()
+					cpu := benchkit.ProcessCPU()
 					for b.Loop() {
 						if _, err := impl.run(ctx, fx); err != nil {
 							b.Fatal(err)
 						}
 					}
-					if cpu := processCPU() - cpu; cpu > 0 {
+					if cpu := benchkit.ProcessCPU() - cpu; cpu > 0 {
 						b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
 					}
 				})

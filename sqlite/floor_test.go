@@ -36,6 +36,7 @@ import (
 	"time"
 
 	"github.com/channelgrouping/grouping"
+	"github.com/channelgrouping/grouping/internal/benchkit"
 	"github.com/google/uuid"
 )
 
@@ -913,10 +914,10 @@ func TestFloorMatchesLibrary(t *testing.T) {
 			if !slices.Equal(libNew, floorNew) {
 				t.Errorf("events differ: library appended %q, floor %q", libNew, floorNew)
 			}
-			if a, b := canonical(comparableJSON(lib)), canonical(comparableJSON(floor)); !listPrefix(a, b) {
+			if a, b := benchkit.Canonical(comparableJSON(lib)), benchkit.Canonical(comparableJSON(floor)); !listPrefix(a, b) {
 				t.Errorf("results differ:\nlibrary %s\nfloor   %s", a, b)
 			}
-			a, b := canonical(comparableJSON(dumpFixture(ctx, t, fxLib))), canonical(comparableJSON(dumpFixture(ctx, t, fxFloor)))
+			a, b := benchkit.Canonical(comparableJSON(dumpFixture(ctx, t, fxLib))), benchkit.Canonical(comparableJSON(dumpFixture(ctx, t, fxFloor)))
 			if a != b {
 				t.Errorf("data differs after the operation:\nlibrary %s\nfloor   %s", a, b)
 			}
@@ -981,29 +982,6 @@ func dumpFixture(ctx context.Context, t *testing.T, fx *fixture) any {
 		t.Fatal(err)
 	}
 	return []any{groups.Items, ungrouped.Items, cgs.Items}
-}
-
-// canonical replaces every UUID in s by its order of first appearance, so
-// that two fixtures built alike compare equal.
-func canonical(s string) string {
-	seen := map[string]string{}
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		if i+36 <= len(s) {
-			if _, err := uuid.Parse(s[i : i+36]); err == nil && strings.Count(s[i:i+36], "-") == 4 {
-				id := s[i : i+36]
-				if _, ok := seen[id]; !ok {
-					seen[id] = fmt.Sprintf("id%d", len(seen))
-				}
-				b.WriteString(seen[id])
-				i += 36
-				continue
-			}
-		}
-		b.WriteByte(s[i])
-		i++
-	}
-	return b.String()
 }
 
 // BenchmarkFloor times each case through the library and the floor, on one

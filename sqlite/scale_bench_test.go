@@ -8,13 +8,13 @@ import (
 	"flag"
 	"hash/fnv"
 	"math/rand/v2"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/channelgrouping/grouping"
 	"github.com/channelgrouping/grouping/driver"
+	"github.com/channelgrouping/grouping/internal/benchkit"
 	"github.com/google/uuid"
 )
 
@@ -49,7 +49,10 @@ var scalePragmas = flag.String("sqlite.pragmas", "", "pragmas (name=value, comma
 // less on a machine that other work shares.
 func BenchmarkScale(b *testing.B) {
 	for _, size := range strings.Split(*scaleSizes, ",") {
-		n := parseScaleSize(b, size)
+		n, err := benchkit.ParseSize(size)
+		if err != nil || n < 1000 {
+			b.Fatalf("bad size %q in -sqlite.sizes (at least 1k)", size)
+		}
 		b.Run("n="+size, func(b *testing.B) {
 			if testing.Short() && n > 100_000 {
 				b.Skip("large organisation: not under -short")
@@ -63,21 +66,6 @@ func BenchmarkScale(b *testing.B) {
 			}
 		})
 	}
-}
-
-func parseScaleSize(b *testing.B, s string) int {
-	mult := 1
-	switch {
-	case strings.HasSuffix(s, "M"):
-		s, mult = strings.TrimSuffix(s, "M"), 1_000_000
-	case strings.HasSuffix(s, "k"):
-		s, mult = strings.TrimSuffix(s, "k"), 1_000
-	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n*mult < 1000 {
-		b.Fatalf("bad size %q in -sqlite.sizes (at least 1k)", s)
-	}
-	return n * mult
 }
 
 // scaleBench is what the operations of one size work on.
@@ -349,12 +337,12 @@ type scaleOp struct {
 // scaleLoop runs op(i) for i = 0, 1, … in b.Loop, reports the processor
 // time per operation (cpu-ns/op) and returns it.
 func scaleLoop(b *testing.B, op func(i int)) time.Duration {
-	start, i := scaleProcessTime(), 0
+	start, i := benchkit.ProcessCPU(), 0
 	for b.Loop() {
 		op(i)
 		i++
 	}
-	cpu := (scaleProcessTime() - start) / time.Duration(b.N)
+	cpu := (benchkit.ProcessCPU() - start) / time.Duration(b.N)
 	b.ReportMetric(float64(cpu), "cpu-ns/op")
 	return cpu
 }
@@ -398,12 +386,12 @@ var scaleOps = func() []scaleOp {
 					b.Fatal(len(p.Items), err)
 				}
 			}
-			start, startCPU, rounds := time.Now(), scaleProcessTime(), 0
+			start, startCPU, rounds := time.Now(), benchkit.ProcessCPU(), 0
 			for ; rounds < 5 || time.Since(start) < 50*time.Millisecond; rounds++ {
 				page(sb.light)
 			}
 			base := time.Since(start) / time.Duration(rounds)
-			baseCPU := (scaleProcessTime() - startCPU) / time.Duration(rounds)
+			baseCPU := (benchkit.ProcessCPU() - startCPU) / time.Duration(rounds)
 			cpu := scaleLoop(b, func(int) { page(sb.heavy) })
 			skips := float64(sb.n / 10)
 			b.ReportMetric(float64(b.Elapsed()/time.Duration(b.N)-base)/skips, "ns/skip")

@@ -1,14 +1,15 @@
 //go:build unix
 
-package postgres
+package benchkit
 
 import (
 	"syscall"
 	"time"
 )
 
-// processCPU returns the CPU time the process has used, user and system.
-func processCPU() time.Duration {
+// ProcessCPU returns the processor time the process has used so far, user
+// and system.
+func ProcessCPU() time.Duration {
 	var ru syscall.Rusage
 	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
 		return 0

@@ -1,0 +1,52 @@
+// Package benchkit holds what the stores' benchmarks and floor tests share:
+// sizes written as 10k or 1M, the processor time of the process, and JSON
+// made comparable across fixtures whose IDs differ.
+package benchkit
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/google/uuid"
+)
+
+// ParseSize reads a size such as 500, 10k or 1M.
+func ParseSize(s string) (int, error) {
+	mult, digits := 1, s
+	switch {
+	case strings.HasSuffix(s, "M"):
+		digits, mult = strings.TrimSuffix(s, "M"), 1_000_000
+	case strings.HasSuffix(s, "k"):
+		digits, mult = strings.TrimSuffix(s, "k"), 1_000
+	}
+	n, err := strconv.Atoi(digits)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("bad size %q: want a positive number, optionally followed by k or M", s)
+	}
+	return n * mult, nil
+}
+
+// Canonical replaces every UUID in s by its order of first appearance
+// (id0, id1, …), so that the JSON of two fixtures built alike compares
+// equal.
+func Canonical(s string) string {
+	seen := map[string]string{}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		if i+36 <= len(s) && strings.Count(s[i:i+36], "-") == 4 {
+			if _, err := uuid.Parse(s[i : i+36]); err == nil {
+				id := s[i : i+36]
+				if _, ok := seen[id]; !ok {
+					seen[id] = fmt.Sprintf("id%d", len(seen))
+				}
+				b.WriteString(seen[id])
+				i += 36
+				continue
+			}
+		}
+		b.WriteByte(s[i])
+		i++
+	}
+	return b.String()
+}
