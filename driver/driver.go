@@ -405,7 +405,9 @@ type GroupChannels struct {
 // Attachment is what [Tx.Attachment] finds.
 type Attachment struct {
 	// Account is the workspace's channel group of the platform account
-	// asked for (ChannelIDs nil), or nil when there is none.
+	// asked for, with the IDs of its channels in link order (position),
+	// or nil when there is none. The engine builds the attach's result
+	// from it without reading the channel group again.
 	Account *grouping.ChannelGroup
 	// MaxPosition is the largest link position in Account, or -1 when
 	// Account is nil or empty.

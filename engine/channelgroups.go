@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"slices"
 
 	"github.com/channelgrouping/grouping"
 	"github.com/channelgrouping/grouping/driver"
@@ -68,24 +69,30 @@ func (s *Store) AttachChannel(ctx context.Context, workspace, channel uuid.UUID,
 				return grouping.ChannelGroup{}, err
 			}
 		}
-		out, err := w.ChannelGroup(ctx, workspace, cg.ID)
-		if err != nil {
-			return grouping.ChannelGroup{}, err
+		// The result is built from the facts read and the writes made, so
+		// that the attach needs no read after its writes.
+		out := *cg
+		if linked {
+			// The link's position is past every other: the channel comes last.
+			out.ChannelIDs = append(slices.Clip(out.ChannelIDs), channel)
 		}
-		if out == nil {
-			return grouping.ChannelGroup{}, internal("attach channel", errNotReadBack)
+		if renamed {
+			out.PlatformGroupName = a.PlatformGroupName
+		}
+		if linked || renamed {
+			out.UpdatedAt = w.now
 		}
 		if linked {
-			d := grouping.ChannelGroupAttachedData{ChannelID: channel, ChannelGroup: *out}
+			d := grouping.ChannelGroupAttachedData{ChannelID: channel, ChannelGroup: out}
 			if at.Current != uuid.Nil {
 				d.FromChannelGroupID = &at.Current
 			}
 			emit(w, grouping.EventChannelGroupAttached, d)
 		}
 		if renamed {
-			emit(w, grouping.EventChannelGroupRenamed, grouping.ChannelGroupRenamedData{ChannelGroup: *out, PreviousName: cg.PlatformGroupName})
+			emit(w, grouping.EventChannelGroupRenamed, grouping.ChannelGroupRenamedData{ChannelGroup: out, PreviousName: cg.PlatformGroupName})
 		}
-		return *out, nil
+		return out, nil
 	})
 }
 

@@ -1,8 +1,6 @@
 package engine
 
 import (
-	"errors"
-
 	"github.com/channelgrouping/grouping"
 )
 
@@ -38,7 +36,3 @@ func inOtherGroup(groupName string) error {
 }
 
 func quote(s string) string { return "\"" + s + "\"" }
-
-// errNotReadBack is the cause of an Internal error when a driver cannot read
-// back what it has just written in the same transaction.
-var errNotReadBack = errors.New("a row written in this transaction could not be read back")

@@ -84,8 +84,7 @@ func (t *tx) GroupChannelIDs(_ context.Context, orgID, groupID uuid.UUID) (drive
 func (t *tx) Attachment(_ context.Context, workspaceID, channelID uuid.UUID, platformID, platformGroupID string) (driver.Attachment, error) {
 	at := driver.Attachment{MaxPosition: -1}
 	if cg := t.accounts[accountKey{workspaceID, platformID, platformGroupID}]; cg != nil {
-		g := cg.ChannelGroup
-		g.ChannelIDs = nil
+		g := cg.out()
 		at.Account = &g
 		at.MaxPosition = cg.maxPos()
 	}

@@ -181,12 +181,16 @@ func (t *pgTx) Attachment(ctx context.Context, workspaceID, channelID uuid.UUID,
 		return driver.Attachment{}, err
 	}
 	if found {
+		if channels == nil {
+			channels = []uuid.UUID{}
+		}
 		at.Account = &grouping.ChannelGroup{
 			ID:                *id,
 			WorkspaceID:       *ws,
 			PlatformID:        *platform,
 			PlatformGroupID:   *account,
 			PlatformGroupName: *name,
+			ChannelIDs:        channels,
 			CreatedAt:         fromDB(*created),
 			UpdatedAt:         fromDB(*updated),
 		}

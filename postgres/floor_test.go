@@ -435,11 +435,10 @@ func checkOrder(order, ids []uuid.UUID) error {
 }
 
 // attach attaches a channel to the channel group of an account: the
-// account, its last position and the channel's current channel group in
-// one read with the lock, then the writes, the read of the channel group
-// and the event with COMMIT. The event's channel group is the one read
-// back but for its channel IDs, which the event leaves out: the floor
-// knows it without waiting for the read.
+// account with its channels, its last position and the channel's current
+// channel group in one read with the lock, then the writes and the event
+// with COMMIT. The channel group returned is the one read with the writes
+// applied: the new link comes last.
 func (f *floorDB) attach(ctx context.Context, ws, channel uuid.UUID, a grouping.ChannelGroupAttach) (grouping.ChannelGroup, error) {
 	var out grouping.ChannelGroup
 	err := f.write(ctx, grouping.WorkspaceOf(ws), func(tx *floorTx) error {
@@ -486,10 +485,11 @@ func (f *floorDB) attach(ctx context.Context, ws, channel uuid.UUID, a grouping.
 			tx.queue(sqlRenameChannelGroup, cg.ID, cg.PlatformGroupName, now)
 			cg.UpdatedAt = now
 		}
-		tx.queue(sqlFindChannelGroup, ws, cg.ID).QueryRow(func(row pgx.Row) (err error) {
-			out, err = scanFloorChannelGroup(row)
-			return err
-		})
+		cg.ChannelIDs = append([]uuid.UUID{}, channels...)
+		if linked {
+			cg.ChannelIDs = append(cg.ChannelIDs, channel)
+		}
+		out = cg
 		if linked {
 			d := grouping.ChannelGroupAttachedData{ChannelID: channel, ChannelGroup: cg, FromChannelGroupID: current}
 			if err := tx.event(grouping.EventChannelGroupAttached, d, now); err != nil {

@@ -152,20 +152,26 @@ func (t *sqlTx) Attachment(ctx context.Context, workspaceID, channelID uuid.UUID
 		id, ws, current         uuid.NullUUID
 		platform, account, name sql.NullString
 		created, updated        sql.NullInt64
+		channels                sql.NullString
 	)
 	err := queryRow(ctx, t, sqlAttachment, sql.Named("ws", workspaceID), sql.Named("channel", channelID),
 		sql.Named("platform", platformID), sql.Named("account", platformGroupID)).
-		Scan(&found, &id, &ws, &platform, &account, &name, &created, &updated, &at.MaxPosition, &current)
+		Scan(&found, &id, &ws, &platform, &account, &name, &created, &updated, &channels, &at.MaxPosition, &current)
 	if err != nil {
 		return driver.Attachment{}, err
 	}
 	if found {
+		ids, err := splitIDs(channels.String)
+		if err != nil {
+			return driver.Attachment{}, err
+		}
 		at.Account = &grouping.ChannelGroup{
 			ID:                id.UUID,
 			WorkspaceID:       ws.UUID,
 			PlatformID:        platform.String,
 			PlatformGroupID:   account.String,
 			PlatformGroupName: name.String,
+			ChannelIDs:        ids,
 			CreatedAt:         fromMillis(created.Int64),
 			UpdatedAt:         fromMillis(updated.Int64),
 		}

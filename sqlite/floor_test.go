@@ -128,7 +128,9 @@ var floorSQL = map[string]string{
 		WHERE id = ? AND organisation_id = ? AND group_id = ? AND deleted_at IS NULL`,
 	"groupChannelIDs": `SELECT id FROM channels WHERE group_id = ?`,
 	"setChannelPos":   `UPDATE channels SET group_position = ? WHERE id = ? AND group_id = ? AND group_position <> ?`,
-	"account": `SELECT cg.id, cg.platform_group_name,
+	"account": `SELECT cg.id, cg.platform_id, cg.platform_group_id, cg.platform_group_name, cg.created_at, cg.updated_at,
+			(SELECT group_concat(channel_id, ',' ORDER BY position) FROM channel_group_channels AS l
+				WHERE l.workspace_id = cg.workspace_id AND l.channel_group_id = cg.id),
 			(SELECT COALESCE(MAX(position), -1) FROM channel_group_channels WHERE workspace_id = ?1 AND channel_group_id = cg.id),
 			(SELECT channel_group_id FROM channel_group_channels WHERE workspace_id = ?1 AND channel_id = ?2)
 		FROM channel_groups AS cg WHERE workspace_id = ?1 AND platform_id = ?3 AND platform_group_id = ?4`,
@@ -142,10 +144,6 @@ var floorSQL = map[string]string{
 	"event": `INSERT INTO events (tenant_num, seq, id, type, created_at, data)
 		SELECT t.num, max(t.pruned_seq, COALESCE((SELECT MAX(seq) FROM events WHERE tenant_num = t.num), 0)) + 1, ?3, ?4, ?5, ?6
 		FROM event_tenants AS t WHERE t.tenant_kind = ?1 AND t.tenant_id = ?2`,
-	"channelGroupTx": `SELECT id, platform_id, platform_group_id, platform_group_name, created_at, updated_at,
-		(SELECT group_concat(channel_id, ',' ORDER BY position) FROM channel_group_channels AS l
-			WHERE l.workspace_id = cg.workspace_id AND l.channel_group_id = cg.id)
-		FROM channel_groups AS cg WHERE id = ? AND workspace_id = ?`,
 }
 
 // openFloor opens the floor on the store's file with the store's DSN and
@@ -809,48 +807,51 @@ func (fx *fixture) floorAttach(ctx context.Context, channel uuid.UUID, a groupin
 	err := fx.f.tx(ctx, func(tx *sql.Tx, st func(string) *sql.Stmt) error {
 		now := nowMillis()
 		var (
-			cg, current uuid.NullUUID
-			name        string
-			maxPos      int64
+			current uuid.NullUUID
+			maxPos  int64
+			created bool
+			err     error
 		)
-		err := st("account").QueryRowContext(ctx, fx.ws, channel, a.PlatformID, a.PlatformGroupID).Scan(&cg, &name, &maxPos, &current)
+		out, err = scanFloorChannelGroup(scanExtra{st("account").QueryRowContext(ctx, fx.ws, channel, a.PlatformID, a.PlatformGroupID), []any{&maxPos, &current}}, fx.ws)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
-			cg = uuid.NullUUID{UUID: uuid.New(), Valid: true}
-			name, maxPos = a.PlatformGroupName, -1
-			if _, err := st("insertChannelGroup").ExecContext(ctx, cg.UUID, fx.ws, a.PlatformID, a.PlatformGroupID, name, now, now); err != nil {
+			t := time.UnixMilli(now).UTC()
+			out = grouping.ChannelGroup{ID: uuid.New(), WorkspaceID: fx.ws, PlatformID: a.PlatformID, PlatformGroupID: a.PlatformGroupID,
+				PlatformGroupName: a.PlatformGroupName, ChannelIDs: []uuid.UUID{}, CreatedAt: t, UpdatedAt: t}
+			maxPos, created = -1, true
+			if _, err := st("insertChannelGroup").ExecContext(ctx, out.ID, fx.ws, a.PlatformID, a.PlatformGroupID, out.PlatformGroupName, now, now); err != nil {
 				return err
 			}
-			var cur uuid.NullUUID
-			if err := tx.QueryRowContext(ctx, `SELECT channel_group_id FROM channel_group_channels WHERE workspace_id = ? AND channel_id = ?`, fx.ws, channel).Scan(&cur); err != nil && !errors.Is(err, sql.ErrNoRows) {
+			if err := tx.QueryRowContext(ctx, `SELECT channel_group_id FROM channel_group_channels WHERE workspace_id = ? AND channel_id = ?`, fx.ws, channel).Scan(&current); err != nil && !errors.Is(err, sql.ErrNoRows) {
 				return err
 			}
-			current = cur
 		case err != nil:
 			return err
 		}
-		if current.UUID != cg.UUID {
-			if current.Valid {
-				if _, err := st("unlink").ExecContext(ctx, fx.ws, channel); err != nil {
-					return err
-				}
-				if _, err := st("touch").ExecContext(ctx, now, current.UUID); err != nil {
-					return err
-				}
-			}
-			if _, err := st("link").ExecContext(ctx, fx.ws, channel, cg.UUID, maxPos+1); err != nil {
-				return err
-			}
-			if _, err := st("rename").ExecContext(ctx, a.PlatformGroupName, now, cg.UUID); err != nil {
-				return err
-			}
-		}
-		if out, err = scanFloorChannelGroup(st("channelGroupTx").QueryRowContext(ctx, cg.UUID, fx.ws), fx.ws); err != nil {
-			return err
-		}
-		if current.UUID == cg.UUID {
+		if current.UUID == out.ID {
 			return nil
 		}
+		if current.Valid {
+			if _, err := st("unlink").ExecContext(ctx, fx.ws, channel); err != nil {
+				return err
+			}
+			if _, err := st("touch").ExecContext(ctx, now, current.UUID); err != nil {
+				return err
+			}
+		}
+		if _, err := st("link").ExecContext(ctx, fx.ws, channel, out.ID, maxPos+1); err != nil {
+			return err
+		}
+		if !created {
+			if a.PlatformGroupName != "" {
+				out.PlatformGroupName = a.PlatformGroupName
+			}
+			if _, err := st("rename").ExecContext(ctx, out.PlatformGroupName, now, out.ID); err != nil {
+				return err
+			}
+			out.UpdatedAt = time.UnixMilli(now).UTC()
+		}
+		out.ChannelIDs = append(out.ChannelIDs, channel)
 		d := grouping.ChannelGroupAttachedData{ChannelID: channel, ChannelGroup: out}
 		if current.Valid {
 			d.FromChannelGroupID = &current.UUID
@@ -859,6 +860,15 @@ func (fx *fixture) floorAttach(ctx context.Context, channel uuid.UUID, a groupin
 	})
 	return out, err
 }
+
+// scanExtra scans a row into the destinations given to Scan followed by
+// extra ones.
+type scanExtra struct {
+	row   *sql.Row
+	extra []any
+}
+
+func (s scanExtra) Scan(dest ...any) error { return s.row.Scan(append(dest, s.extra...)...) }
 
 // comparable returns v as JSON with the times and versions that differ
 // between two runs of the same write blanked out.

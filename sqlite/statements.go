@@ -199,10 +199,10 @@ var sqlGroupChannelIDs = prepare(`SELECT g.id IS NOT NULL, c.id FROM organisatio
 WHERE o.id = :org
 ORDER BY c.group_position, c.id`)
 
-// sqlAttachment reads the channel group of a platform account, its largest
-// link position, and the channel group :channel is in.
-var sqlAttachment = prepare(`SELECT cg.id IS NOT NULL, cg.id, cg.workspace_id, cg.platform_id, cg.platform_group_id,
-	cg.platform_group_name, cg.created_at, cg.updated_at,
+// sqlAttachment reads the channel group of a platform account with its
+// channels, its largest link position, and the channel group :channel is
+// in.
+var sqlAttachment = prepare(`SELECT cg.id IS NOT NULL, ` + channelGroupColumns + `,
 	(SELECT COALESCE(MAX(l.position), -1) FROM channel_group_channels AS l
 		WHERE l.workspace_id = :ws AND l.channel_group_id = cg.id),
 	(SELECT a.channel_group_id FROM channel_group_channels AS a WHERE a.workspace_id = :ws AND a.channel_id = :channel)
