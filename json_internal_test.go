@@ -283,3 +283,43 @@ func FuzzAppendString(f *testing.F) {
 		}
 	})
 }
+
+// TestAppendTimeMatchesFormat checks the digit-by-digit time writer against
+// time.Format over years before 0 and after 9999 (written by Format), zones
+// other than UTC, and every millisecond of a second's edges.
+func TestAppendTimeMatchesFormat(t *testing.T) {
+	is := is.New(t)
+	r := rand.New(rand.NewPCG(3, 4))
+	zones := []*time.Location{time.UTC, time.FixedZone("east", 14*3600), time.FixedZone("west", -12*3600-1800)}
+	edges := []time.Time{
+		time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(-1, 12, 31, 23, 59, 59, 999_999_999, time.UTC),
+		time.Date(9999, 12, 31, 23, 59, 59, 999_999_999, time.UTC),
+		time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(1970, 1, 1, 0, 0, 0, 1, time.UTC),
+		time.Date(2024, 2, 29, 12, 10, 47, 492_999_999, time.UTC),
+		{},
+	}
+	for i := range 200_000 {
+		var tm time.Time
+		if i < len(edges) {
+			tm = edges[i]
+		} else {
+			// Seconds from about year -300 to year 12000.
+			tm = time.Unix(r.Int64N(388_000_000_000)-72_000_000_000, r.Int64N(1_000_000_000)).In(zones[r.IntN(len(zones))])
+		}
+		want := `"` + tm.UTC().Format(wireTimeLayout) + `"`
+		got := string(appendTime(nil, tm))
+		if got != want {
+			is.Equal(got, want) // the time as time.Format writes it
+		}
+	}
+}
+
+func BenchmarkAppendTime(b *testing.B) {
+	tm := time.Date(2026, 12, 1, 22, 30, 15, 123_456_789, time.UTC)
+	buf := make([]byte, 0, 64)
+	for b.Loop() {
+		buf = appendTime(buf[:0], tm)
+	}
+}

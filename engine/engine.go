@@ -146,33 +146,18 @@ func channelGroupID(id uuid.UUID) namedID { return namedID{"channelGroupId", id}
 // events it emits are appended to the tenant's events in the same
 // transaction, and the tenant's waiting readers are woken once it commits.
 func write[T any](ctx context.Context, s *Store, tenant grouping.Tenant, fn func(w *txn) (T, error)) (T, error) {
-	var v T
+	c := &writeCall[T]{ctx: ctx, s: s, tenant: tenant, fn: fn, w: txnPool.Get().(*txn)}
+	defer c.w.put()
 	delay := time.Millisecond
 	for attempt := 1; ; attempt++ {
-		var (
-			appended bool
-			w        *txn
-		)
-		err := s.d.Write(ctx, func(tx driver.Tx) error {
-			w.release() // of an earlier run of fn that the driver rolled back
-			w = &txn{Tx: tx, now: s.now()}
-			w.events, w.ends = w.buf[:0], w.endBuf[:0]
-			var err error
-			if v, err = fn(w); err != nil {
-				return err
-			}
-			if appended = len(w.events) > 0; appended {
-				w.sealEvents()
-				return tx.AppendEvents(ctx, tenant, w.events)
-			}
-			return nil
-		})
-		w.release()
+		c.appended = false
+		err := s.d.Write(ctx, c.run)
+		c.w.release()
 		if err == nil {
-			if appended {
+			if c.appended {
 				s.hub.committed(tenant)
 			}
-			return v, nil
+			return c.v, nil
 		}
 		var zero T
 		if !errors.Is(err, driver.ErrRetry) || attempt == MaxAttempts {
@@ -186,6 +171,35 @@ func write[T any](ctx context.Context, s *Store, tenant grouping.Tenant, fn func
 		}
 		delay = min(2*delay, 50*time.Millisecond)
 	}
+}
+
+// writeCall is one call of write: what its attempts share, in one
+// allocation, with the transaction's state from txnPool.
+type writeCall[T any] struct {
+	ctx      context.Context
+	s        *Store
+	tenant   grouping.Tenant
+	fn       func(w *txn) (T, error)
+	w        *txn
+	v        T
+	appended bool
+}
+
+// run is one attempt: fn in the driver's transaction tx, then the events
+// it emitted.
+func (c *writeCall[T]) run(tx driver.Tx) error {
+	w := c.w
+	w.release() // of an earlier run of fn that the driver rolled back
+	w.start(tx, c.s.now())
+	var err error
+	if c.v, err = c.fn(w); err != nil {
+		return err
+	}
+	if c.appended = len(w.events) > 0; c.appended {
+		w.sealEvents()
+		return tx.AppendEvents(c.ctx, c.tenant, w.events)
+	}
+	return nil
 }
 
 // do is write for calls that return nothing but an error.

@@ -69,6 +69,22 @@ func (w *txn) sealEvents() {
 	}
 }
 
+// txnPool holds the state of write calls between them.
+var txnPool = sync.Pool{New: func() any { return new(txn) }}
+
+// start readies w for an attempt in tx at now.
+func (w *txn) start(tx driver.Tx, now time.Time) {
+	w.Tx, w.now = tx, now
+	w.events, w.ends = w.buf[:0], w.endBuf[:0]
+}
+
+// put gives w back to txnPool, holding nothing of its call.
+func (w *txn) put() {
+	w.release()
+	w.Tx, w.events, w.ends, w.buf = nil, nil, nil, [2]grouping.Event{}
+	txnPool.Put(w)
+}
+
 // release gives the data buffer back to the pool, once the driver's
 // transaction has ended.
 func (w *txn) release() {

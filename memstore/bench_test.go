@@ -62,6 +62,9 @@ type benchWorld struct {
 	store *Store
 	d     *memDriver
 	rng   *rand.Rand
+	// writes counts the writes of the write benchmarks, loops the calls
+	// of loop (see wrote).
+	writes, loops int
 
 	org      uuid.UUID
 	smallOrg uuid.UUID   // an organisation of its own with a few groups
@@ -279,10 +282,40 @@ func (w *benchWorld) forgetGroups(ids []uuid.UUID) {
 	}
 }
 
+// The write benchmarks prune the event log as a store that runs for long
+// does (grouping.Retention): every pruneEvery writes they keep each
+// tenant's newest keepEvents, in the timed part, so that the writes append
+// into the memory that pruned events leave rather than into a log that
+// grows for as long as the benchmark runs.
+const pruneEvery, keepEvents = 4096, 1024
+
+// wrote counts a write of a benchmark and prunes the log every pruneEvery.
+func (w *benchWorld) wrote(b *testing.B) {
+	w.writes++
+	if w.writes%pruneEvery == 0 {
+		_, err := w.store.PruneEvents(benchCtx, grouping.Retention{MaxCount: keepEvents})
+		must(b, err)
+	}
+}
+
+// loop is b.Loop for the write benchmarks, with wrote after each write
+// (each call but the first of a benchmark's loop).
+func (w *benchWorld) loop(b *testing.B) bool {
+	if w.loops > 0 {
+		w.wrote(b)
+	}
+	w.loops++
+	if !b.Loop() {
+		w.loops = 0
+		return false
+	}
+	return true
+}
+
 // inBatches runs op for i in [0, b.N), timed, in batches of size: before
 // each batch, untimed, setup(from, to) prepares it; after it, cleanup(from,
 // to) puts the world back.
-func inBatches(b *testing.B, size int, setup, cleanup func(from, to int), op func(i int)) {
+func (w *benchWorld) inBatches(b *testing.B, size int, setup, cleanup func(from, to int), op func(i int)) {
 	b.Helper()
 	b.ResetTimer()
 	cpu.reset()
@@ -295,6 +328,7 @@ func inBatches(b *testing.B, size int, setup, cleanup func(from, to int), op fun
 		resume(b)
 		for i := from; i < to; i++ {
 			op(i)
+			w.wrote(b)
 		}
 		pause(b)
 		if cleanup != nil {
@@ -475,7 +509,7 @@ var benchOps = []benchOp{
 	{"UpsertOrganisation", func(b *testing.B, w *benchWorld) {
 		names := []string{"Bench", "Bench renamed"}
 		i := 0
-		for b.Loop() {
+		for w.loop(b) {
 			_, err := w.store.UpsertOrganisation(benchCtx, grouping.Organisation{ID: w.org, Name: names[i%2]})
 			must(b, err)
 			i++
@@ -483,7 +517,7 @@ var benchOps = []benchOp{
 	}},
 	{"UpsertChannelUpdate", func(b *testing.B, w *benchWorld) {
 		i := 0
-		for b.Loop() {
+		for w.loop(b) {
 			_, err := w.store.UpsertChannel(benchCtx, grouping.ChannelUpsert{
 				ID: w.ungrouped[i%len(w.ungrouped)], OrganisationID: w.org, OwnerID: w.heavy, Name: "renamed", MessageCount: int64(i),
 			})
@@ -493,7 +527,7 @@ var benchOps = []benchOp{
 	}},
 	{"AddChannelMember", func(b *testing.B, w *benchWorld) {
 		user := uuid.New()
-		inBatches(b, sampleSize, nil, func(from, to int) {
+		w.inBatches(b, sampleSize, nil, func(from, to int) {
 			for i := from; i < to; i++ {
 				must(b, w.store.RemoveChannelMember(benchCtx, w.org, w.sample[i%sampleSize], user))
 			}
@@ -503,7 +537,7 @@ var benchOps = []benchOp{
 	}},
 	{"RemoveChannelMember", func(b *testing.B, w *benchWorld) {
 		user := uuid.New()
-		inBatches(b, sampleSize, func(from, to int) {
+		w.inBatches(b, sampleSize, func(from, to int) {
 			for i := from; i < to; i++ {
 				must(b, w.store.AddChannelMember(benchCtx, w.org, w.sample[i%sampleSize], user))
 			}
@@ -518,7 +552,7 @@ var benchOps = []benchOp{
 			renamed[i] = w.groupName[1+i] + " renamed"
 		}
 		i := 0
-		for b.Loop() {
+		for w.loop(b) {
 			j := i % k
 			name := renamed[j]
 			if (i/k)%2 == 1 {
@@ -541,14 +575,14 @@ var benchOps = []benchOp{
 		orders := [][]uuid.UUID{slices.Clone(w.small), slices.Clone(w.small)}
 		slices.Reverse(orders[0])
 		i := 0
-		for b.Loop() {
+		for w.loop(b) {
 			must(b, w.store.ReorderGroups(benchCtx, w.smallOrg, orders[i%2]))
 			i++
 		}
 	}},
 	{"AssignChannel", func(b *testing.B, w *benchWorld) {
 		k := len(w.ungrouped)
-		inBatches(b, k, nil, func(from, to int) {
+		w.inBatches(b, k, nil, func(from, to int) {
 			for i := from; i < to; i++ {
 				must(b, w.store.RemoveChannel(benchCtx, w.org, w.target, w.ungrouped[i%k]))
 			}
@@ -558,7 +592,7 @@ var benchOps = []benchOp{
 	}},
 	{"RemoveChannel", func(b *testing.B, w *benchWorld) {
 		k := len(w.ungrouped)
-		inBatches(b, k, func(from, to int) {
+		w.inBatches(b, k, func(from, to int) {
 			for i := from; i < to; i++ {
 				must(b, w.store.AssignChannel(benchCtx, w.org, w.target, w.ungrouped[i%k]))
 			}
@@ -570,7 +604,7 @@ var benchOps = []benchOp{
 		k := len(w.bigSample)
 		to := [2]uuid.UUID{w.target, w.groups[0]}
 		i := 0
-		for b.Loop() {
+		for w.loop(b) {
 			must(b, w.store.MoveChannel(benchCtx, w.org, to[(i/k)%2], w.bigSample[i%k]))
 			i++
 		}
@@ -589,7 +623,7 @@ var benchOps = []benchOp{
 		order[1] = slices.Clone(order[0])
 		slices.Reverse(order[1])
 		i := 0
-		for b.Loop() {
+		for w.loop(b) {
 			must(b, w.store.ReorderGroupChannels(benchCtx, w.org, w.target, order[(i+1)%2]))
 			i++
 		}
@@ -603,7 +637,7 @@ var benchOps = []benchOp{
 			{PlatformID: "whatsapp", PlatformGroupID: "bench-b", PlatformGroupName: "B"},
 		}
 		i := 0
-		for b.Loop() {
+		for w.loop(b) {
 			_, err := w.store.AttachChannel(benchCtx, w.ws, w.unlinked[i%k], accounts[(i/k)%2])
 			must(b, err)
 			i++
@@ -618,7 +652,7 @@ var benchOps = []benchOp{
 	{"DetachChannel", func(b *testing.B, w *benchWorld) {
 		k := len(w.unlinked)
 		account := grouping.ChannelGroupAttach{PlatformID: "whatsapp", PlatformGroupID: "bench-c"}
-		inBatches(b, k, func(from, to int) {
+		w.inBatches(b, k, func(from, to int) {
 			for i := from; i < to; i++ {
 				_, err := w.store.AttachChannel(benchCtx, w.ws, w.unlinked[i%k], account)
 				must(b, err)
@@ -633,7 +667,7 @@ var benchOps = []benchOp{
 	// size ----
 	{"UpsertChannelInsert", func(b *testing.B, w *benchWorld) {
 		ups := make([]grouping.ChannelUpsert, sampleSize)
-		inBatches(b, sampleSize, func(from, to int) {
+		w.inBatches(b, sampleSize, func(from, to int) {
 			for i := range to - from {
 				ups[i] = grouping.ChannelUpsert{ID: uuid.New(), OrganisationID: w.org, OwnerID: w.heavy, Name: "new", CreatedAt: w.randomTime()}
 			}
@@ -651,7 +685,7 @@ var benchOps = []benchOp{
 	}},
 	{"DeleteChannel", func(b *testing.B, w *benchWorld) {
 		ids := make([]uuid.UUID, sampleSize)
-		inBatches(b, sampleSize, func(from, to int) {
+		w.inBatches(b, sampleSize, func(from, to int) {
 			for i := range to - from {
 				ch, err := w.store.UpsertChannel(benchCtx, grouping.ChannelUpsert{ID: uuid.New(), OrganisationID: w.org, OwnerID: w.heavy, Name: "doomed", CreatedAt: w.randomTime()})
 				must(b, err)
@@ -667,7 +701,7 @@ var benchOps = []benchOp{
 		names := make([]grouping.NewGroup, sampleSize)
 		ids := make([]uuid.UUID, sampleSize)
 		round := 0
-		inBatches(b, sampleSize, func(from, to int) {
+		w.inBatches(b, sampleSize, func(from, to int) {
 			for i := range to - from {
 				names[i] = grouping.NewGroup{Name: fmt.Sprintf("new group %d.%d", round, i)}
 			}
@@ -686,7 +720,7 @@ var benchOps = []benchOp{
 	{"DeleteGroup", func(b *testing.B, w *benchWorld) {
 		ids := make([]uuid.UUID, sampleSize)
 		round := 0
-		inBatches(b, sampleSize, func(from, to int) {
+		w.inBatches(b, sampleSize, func(from, to int) {
 			for i := range to - from {
 				g, err := w.store.CreateGroup(benchCtx, w.org, grouping.NewGroup{Name: fmt.Sprintf("doomed group %d.%d", round, i)})
 				must(b, err)
@@ -703,7 +737,7 @@ var benchOps = []benchOp{
 		k := len(w.unlinked)
 		ids := make([]uuid.UUID, k)
 		round := 0
-		inBatches(b, k, func(from, to int) {
+		w.inBatches(b, k, func(from, to int) {
 			for i := from; i < to; i++ {
 				cg, err := w.store.AttachChannel(benchCtx, w.ws, w.unlinked[i%k], grouping.ChannelGroupAttach{
 					PlatformID: "whatsapp", PlatformGroupID: fmt.Sprintf("doomed-%d.%d", round, i%k),

@@ -186,6 +186,8 @@ func set[T any](t *tx, p *T, v T) {
 		t.undo = append(t.undo, undoStep{kind: undoInt64, i64: q, n: *q})
 	case **group:
 		t.undo = append(t.undo, undoStep{kind: undoGroup, gp: q, g: *q})
+	case *string:
+		t.undo = append(t.undo, undoStep{kind: undoString, sp: q, str: *q})
 	default:
 		old := *p
 		t.onUndo(func() { *p = old })

@@ -16,6 +16,8 @@ type undoStep struct {
 	gp   **group           // undoGroup: *gp = g
 	g    *group            //
 	c    *channel          // undoNewChannel
+	sp   *string           // undoString: *sp = str
+	str  string            //
 }
 
 type undoKind uint8
@@ -29,6 +31,7 @@ const (
 	undoInt64
 	undoGroup
 	undoNewChannel // forget c, a channel the transaction inserted
+	undoString
 )
 
 func (s *undoStep) run(t *tx) {
@@ -50,6 +53,8 @@ func (s *undoStep) run(t *tx) {
 	case undoNewChannel:
 		delete(t.channels, s.c.ID)
 		t.slab.release(s.c)
+	case undoString:
+		*s.sp = s.str
 	}
 }
 
