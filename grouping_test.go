@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -177,6 +179,7 @@ func TestValidateIDList(t *testing.T) {
 		{"duplicate", []uuid.UUID{a, a, b}, false},
 		{"duplicate-same-length", []uuid.UUID{a, a}, false},
 		{"foreign", []uuid.UUID{a, b, c}, false},
+		{"foreign-same-length", []uuid.UUID{c, a}, false},
 		{"empty", nil, false},
 	}
 	for _, tt := range tests {
@@ -187,6 +190,53 @@ func TestValidateIDList(t *testing.T) {
 		})
 	}
 	is.New(t).NoErr(grouping.ValidateIDList("ids", nil, nil)) // nothing to order, nothing given
+}
+
+// TestValidateIDListRandom checks the list rule against a plain reference
+// on random lists: shuffles, with an ID repeated, replaced, left out or
+// added, of up to 40 IDs drawn from few, so that near misses are common.
+func TestValidateIDListRandom(t *testing.T) {
+	is := is.New(t)
+	r := rand.New(rand.NewPCG(7, 8))
+	pool := make([]uuid.UUID, 50)
+	for i := range pool {
+		pool[i] = uuid.New()
+	}
+	for range 20_000 {
+		want := slices.Clone(pool[:r.IntN(40)])
+		r.Shuffle(len(want), func(i, j int) { want[i], want[j] = want[j], want[i] })
+		ids := slices.Clone(want)
+		r.Shuffle(len(ids), func(i, j int) { ids[i], ids[j] = ids[j], ids[i] })
+		switch r.IntN(5) {
+		case 1: // one ID twice, in the place of another
+			if len(ids) > 1 {
+				ids[r.IntN(len(ids))] = ids[r.IntN(len(ids))]
+			}
+		case 2: // one ID replaced by any of the pool's
+			if len(ids) > 0 {
+				ids[r.IntN(len(ids))] = pool[r.IntN(len(pool))]
+			}
+		case 3: // one left out
+			if len(ids) > 0 {
+				ids = slices.Delete(ids, 0, 1)
+			}
+		case 4: // one added
+			ids = append(ids, pool[r.IntN(len(pool))])
+		}
+		// The reference: same length, and every ID of want counted once.
+		count := map[uuid.UUID]int{}
+		for _, id := range ids {
+			count[id]++
+		}
+		ok := len(ids) == len(want)
+		for _, id := range want {
+			ok = ok && count[id] == 1
+		}
+		err := grouping.ValidateIDList("ids", ids, want)
+		if (err == nil) != ok {
+			is.Equal(err == nil, ok) // the rule agrees with the reference
+		}
+	}
 }
 
 func TestValidatePlatformID(t *testing.T) {

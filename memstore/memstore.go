@@ -140,6 +140,8 @@ type tx struct {
 	*data
 	undo  []undoStep
 	marks []logMark
+	// groupUndo holds the undo steps of trees of groups (see groupTreeStep).
+	groupUndo []groupTreeStep
 	// dropped are the event blocks that pruning took out of their logs.
 	dropped []*eventBlock
 }
@@ -162,7 +164,11 @@ func (t *tx) reset() {
 	clear(t.undo) // let go of what the logs refer to
 	clear(t.marks)
 	clear(t.dropped)
-	t.undo, t.marks, t.dropped = t.undo[:0], t.marks[:0], t.dropped[:0]
+	clear(t.groupUndo)
+	t.undo, t.marks, t.dropped, t.groupUndo = t.undo[:0], t.marks[:0], t.dropped[:0], t.groupUndo[:0]
+	if cap(t.groupUndo) > maxKeptUndo {
+		t.groupUndo = nil
+	}
 	if cap(t.undo) > maxKeptUndo {
 		t.undo = nil
 	}
@@ -188,6 +194,8 @@ func set[T any](t *tx, p *T, v T) {
 		t.undo = append(t.undo, undoStep{kind: undoGroup, gp: q, g: *q})
 	case *string:
 		t.undo = append(t.undo, undoStep{kind: undoString, sp: q, str: *q})
+	case *int:
+		t.undo = append(t.undo, undoStep{kind: undoInt, ip: q, n: int64(*q)})
 	default:
 		old := *p
 		t.onUndo(func() { *p = old })

@@ -18,6 +18,17 @@ type undoStep struct {
 	c    *channel          // undoNewChannel
 	sp   *string           // undoString: *sp = str
 	str  string            //
+	ip   *int              // undoInt: *ip = int(n)
+}
+
+// groupTreeStep is how to undo a change of an organisation's tree of
+// groups: put e back into tr, or take it out. The steps live in the
+// transaction's groupUndo, and the undo log refers to them by index, so
+// that its own steps stay small.
+type groupTreeStep struct {
+	tr     *btree[groupEntry]
+	e      groupEntry
+	insert bool
 }
 
 type undoKind uint8
@@ -32,6 +43,8 @@ const (
 	undoGroup
 	undoNewChannel // forget c, a channel the transaction inserted
 	undoString
+	undoInt
+	undoGroupTree // undo t.groupUndo[n]
 )
 
 func (s *undoStep) run(t *tx) {
@@ -55,6 +68,14 @@ func (s *undoStep) run(t *tx) {
 		t.slab.release(s.c)
 	case undoString:
 		*s.sp = s.str
+	case undoInt:
+		*s.ip = int(s.n)
+	case undoGroupTree:
+		if g := &t.groupUndo[s.n]; g.insert {
+			g.tr.insert(g.e)
+		} else {
+			g.tr.delete(g.e)
+		}
 	}
 }
 
@@ -83,4 +104,26 @@ func (t *tx) updateKey(tr *btree[ckey], k ckey, add bool) {
 	} else if old, ok := tr.delete(k); ok {
 		t.undo = append(t.undo, undoStep{kind: undoKeyInsert, kt: tr, e: chanEntry{key: old}})
 	}
+}
+
+// insertGroup adds e to tr, an organisation's tree of groups, and records
+// how to undo it.
+func (t *tx) insertGroup(tr *btree[groupEntry], e groupEntry) {
+	if old, replaced := tr.insert(e); replaced {
+		t.undoGroupTree(tr, old, true)
+	} else {
+		t.undoGroupTree(tr, e, false)
+	}
+}
+
+// removeGroup removes e from tr and records how to undo it.
+func (t *tx) removeGroup(tr *btree[groupEntry], e groupEntry) {
+	if old, ok := tr.delete(e); ok {
+		t.undoGroupTree(tr, old, true)
+	}
+}
+
+func (t *tx) undoGroupTree(tr *btree[groupEntry], e groupEntry, insert bool) {
+	t.groupUndo = append(t.groupUndo, groupTreeStep{tr: tr, e: e, insert: insert})
+	t.undo = append(t.undo, undoStep{kind: undoGroupTree, n: int64(len(t.groupUndo) - 1)})
 }

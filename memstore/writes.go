@@ -159,7 +159,7 @@ func (t *tx) InsertGroup(_ context.Context, g grouping.Group, nameKey string) er
 	ng := &group{Group: g, nameKey: nameKey}
 	put(t, t.groups, g.ID, ng)
 	put(t, o.names, nameKey, ng)
-	insertInto(t, &o.groupOrder[side(g.Archived)], groupOrder(ng))
+	t.insertGroup(&o.groupOrder[side(g.Archived)], groupOrder(ng))
 	return nil
 }
 
@@ -191,8 +191,8 @@ func (t *tx) UpdateGroup(_ context.Context, g grouping.Group, nameKey string) er
 		}
 	}
 	if o != nil && g.Archived != cur.Archived {
-		removeFrom(t, &o.groupOrder[side(cur.Archived)], groupOrder(cur))
-		insertInto(t, &o.groupOrder[side(g.Archived)], groupOrder(cur))
+		t.removeGroup(&o.groupOrder[side(cur.Archived)], groupOrder(cur))
+		t.insertGroup(&o.groupOrder[side(g.Archived)], groupOrder(cur))
 	}
 	t.saveGroup(cur)
 	if nameKey != "" {
@@ -217,7 +217,7 @@ func (t *tx) MarkGroupDeleted(_ context.Context, groupID uuid.UUID, at time.Time
 		return nil
 	}
 	if o := t.orgs[g.OrganisationID]; o != nil {
-		removeFrom(t, &o.groupOrder[side(g.Archived)], groupOrder(g))
+		t.removeGroup(&o.groupOrder[side(g.Archived)], groupOrder(g))
 		if o.names[g.nameKey] == g {
 			del(t, o.names, g.nameKey)
 		}
@@ -236,11 +236,11 @@ func (t *tx) SetGroupPositions(_ context.Context, groupIDs []uuid.UUID) error {
 		}
 		o := t.liveOrg(g)
 		if o != nil {
-			removeFrom(t, &o.groupOrder[side(g.Archived)], groupOrder(g))
+			t.removeGroup(&o.groupOrder[side(g.Archived)], groupOrder(g))
 		}
 		set(t, &g.Position, i)
 		if o != nil {
-			insertInto(t, &o.groupOrder[side(g.Archived)], groupOrder(g))
+			t.insertGroup(&o.groupOrder[side(g.Archived)], groupOrder(g))
 		}
 	}
 	return nil
