@@ -24,15 +24,12 @@ import (
 const MaxBodyBytes = 1 << 20
 
 // encode writes v as the JSON response body with the given status. A value
-// that cannot be encoded becomes a 500.
+// that cannot be encoded becomes a 500. The bodies that write their own
+// JSON, and the values of package grouping (a channel group), are written
+// once, by appendValue; encoding/json would have a value's MarshalJSON
+// write it and then check and compact it again.
 func encode[T any](w http.ResponseWriter, r *http.Request, logger *slog.Logger, status int, v T) {
-	var b []byte
-	var err error
-	if a, ok := any(v).(jsonAppender); ok {
-		b, err = a.appendJSON(make([]byte, 0, 512))
-	} else {
-		b, err = json.Marshal(v)
-	}
+	b, err := appendValue(make([]byte, 0, 512), v)
 	if err != nil {
 		writeError(w, r, logger, &grouping.Error{Code: grouping.Internal, Message: "encode response", Err: err})
 		return
