@@ -40,8 +40,12 @@ import (
 // (httptest.ResponseRecorder), so that the network does not drown the
 // difference:
 //
-//	go test ./httpapi -run '^$' -bench HTTPFloor -count 6 | tee http.txt
-//	benchstat -col /impl http.txt
+//	go test ./httpapi -run '^$' -bench HTTPFloor -benchtime 3000x -count 6 | tee http.txt
+//	benchstat -col '/impl@(floor library)' -row '/store /op' http.txt
+//
+// -count runs each benchmark so many times in a row; on a machine whose
+// load varies, running the test binary several times with -count 1 makes
+// the library's runs and the floor's alternate.
 //
 // The event stream (GET …/events with Accept: text/event-stream) is left
 // out: it is not one request and one answer. So is GET /openapi.json,
