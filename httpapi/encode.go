@@ -24,15 +24,12 @@ import (
 const MaxBodyBytes = 1 << 20
 
 // encode writes v as the JSON response body with the given status. A value
-// that cannot be encoded becomes a 500.
+// that cannot be encoded becomes a 500. The bodies that write their own
+// JSON, and the values of package grouping (a channel group), are written
+// once, by appendValue; encoding/json would have a value's MarshalJSON
+// write it and then check and compact it again.
 func encode[T any](w http.ResponseWriter, r *http.Request, logger *slog.Logger, status int, v T) {
-	var b []byte
-	var err error
-	if a, ok := any(v).(jsonAppender); ok {
-		b, err = a.appendJSON(make([]byte, 0, 512))
-	} else {
-		b, err = json.Marshal(v)
-	}
+	b, err := appendValue(make([]byte, 0, 512), v)
 	if err != nil {
 		writeError(w, r, logger, &grouping.Error{Code: grouping.Internal, Message: "encode response", Err: err})
 		return
@@ -108,7 +105,131 @@ func decode[T any](w http.ResponseWriter, r *http.Request) (T, error) {
 // match a field only when case is ignored, and keys given twice (of which
 // encoding/json would silently keep the last). Syntax errors are left to
 // the decoding that follows, which reports them with their position.
+//
+// The keys of a well-formed body are read by keysKnownOnce, which neither
+// decodes nor allocates; checkKeysByToken, which walks the body's tokens
+// with encoding/json, names the offending key of the others.
 func checkKeys(b []byte, fields map[string]bool) error {
+	if keysKnownOnce(b, fields) {
+		return nil
+	}
+	return checkKeysByToken(b, fields)
+}
+
+// keysKnownOnce reports whether b is an object whose top-level keys are
+// all in fields, none of them twice. It reads only the object's structure
+// (strings, nesting, colons and commas) and skips the values without
+// checking them, which decoding does. A key with an escape, or anything it
+// does not read as expected, makes it report false.
+//
+// It reports true only where checkKeysByToken returns nil: on the part of
+// b that is valid JSON both read the same keys, and checkKeysByToken finds
+// a problem only there.
+func keysKnownOnce(b []byte, fields map[string]bool) bool {
+	var seenBuf [8][]byte
+	seen := seenBuf[:0]
+	i := skipSpace(b, 0)
+	if i >= len(b) || b[i] != '{' {
+		return false
+	}
+	i = skipSpace(b, i+1)
+	if i < len(b) && b[i] == '}' {
+		return true
+	}
+	for {
+		if i >= len(b) || b[i] != '"' {
+			return false
+		}
+		end := i + 1
+		for end < len(b) && b[end] != '"' && b[end] != '\\' {
+			end++
+		}
+		if end >= len(b) || b[end] != '"' {
+			return false
+		}
+		key := b[i+1 : end]
+		if !fields[string(key)] || len(seen) == len(seenBuf) {
+			return false
+		}
+		for _, k := range seen {
+			if bytes.Equal(k, key) {
+				return false
+			}
+		}
+		seen = append(seen, key)
+		i = skipSpace(b, end+1)
+		if i >= len(b) || b[i] != ':' {
+			return false
+		}
+		if i = skipValue(b, skipSpace(b, i+1)); i < 0 {
+			return false
+		}
+		switch i = skipSpace(b, i); {
+		case i >= len(b):
+			return false
+		case b[i] == '}':
+			return true
+		case b[i] == ',':
+			i = skipSpace(b, i+1)
+		default:
+			return false
+		}
+	}
+}
+
+// skipSpace returns the index of the first byte of b from i on that is not
+// JSON whitespace.
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n') {
+		i++
+	}
+	return i
+}
+
+// skipValue returns the index just after the value that starts at b[i],
+// found by its structure alone: a string up to its closing quote, an
+// object or array up to the bracket that closes it, anything else up to
+// the next comma, closing bracket or whitespace. It returns -1 when b ends
+// first.
+func skipValue(b []byte, i int) int {
+	depth := 0
+	for i < len(b) {
+		switch b[i] {
+		case '"':
+			for i++; i < len(b) && b[i] != '"'; i++ {
+				if b[i] == '\\' {
+					i++
+				}
+			}
+			if i >= len(b) {
+				return -1
+			}
+			if depth == 0 {
+				return i + 1
+			}
+		case '{', '[':
+			depth++
+		case '}', ']':
+			if depth == 0 {
+				return i
+			}
+			if depth--; depth == 0 {
+				return i + 1
+			}
+		case ',', ' ', '\t', '\r', '\n':
+			if depth == 0 {
+				return i
+			}
+		}
+		i++
+	}
+	return -1
+}
+
+// checkKeysByToken is checkKeys by encoding/json's tokens: it names the
+// first unknown or repeated key, and returns nil at the first syntax
+// error.
+func checkKeysByToken(b []byte, fields map[string]bool) error {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	if _, err := dec.Token(); err != nil {
 		return nil
