@@ -323,7 +323,7 @@ func (d *sqlDriver) Write(ctx context.Context, fn func(driver.Tx) error) error {
 	if err := d.takeTurn(ctx); err != nil {
 		return err
 	}
-	defer func() { <-d.turn }()
+	defer d.passTurn()
 	held, err := d.wlock.lock(ctx, deadline)
 	if err != nil {
 		return err
@@ -373,6 +373,18 @@ func (d *sqlDriver) takeTurn(ctx context.Context) error {
 		return fmt.Errorf("sqlite: waiting for the database: %w", ctx.Err())
 	case <-wait.C:
 		return errBusy
+	}
+}
+
+// passTurn ends the write transaction's turn. A write waiting for the turn
+// holds it from then on, and is ready to run after the goroutine that
+// passed it; yielding lets it run at once, rather than after whatever that
+// goroutine does next, when every other processor is busy (with reads,
+// say) and none takes it over.
+func (d *sqlDriver) passTurn() {
+	<-d.turn
+	if len(d.turn) > 0 {
+		runtime.Gosched()
 	}
 }
 
