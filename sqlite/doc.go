@@ -50,11 +50,28 @@
 //
 // Several processes (or several Stores in one process) may open the same
 // file at once, on one machine with a local file system; WAL does not work
-// over network file systems. Their writes are serialised by SQLite's file
-// locks: a writer waits up to the busy timeout ([WithBusyTimeout], 10 seconds
-// by default) for another process's write to finish. Every invariant of
-// [grouping.Store] holds across processes, because each call reads and writes
-// within one such transaction.
+// over network file systems. Their writes are serialised by SQLite's write
+// lock, and they take turns for it. Within a process, writes wait for one
+// another in the order they arrive. Across processes, a write transaction
+// first takes an exclusive flock(2) on a lock file beside the database (its
+// path followed by "-lock", created when missing and never removed), and
+// holds it until after its commit or rollback. A process that waits for a
+// flock sleeps in the kernel, which wakes it as soon as the lock is
+// released, where SQLite's lock can only be tried again and again: a
+// process writing without pause would take it back between another
+// process's tries and starve that process's writes until they time out.
+// The lock file changes nothing in the order or durability of commits, and
+// the kernel releases it when a process dies, even killed in the middle of
+// a write. Reads, backups (VACUUM INTO on a read-only connection) and
+// checkpoints never take it. A write waits for its turn, the lock file and
+// SQLite's lock together at most the busy timeout ([WithBusyTimeout], 5
+// seconds by default) or until its context is done. On systems without
+// flock (Windows, among others), or when the lock file cannot be opened, a
+// writer waits for SQLite's lock alone, trying it again after short sleeps;
+// so it does for programs that write the file without this package, such as
+// the sqlite3 shell, which do not know the lock file. Every invariant of
+// [grouping.Store] holds across processes, because each call reads and
+// writes within one such transaction.
 //
 // # Events
 //

@@ -55,6 +55,10 @@ type sqlDriver struct {
 	// senders first come, first served), where database/sql would hand the
 	// connection to any waiter.
 	turn chan struct{}
+	// wlock is the lock file that the turn's holder takes for its write
+	// transaction, so that the writers of several processes take turns too
+	// (see writelock.go).
+	wlock *writeLock
 
 	// watchEvery is how often Watch polls the database for commits.
 	watchEvery time.Duration
@@ -177,13 +181,16 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		writer.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", abs, err)
 	}
-	if err := migrate(ctx, writer, cfg.busyTimeout); err != nil {
+	wlock := openWriteLock(abs)
+	if err := migrateLocked(ctx, writer, wlock, cfg.busyTimeout); err != nil {
 		writer.Close()
+		wlock.close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", abs, err)
 	}
 	guard, err := newFileGuard(abs)
 	if err != nil {
 		writer.Close()
+		wlock.close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", abs, err)
 	}
 
@@ -191,12 +198,13 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	reader, err := sql.Open("sqlite", readDSN)
 	if err != nil {
 		writer.Close()
+		wlock.close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", abs, err)
 	}
 	n := max(4, runtime.GOMAXPROCS(0))
 	reader.SetMaxOpenConns(n)
 	reader.SetMaxIdleConns(n)
-	d := &sqlDriver{path: abs, writer: writer, reader: reader, guard: guard, wait: cfg.busyTimeout, turn: make(chan struct{}, 1),
+	d := &sqlDriver{path: abs, writer: writer, reader: reader, guard: guard, wait: cfg.busyTimeout, turn: make(chan struct{}, 1), wlock: wlock,
 		watchEvery: cfg.watchInterval, dsnReadOnly: readDSN, seqs: make(map[grouping.Tenant]tenantSeq)}
 	d.reads = reads{q: poolQuerier{d}, snapshot: d.readSnapshot}
 	if d.writerStmts, err = prepareAll(ctx, writer, false); err == nil {
@@ -279,7 +287,7 @@ func (d *sqlDriver) Close() error {
 	if d.ckpt != nil {
 		ckptErr = d.ckpt.close()
 	}
-	return errors.Join(ckptErr, d.readerStmts.close(), d.writerStmts.close(), d.reader.Close(), d.writer.Close())
+	return errors.Join(ckptErr, d.readerStmts.close(), d.writerStmts.close(), d.reader.Close(), d.writer.Close(), d.wlock.close())
 }
 
 // beginWrite starts a write transaction on the writer connection. The
@@ -301,10 +309,12 @@ func (d *sqlDriver) beginWrite(ctx context.Context, deadline time.Time) (*sqlTx,
 // transaction, committed when it returns nil and rolled back otherwise.
 //
 // The transaction begins only while the database file is still the one the
-// store opened, and waits for the database at most d.wait (or until ctx is
-// done, if sooner); then it fails with a grouping.Unavailable error. The
-// errors of a full disk or a file that cannot be written are reported with
-// their own codes (see classify).
+// store opened, after this process's earlier writes (d.turn) and, within
+// that turn, under the lock file shared with other processes (d.wlock). It
+// waits for all of them together at most d.wait (or until ctx is done, if
+// sooner); then it fails with a grouping.Unavailable error. The errors of a
+// full disk or a file that cannot be written are reported with their own
+// codes (see classify).
 func (d *sqlDriver) Write(ctx context.Context, fn func(driver.Tx) error) error {
 	if err := d.guard.check(); err != nil {
 		return err
@@ -313,7 +323,16 @@ func (d *sqlDriver) Write(ctx context.Context, fn func(driver.Tx) error) error {
 	if err := d.takeTurn(ctx); err != nil {
 		return err
 	}
-	defer func() { <-d.turn }()
+	defer d.passTurn()
+	held, err := d.wlock.lock(ctx, deadline)
+	if err != nil {
+		return err
+	}
+	if held {
+		// Deferred before the rollback: released after the commit or the
+		// rollback, on every way out, panics included.
+		defer d.wlock.unlock()
+	}
 	tx, err := d.beginWrite(ctx, deadline)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -354,6 +373,18 @@ func (d *sqlDriver) takeTurn(ctx context.Context) error {
 		return fmt.Errorf("sqlite: waiting for the database: %w", ctx.Err())
 	case <-wait.C:
 		return errBusy
+	}
+}
+
+// passTurn ends the write transaction's turn. A write waiting for the turn
+// holds it from then on, and is ready to run after the goroutine that
+// passed it; yielding lets it run at once, rather than after whatever that
+// goroutine does next, when every other processor is busy (with reads,
+// say) and none takes it over.
+func (d *sqlDriver) passTurn() {
+	<-d.turn
+	if len(d.turn) > 0 {
+		runtime.Gosched()
 	}
 }
 
