@@ -13,7 +13,7 @@ import (
 
 // benchSkips are the numbers of memberships BenchmarkDiscoverableSkip
 // skips.
-var benchSkips = []int{0, 2000, 10000}
+var benchSkips = []int{0, 2000, 10000, 50000}
 
 // BenchmarkDiscoverableSkip lists the first page of 50 discoverable channels
 // for a user who is a member of the first m channels of an organisation of

@@ -128,8 +128,17 @@
 // names, the one created first keeps the plain key, and the later ones stay
 // distinct until renamed, while any new group or rename to such a name is a
 // conflict. Version 3 adds the events, the tenants that have them and the
-// positions of their consumers; existing data has no events. IDs are stored as
-// UUID text and times as Unix milliseconds. Every list is read from an index,
-// page by page (keyset pagination), so its cost does not grow with the size of
-// the organisation or workspace.
+// positions of their consumers; existing data has no events. Version 4 gives
+// every membership a copy of its channel's organisation, creation time and
+// deletion, filled in for the memberships already there, written by the
+// statements that add members and kept by a trigger whenever they change on
+// the channel; an index orders a user's memberships of an organisation as its
+// channels are listed, and a partial index its archived channels. IDs are
+// stored as UUID text and times as Unix milliseconds. Every list is read from
+// an index, page by page (keyset pagination), so its cost does not grow with
+// the size of the organisation or workspace. The discoverable channels merge
+// three index ranges in the list's order: the organisation's live channels,
+// less the user's memberships and (unless asked for) the archived channels.
+// A channel passed over costs a step along those indexes, not a search of the
+// memberships by channel ID, and its row is never read.
 package sqlite

@@ -69,11 +69,21 @@ var floorSQL = map[string]string{
 		group_id, group_position, created_at FROM channels INDEXED BY channels_ungrouped
 		WHERE organisation_id = ? AND group_id IS NULL AND deleted_at IS NULL AND archived = 0
 		ORDER BY created_at, id LIMIT ?`,
-	"r:discoverable": `SELECT id, organisation_id, name, description, owner_id, user_count, message_count, archived,
-		group_id, group_position, created_at FROM channels AS c
-		WHERE organisation_id = ? AND deleted_at IS NULL AND archived = 0
-		AND NOT EXISTS (SELECT 1 FROM channel_members WHERE channel_id = c.id AND user_id = ?)
-		ORDER BY created_at, id LIMIT ?`,
+	// discoverable: the organisation's live channels, less the user's and
+	// the archived ones, merged in index order (as the library does).
+	"r:discoverable": `SELECT c.id, c.organisation_id, c.name, c.description, c.owner_id, c.user_count, c.message_count,
+		c.archived, c.group_id, c.group_position, c.created_at FROM (
+			SELECT created_at, id FROM channels INDEXED BY channels_org WHERE organisation_id = ?1 AND deleted_at IS NULL
+			EXCEPT
+			SELECT channel_created_at, channel_id FROM channel_members INDEXED BY channel_members_user
+			WHERE user_id = ?2 AND organisation_id = ?1 AND channel_deleted = 0
+			EXCEPT
+			SELECT created_at, id FROM channels INDEXED BY channels_archived
+			WHERE organisation_id = ?1 AND archived = 1 AND deleted_at IS NULL
+			ORDER BY created_at, id LIMIT ?3) AS k
+		CROSS JOIN channels AS c INDEXED BY channels_org
+			ON c.organisation_id = ?1 AND c.deleted_at IS NULL AND c.created_at = k.created_at AND c.id = k.id
+		ORDER BY k.created_at, k.id`,
 	"r:channelGroup": `SELECT id, platform_id, platform_group_id, platform_group_name, created_at, updated_at,
 		(SELECT group_concat(channel_id, ',' ORDER BY position) FROM channel_group_channels AS l
 			WHERE l.workspace_id = cg.workspace_id AND l.channel_group_id = cg.id)
@@ -87,6 +97,10 @@ var floorSQL = map[string]string{
 		ON CONFLICT (id) DO UPDATE SET name = excluded.name RETURNING created_at`,
 	"updateChannel": `UPDATE channels SET name = ?, description = ?, owner_id = ?, archived = ?, message_count = ?
 		WHERE id = ? AND organisation_id = ? AND deleted_at IS NULL`,
+	// updateChannelCreated also sets the creation time, which the trigger
+	// channels_member_keys copies to the channel's memberships.
+	"updateChannelCreated": `UPDATE channels SET name = ?, description = ?, owner_id = ?, archived = ?, message_count = ?,
+		created_at = ? WHERE id = ? AND organisation_id = ? AND deleted_at IS NULL`,
 	"channelTx": `SELECT id, organisation_id, name, description, owner_id, user_count, message_count, archived,
 		group_id, created_at, deleted_at,
 		(SELECT group_concat(user_id, ',' ORDER BY user_id) FROM channel_members WHERE channel_id = channels.id)
@@ -95,8 +109,10 @@ var floorSQL = map[string]string{
 		SELECT ?1, ?2, ?3, ?4, ?5, 0, 0, ?6 WHERE EXISTS (SELECT 1 FROM organisations WHERE id = ?2)`,
 	"deleteChannel": `UPDATE channels SET deleted_at = ?, group_id = NULL, group_position = NULL
 		WHERE id = ? AND organisation_id = ? AND deleted_at IS NULL`,
-	"addMember": `INSERT INTO channel_members (channel_id, user_id)
-		SELECT ?1, ?2 WHERE EXISTS (SELECT 1 FROM channels WHERE id = ?1 AND organisation_id = ?3 AND deleted_at IS NULL)
+	// addMember copies the channel's key into the membership, as the
+	// library's statements do (see migration 0004).
+	"addMember": `INSERT INTO channel_members (channel_id, user_id, organisation_id, channel_created_at, channel_deleted)
+		SELECT id, ?2, organisation_id, created_at, 0 FROM channels WHERE id = ?1 AND organisation_id = ?3 AND deleted_at IS NULL
 		ON CONFLICT DO NOTHING`,
 	"removeMember": `DELETE FROM channel_members WHERE channel_id = ?1 AND user_id = ?2
 		AND EXISTS (SELECT 1 FROM channels WHERE id = ?1 AND organisation_id = ?3 AND deleted_at IS NULL)`,
@@ -439,6 +455,29 @@ func floorCases() []floorCase {
 				var err error
 				out, err = scanFloorChannel(st("channelTx").QueryRowContext(ctx, c.ID, fx.org), true)
 				return err
+			})
+			return out, err
+		}},
+		{"UpsertChannel(created_at)", func(ctx context.Context, fx *fixture) (any, error) { // a new creation time, copied to its 3-4 members
+			c := fx.free[3]
+			return fx.s.UpsertChannel(ctx, grouping.ChannelUpsert{ID: c.ID, OrganisationID: fx.org, Name: c.Name,
+				Description: c.Description, OwnerID: c.OwnerID, MessageCount: c.MessageCount, CreatedAt: fx.nextCreated(c)})
+		}, func(ctx context.Context, fx *fixture) (any, error) {
+			c := fx.free[3]
+			created := fx.nextCreated(c)
+			var out grouping.Channel
+			err := fx.f.tx(ctx, func(tx *sql.Tx, st func(string) *sql.Stmt) error {
+				prev, err := scanFloorChannel(st("channelTx").QueryRowContext(ctx, c.ID, fx.org), true)
+				if err != nil {
+					return err
+				}
+				if err := oneRowChanged(st("updateChannelCreated").ExecContext(ctx, c.Name, c.Description, c.OwnerID, false, c.MessageCount,
+					created.UnixMilli(), c.ID, fx.org)); err != nil {
+					return err
+				}
+				out = prev
+				out.CreatedAt = created
+				return floorEvent(ctx, st, grouping.OrganisationOf(fx.org), grouping.EventChannelUpdated, grouping.ChannelEventData{Channel: out, Previous: &prev})
 			})
 			return out, err
 		}},
@@ -790,6 +829,15 @@ func (fx *fixture) channelOrder(ctx context.Context, group uuid.UUID) []uuid.UUI
 		ids[len(ids)-1-i] = c.ID
 	}
 	return ids
+}
+
+// nextCreated alternates a channel's creation time between its own and
+// one millisecond later.
+func (fx *fixture) nextCreated(c grouping.Channel) time.Time {
+	if fx.flip() {
+		return c.CreatedAt.Add(time.Millisecond)
+	}
+	return c.CreatedAt
 }
 
 // nextAccount alternates the attached channel between two accounts.

@@ -246,10 +246,17 @@ func writeScaleRows(ctx context.Context, tx *sql.Tx, w *scaleWorld) error {
 
 	channels := newBulkInsert(ctx, tx, "channels", "id", "organisation_id", "name", "description", "owner_id",
 		"archived", "message_count", "user_count", "created_at", "group_id", "group_position")
-	members := newBulkInsert(ctx, tx, "channel_members", "channel_id", "user_id")
+	// A membership carries its channel's organisation, creation time and
+	// deletion (none here), as the store's statements copy them.
+	members := newBulkInsert(ctx, tx, "channel_members", "channel_id", "user_id",
+		"organisation_id", "channel_created_at", "channel_deleted")
 	positions := make([]int64, len(w.groups))
 	org := w.org.String()
-	var memberRows [][2]string
+	type member struct {
+		channel, user string
+		created       int64
+	}
+	var memberRows []member
 	for i := range w.n {
 		ch := w.channel(i)
 		id := ch.ID.String()
@@ -261,14 +268,16 @@ func writeScaleRows(ctx context.Context, tx *sql.Tx, w *scaleWorld) error {
 		channels.add(id, org, ch.Name, ch.Description, ch.OwnerID.String(), ch.Archived, ch.MessageCount,
 			len(ch.Users), millis(ch.CreatedAt), group, pos)
 		for _, u := range ch.Users {
-			memberRows = append(memberRows, [2]string{id, u.String()})
+			memberRows = append(memberRows, member{id, u.String(), millis(ch.CreatedAt)})
 		}
 	}
 	// The tables without rowid are kept in primary key order: rows added in
 	// that order go to the end of the table instead of amid it.
-	slices.SortFunc(memberRows, func(a, b [2]string) int { return cmp.Or(strings.Compare(a[0], b[0]), strings.Compare(a[1], b[1])) })
+	slices.SortFunc(memberRows, func(a, b member) int {
+		return cmp.Or(strings.Compare(a.channel, b.channel), strings.Compare(a.user, b.user))
+	})
 	for _, m := range memberRows {
-		members.add(m[0], m[1])
+		members.add(m.channel, m.user, org, m.created, 0)
 	}
 
 	cgs := newBulkInsert(ctx, tx, "channel_groups", "id", "workspace_id", "platform_id", "platform_group_id",
@@ -361,7 +370,7 @@ func (b *bulkInsert) flush() error {
 
 // scaleLoaderRevision changes whenever the loader or the world's shape
 // change, so that files cached by an older loader are not reused.
-const scaleLoaderRevision = "1"
+const scaleLoaderRevision = "2"
 
 // scaleCacheKey names the files of one schema and loader: the schema
 // version, and a digest of the migrations and the loader's revision.

@@ -8,10 +8,11 @@ import "fmt"
 // write transactions only; those declared with prepareRead run on the read
 // pool too.
 //
-// Each paginated list reads one index range: its equality filter, then a
-// row-value comparison that starts after the key of the page before, in the
-// index's order, limit+1 rows (the extra row tells whether more follow). The
-// first page starts after a key below every row (see pageArgs).
+// Each paginated list reads one index range (the discoverable channels,
+// three merged): its equality filter, then a row-value comparison that
+// starts after the key of the page before, in the index's order, limit+1
+// rows (the extra row tells whether more follow). The first page starts
+// after a key below every row (see pageArgs).
 
 // statement is a SQL statement of the driver.
 type statement struct {
@@ -117,18 +118,35 @@ ORDER BY c.created_at, c.id
 LIMIT :limit`)
 
 // sqlListDiscoverableChannels lists an organisation's live channels of which
-// :user is not a member (index channels_org, then one primary key probe of
-// channel_members per channel).
+// :user is not a member, and not archived unless :archived. SQLite merges
+// (EXCEPT) three index ranges that start after the cursor, each in the
+// list's order, (created_at, id): the organisation's live channels
+// (channels_org), less the user's memberships of them (channel_members_user:
+// each membership carries its channel's key), less, when archived channels
+// are left out, its live archived channels (partial index
+// channels_archived). A channel passed over costs a step along these
+// indexes: no search of a B-tree keyed by random IDs, no table row. The
+// keys of the page are then looked up in channels_org, whose pages the merge
+// has just read, for their rows. The merge runs as a co-routine whose ORDER
+// BY gives the page its order, without a sort.
 var sqlListDiscoverableChannels = prepareRead(`SELECT ` + channelColumns + `
-FROM channels AS c
-WHERE c.organisation_id = :org AND c.deleted_at IS NULL
-	AND (:archived OR c.archived = 0)
-	AND NOT EXISTS (
-		SELECT 1 FROM channel_members AS m
-		WHERE m.channel_id = c.id AND m.user_id = :user)
-	AND (c.created_at, c.id) > (:time, :id)
-ORDER BY c.created_at, c.id
-LIMIT :limit`)
+FROM (
+	SELECT created_at, id FROM channels INDEXED BY channels_org
+	WHERE organisation_id = :org AND deleted_at IS NULL
+		AND (created_at, id) > (:time, :id)
+	EXCEPT
+	SELECT channel_created_at, channel_id FROM channel_members INDEXED BY channel_members_user
+	WHERE user_id = :user AND organisation_id = :org AND channel_deleted = 0
+		AND (channel_created_at, channel_id) > (:time, :id)
+	EXCEPT
+	SELECT created_at, id FROM channels INDEXED BY channels_archived
+	WHERE NOT :archived AND organisation_id = :org AND archived = 1 AND deleted_at IS NULL
+		AND (created_at, id) > (:time, :id)
+	ORDER BY created_at, id
+	LIMIT :limit) AS k
+CROSS JOIN channels AS c INDEXED BY channels_org
+	ON c.organisation_id = :org AND c.deleted_at IS NULL AND c.created_at = k.created_at AND c.id = k.id
+ORDER BY k.created_at, k.id`)
 
 // sqlListChannelGroups lists a workspace's channel groups (index
 // channel_groups_list).
@@ -246,15 +264,23 @@ var sqlDeleteOtherMembers = prepare(`
 DELETE FROM channel_members
 WHERE channel_id = ? AND user_id NOT IN (SELECT value FROM json_each(?))`)
 
-// The WHERE clause keeps the parser from reading ON CONFLICT as a join
-// constraint.
+// A membership carries its channel's organisation, creation time and
+// deletion (see migration 0004), which sqlInsertMembers and sqlAddMember
+// read from the channel. The LEFT JOIN makes them NULL for a missing
+// channel, which the NOT NULL constraints refuse. The WHERE clause keeps
+// the parser from reading ON CONFLICT as a join constraint.
 var sqlInsertMembers = prepare(`
-INSERT INTO channel_members (channel_id, user_id)
-SELECT ?, value FROM json_each(?) WHERE true
+INSERT INTO channel_members (channel_id, user_id, organisation_id, channel_created_at, channel_deleted)
+SELECT ?1, json_each.value, c.organisation_id, c.created_at, c.deleted_at IS NOT NULL
+FROM json_each(?2) LEFT JOIN channels AS c ON c.id = ?1
+WHERE true
 ON CONFLICT DO NOTHING`)
 
 var sqlAddMember = prepare(`
-INSERT INTO channel_members (channel_id, user_id) VALUES (?, ?)
+INSERT INTO channel_members (channel_id, user_id, organisation_id, channel_created_at, channel_deleted)
+SELECT ?1, ?2, c.organisation_id, c.created_at, c.deleted_at IS NOT NULL
+FROM (SELECT 1) LEFT JOIN channels AS c ON c.id = ?1
+WHERE true
 ON CONFLICT DO NOTHING`)
 
 var sqlRemoveMember = prepare(`DELETE FROM channel_members WHERE channel_id = ? AND user_id = ?`)
