@@ -29,7 +29,10 @@ const MaxBodyBytes = 1 << 20
 // once, by appendValue; encoding/json would have a value's MarshalJSON
 // write it and then check and compact it again.
 func encode[T any](w http.ResponseWriter, r *http.Request, logger *slog.Logger, status int, v T) {
-	b, err := appendValue(make([]byte, 0, 512), v)
+	buf := bodyPool.Get().(*[]byte)
+	defer putBody(buf)
+	b, err := appendValue((*buf)[:0], v)
+	*buf = b
 	if err != nil {
 		writeError(w, r, logger, &grouping.Error{Code: grouping.Internal, Message: "encode response", Err: err})
 		return
@@ -39,8 +42,24 @@ func encode[T any](w http.ResponseWriter, r *http.Request, logger *slog.Logger, 
 	h.Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
 	b = append(b, '\n')
+	*buf = b
 	if _, err := w.Write(b); err != nil {
 		logger.DebugContext(r.Context(), "write response", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+}
+
+// bodyPool holds the buffers encode writes response bodies into: a
+// ResponseWriter does not keep what it is given to write, so a buffer
+// serves the next response once Write returns.
+var bodyPool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
+
+// maxPooledBody is the largest buffer put back in bodyPool: the buffer of
+// a large page is not kept for the small answers that follow.
+const maxPooledBody = 64 << 10
+
+func putBody(b *[]byte) {
+	if cap(*b) <= maxPooledBody {
+		bodyPool.Put(b)
 	}
 }
 

@@ -34,6 +34,10 @@ const keyState ctxKey = 0
 // entry, and filled in place, so that each check does not copy the
 // request to add a value.
 type reqState struct {
+	// claimed is set by the entry that fills the state in: telemetry
+	// puts an unclaimed state into the context it gives the request, so
+	// that entry need not copy the request again to add one.
+	claimed   bool
 	family    family
 	principal Principal
 	ids       pathIDs
@@ -82,7 +86,11 @@ func wildcards(path string) []string {
 // logged 500, so that the server keeps serving.
 func (a *API) entry(fam family, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r = r.WithContext(context.WithValue(r.Context(), keyState, &reqState{family: fam}))
+		if st, ok := r.Context().Value(keyState).(*reqState); ok && !st.claimed {
+			st.claimed, st.family = true, fam
+		} else {
+			r = r.WithContext(context.WithValue(r.Context(), keyState, &reqState{claimed: true, family: fam}))
+		}
 		// Under telemetry, w already tells whether the response started.
 		rw, ok := w.(*statusWriter)
 		if !ok {

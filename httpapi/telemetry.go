@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strconv"
@@ -153,7 +154,8 @@ func (t *telemetry) instrument(route string, h http.Handler) http.Handler {
 				panic(v)
 			}
 		}()
-		h.ServeHTTP(sw, r.WithContext(ctx))
+		// The request's state goes into the same context (see reqState.claimed).
+		h.ServeHTTP(sw, r.WithContext(context.WithValue(ctx, keyState, &reqState{})))
 	})
 }
 
