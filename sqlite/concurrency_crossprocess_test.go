@@ -194,16 +194,8 @@ func runFairness(tb testing.TB, d time.Duration) fairReport {
 
 // fairChild is one process of runFairness.
 func fairChild(t *testing.T, env string) {
-	var cfg fairConfig
-	if err := json.Unmarshal([]byte(env), &cfg); err != nil {
-		t.Fatal(err)
-	}
+	cfg, s := childStore[fairConfig](t, env)
 	ctx := t.Context()
-	s, err := Open(ctx, cfg.Path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
 	time.Sleep(time.Until(cfg.Start))
 
 	var (

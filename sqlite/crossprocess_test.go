@@ -123,15 +123,7 @@ func TestCrossProcessHammer(t *testing.T) {
 
 // hammerChild is TestCrossProcessHammer in a child process.
 func hammerChild(t *testing.T, env string) {
-	var cfg hammerConfig
-	if err := json.Unmarshal([]byte(env), &cfg); err != nil {
-		t.Fatal(err)
-	}
-	s, err := Open(t.Context(), cfg.Path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	cfg, s := childStore[hammerConfig](t, env)
 	r := hammer(t.Context(), s, cfg, cfg.Seed)
 	t.Logf("hammer: %d calls", r.calls)
 	if r.err != nil {
@@ -293,3 +285,24 @@ func crashChild(t *testing.T, env string) {
 		fmt.Println("ack", g.ID)
 	}
 }
+
+// childStore decodes the configuration a child process of a test was
+// given in env, and opens the store at its Path, closed when the test ends.
+func childStore[C interface{ path() string }](t *testing.T, env string) (C, *Store) {
+	t.Helper()
+	var cfg C
+	if err := json.Unmarshal([]byte(env), &cfg); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(t.Context(), cfg.path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return cfg, s
+}
+
+func (c hammerConfig) path() string { return c.Path }
+func (c wakeConfig) path() string   { return c.Path }
+func (c killConfig) path() string   { return c.Path }
+func (c fairConfig) path() string   { return c.Path }

@@ -109,15 +109,7 @@ func TestWaitEventsWakesOnAnotherProcessCommit(t *testing.T) {
 // wakeChild creates groups in the organisation, pausing before each so that
 // the parent's waiter is waiting, and reports each after its commit.
 func wakeChild(t *testing.T, env string) {
-	var cfg wakeConfig
-	if err := json.Unmarshal([]byte(env), &cfg); err != nil {
-		t.Fatal(err)
-	}
-	s, err := Open(t.Context(), cfg.Path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	cfg, s := childStore[wakeConfig](t, env)
 	for i := range cfg.Writes {
 		time.Sleep(100 * time.Millisecond) // pace the writes; the parent measures from each commit
 		if _, err := s.CreateGroup(t.Context(), cfg.Org, grouping.NewGroup{Name: fmt.Sprint("group ", i)}); err != nil {
@@ -336,15 +328,8 @@ func killRound(t *testing.T, cfg killConfig, n int) []ack {
 // groups and assigns, moves and removes channels, and prints each write
 // that succeeded once it returned.
 func killChild(t *testing.T, env string) {
-	var cfg killConfig
-	if err := json.Unmarshal([]byte(env), &cfg); err != nil {
-		t.Fatal(err)
-	}
+	cfg, s := childStore[killConfig](t, env)
 	ctx := t.Context()
-	s, err := Open(ctx, cfg.Path)
-	if err != nil {
-		t.Fatal(err)
-	}
 	page, err := s.ListGroups(ctx, cfg.Org, grouping.ListGroupsOptions{Limit: grouping.MaxLimit})
 	if err != nil {
 		t.Fatal(err)
