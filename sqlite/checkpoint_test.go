@@ -84,7 +84,7 @@ func TestLogStaysBoundedUnderSteadyWrites(t *testing.T) {
 	is.NoErr(err) // group
 	ch, err := s.UpsertChannel(ctx, grouping.ChannelUpsert{ID: uuid.New(), OrganisationID: org, Name: "c", OwnerID: uuid.New()})
 	is.NoErr(err) // channel
-	// About 5 pages a pair: three times the restart size in all.
+	// About 10 pages a pair: six times the restart size in all.
 	for range 3 * walRestartPages / 5 {
 		is.NoErr(s.AssignChannel(ctx, org, g.ID, ch.ID)) // assign
 		is.NoErr(s.RemoveChannel(ctx, org, g.ID, ch.ID)) // remove
@@ -92,7 +92,12 @@ func TestLogStaysBoundedUnderSteadyWrites(t *testing.T) {
 	fi, err := os.Stat(s.Path() + "-wal")
 	is.NoErr(err) // the log
 	const frame = 4096 + 24
-	limit := int64(walRestartPages+walRestartPages/4) * frame
+	// The writer's checkpoint gives way to a background one that is
+	// running (its fsyncs take long on a busy disk) and tries again at the
+	// next commit, so the log may pass walRestartPages by what the writes
+	// of a few background checkpoints add; a log that never started again
+	// would hold all of them.
+	limit := int64(2*walRestartPages) * frame
 	is.True(fi.Size() <= limit) // the log started again instead of growing
 	t.Logf("log: %d bytes (%.0f pages), limit %d", fi.Size(), float64(fi.Size())/frame, limit)
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/channelgrouping/grouping"
+	"github.com/channelgrouping/grouping/driver"
 	"github.com/google/uuid"
 )
 
@@ -50,25 +51,24 @@ func loadChannels(tb testing.TB, s *Store, org, user uuid.UUID, n, members int) 
 	tb.Helper()
 	ctx := context.Background()
 	base := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
-	tx, err := s.d.beginWrite(ctx, time.Now().Add(time.Minute))
+	err := s.d.Write(ctx, func(dtx driver.Tx) error {
+		tx := dtx.(*sqlTx)
+		for i := range n {
+			id := uuid.New()
+			if _, err := execStmt(ctx, tx, sqlInsertChannel, id, org, fmt.Sprint("channel ", i), "", uuid.New(), false, 0, base.Add(time.Duration(i)*time.Second).UnixMilli()); err != nil {
+				return err
+			}
+			users := []uuid.UUID{uuid.New()}
+			if i < members {
+				users = append(users, user)
+			}
+			if err := tx.SetMembers(ctx, id, users); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 	if err != nil {
-		tb.Fatal(err)
-	}
-	defer tx.Rollback()
-	for i := range n {
-		id := uuid.New()
-		if _, err := execStmt(ctx, tx, sqlInsertChannel, id, org, fmt.Sprint("channel ", i), "", uuid.New(), false, 0, base.Add(time.Duration(i)*time.Second).UnixMilli()); err != nil {
-			tb.Fatal(err)
-		}
-		users := []uuid.UUID{uuid.New()}
-		if i < members {
-			users = append(users, user)
-		}
-		if err := tx.SetMembers(ctx, id, users); err != nil {
-			tb.Fatal(err)
-		}
-	}
-	if err := tx.Commit(); err != nil {
 		tb.Fatal(err)
 	}
 }

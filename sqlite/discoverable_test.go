@@ -304,16 +304,16 @@ func TestMembershipKeysFollowChannel(t *testing.T) {
 		{"UPDATE channels SET organisation_id = ? WHERE id = ?", other, other, 2000, 0},
 		{"UPDATE channels SET deleted_at = ? WHERE id = ?", 3000, other, 2000, 1},
 	} {
-		_, err := s.d.writer.ExecContext(ctx, c.update, c.arg, ch)
+		_, err := s.d.w.conn.ExecContext(ctx, c.update, c.arg, ch)
 		is.NoErr(err)                                              // update the channel
 		is.Equal(strip(keys()), want(c.org, c.created, c.deleted)) // the memberships follow
 	}
 	var changes int
-	is.NoErr(s.d.writer.QueryRowContext(ctx, "SELECT total_changes()").Scan(&changes)) // count the rows written so far
-	_, err = s.d.writer.ExecContext(ctx, "UPDATE channels SET created_at = created_at, deleted_at = deleted_at WHERE id = ?", ch)
+	is.NoErr(s.d.w.conn.QueryRowContext(ctx, "SELECT total_changes()").Scan(&changes)) // count the rows written so far
+	_, err = s.d.w.conn.ExecContext(ctx, "UPDATE channels SET created_at = created_at, deleted_at = deleted_at WHERE id = ?", ch)
 	is.NoErr(err) // an update that changes nothing
 	var after int
-	is.NoErr(s.d.writer.QueryRowContext(ctx, "SELECT total_changes()").Scan(&after)) // count again
+	is.NoErr(s.d.w.conn.QueryRowContext(ctx, "SELECT total_changes()").Scan(&after)) // count again
 	is.Equal(after, changes+1)                                                       // the channel only: the trigger wrote no membership
 }
 

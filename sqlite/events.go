@@ -94,7 +94,7 @@ func (t *sqlTx) AppendEvents(ctx context.Context, tenant grouping.Tenant, events
 	if len(events) == 1 && t.d != nil {
 		if s, ok := t.d.seqs[tenant]; ok {
 			e := &events[0]
-			_, err := execStmt(ctx, t, sqlInsertNextEvent, s.num, s.last+1, e.ID.String(), string(e.Type), e.Time.UnixMilli(), eventData(e))
+			_, err := execStmt(ctx, t, sqlInsertNextEvent, s.num, s.last+1, t.id(e.ID), string(e.Type), e.Time.UnixMilli(), eventData(e))
 			switch {
 			case err == nil:
 				e.Sequence = s.last + 1
@@ -107,9 +107,9 @@ func (t *sqlTx) AppendEvents(ctx context.Context, tenant grouping.Tenant, events
 		}
 	}
 	var num, last int64
-	err := queryRow(ctx, t, sqlLastSequence, int64(tenant.Kind), tenant.ID.String()).Scan(&num, &last)
+	err := queryRow(ctx, t, sqlLastSequence, int64(tenant.Kind), t.id(tenant.ID)).Scan(&num, &last)
 	if errors.Is(err, sql.ErrNoRows) {
-		num, err = lastInsertID(execStmt(ctx, t, sqlAddEventTenant, int64(tenant.Kind), tenant.ID.String()))
+		num, err = lastInsertID(execStmt(ctx, t, sqlAddEventTenant, int64(tenant.Kind), t.id(tenant.ID)))
 	}
 	if err != nil {
 		return fmt.Errorf("read event sequence: %w", err)
@@ -120,13 +120,13 @@ func (t *sqlTx) AppendEvents(ctx context.Context, tenant grouping.Tenant, events
 	}
 	if len(events) == 1 {
 		e := &events[0]
-		_, err = execStmt(ctx, t, sqlInsertEvent, num, first, e.ID.String(), string(e.Type), e.Time.UnixMilli(), eventData(e))
+		_, err = execStmt(ctx, t, sqlInsertEvent, num, first, t.id(e.ID), string(e.Type), e.Time.UnixMilli(), eventData(e))
 	} else if meta, data, ok := eventRows(events); ok {
 		_, err = execStmt(ctx, t, sqlInsertEvents, num, first, meta, data, len(events))
 	} else {
 		for i := range events {
 			e := &events[i]
-			if _, err = execStmt(ctx, t, sqlInsertEvent, num, e.Sequence, e.ID.String(), string(e.Type), e.Time.UnixMilli(), eventData(e)); err != nil {
+			if _, err = execStmt(ctx, t, sqlInsertEvent, num, e.Sequence, t.id(e.ID), string(e.Type), e.Time.UnixMilli(), eventData(e)); err != nil {
 				break
 			}
 		}

@@ -378,12 +378,12 @@ func TestFailedWritesLeaveNoEvent(t *testing.T) {
 	is.Equal(next("b"), int64(4))        // no event, no number taken
 
 	// The database refuses the event itself.
-	_, err = s.d.writer.ExecContext(ctx, `CREATE TEMP TRIGGER refuse_events BEFORE INSERT ON main.events
+	_, err = s.d.w.conn.ExecContext(ctx, `CREATE TEMP TRIGGER refuse_events BEFORE INSERT ON main.events
 		BEGIN SELECT RAISE(ABORT, 'no events today'); END`)
 	is.NoErr(err) // install the fault on the writer connection
 	_, err = s.CreateGroup(ctx, org.ID, grouping.NewGroup{Name: "refused"})
 	is.Equal(grouping.ErrorCode(err), grouping.Internal) // the write fails
-	_, err = s.d.writer.ExecContext(ctx, `DROP TRIGGER temp.refuse_events`)
+	_, err = s.d.w.conn.ExecContext(ctx, `DROP TRIGGER temp.refuse_events`)
 	is.NoErr(err) // remove the fault
 	page, err := s.ListGroups(ctx, org.ID, grouping.ListGroupsOptions{})
 	is.NoErr(err)                 // list the groups
@@ -406,7 +406,7 @@ func TestOrderedFactsNeedNoSort(t *testing.T) {
 		} {
 			t.Run(name, func(t *testing.T) {
 				is := is.New(t)
-				plan := queryPlan(t, s.d.writer, q.st.sql, q.args...)
+				plan := queryPlan(t, s.d.w.conn, q.st.sql, q.args...)
 				t.Log(strings.Join(plan, "\n"))
 				for _, line := range plan {
 					is.True(!strings.Contains(line, "TEMP B-TREE")) // read in index order, not sorted
@@ -417,7 +417,7 @@ func TestOrderedFactsNeedNoSort(t *testing.T) {
 	}
 	t.Run("empty", check)
 	populate(t, s, 30)
-	_, err := s.d.writer.ExecContext(t.Context(), "ANALYZE")
+	_, err := s.d.w.conn.ExecContext(t.Context(), "ANALYZE")
 	is.New(t).NoErr(err) // gather statistics
 	t.Run("analysed", check)
 }

@@ -96,7 +96,7 @@ func TestListQueriesUseIndexes(t *testing.T) {
 	}
 	t.Run("empty", check)
 	populate(t, s, 60)
-	_, err := s.d.writer.ExecContext(t.Context(), "ANALYZE")
+	_, err := s.d.w.conn.ExecContext(t.Context(), "ANALYZE")
 	is.New(t).NoErr(err) // gather statistics
 	t.Run("analysed", check)
 }
@@ -107,7 +107,7 @@ func TestNoStatementScansATable(t *testing.T) {
 	is := is.New(t)
 	s := openTestStore(t)
 	populate(t, s, 30)
-	_, err := s.d.writer.ExecContext(t.Context(), "ANALYZE")
+	_, err := s.d.w.conn.ExecContext(t.Context(), "ANALYZE")
 	is.NoErr(err) // gather statistics
 	named := make(map[*statement][]any)
 	for _, q := range listQueries() {
@@ -127,7 +127,7 @@ func TestNoStatementScansATable(t *testing.T) {
 				}
 			}
 		}
-		plan := queryPlan(t, s.d.writer, st.sql, args...)
+		plan := queryPlan(t, s.d.w.conn, st.sql, args...)
 		t.Logf("%s\n=> %s", strings.Join(strings.Fields(st.sql), " "), strings.Join(plan, " | "))
 		subqueries := planSubqueries(plan)
 		for _, line := range plan {
@@ -183,7 +183,9 @@ func usesIndex(line, index string) bool {
 var namedParam = regexp.MustCompile(`:([a-z]+)`)
 
 // queryPlan returns the detail lines of EXPLAIN QUERY PLAN for query.
-func queryPlan(t *testing.T, db *sql.DB, query string, args ...any) []string {
+func queryPlan(t *testing.T, db interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+}, query string, args ...any) []string {
 	t.Helper()
 	rows, err := db.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+query, args...)
 	if err != nil {

@@ -18,7 +18,7 @@ func (t *sqlTx) ChannelState(ctx context.Context, orgID, channelID uuid.UUID) (d
 		found bool
 		f     driver.ChannelFacts
 	)
-	err := queryRow(ctx, t, sqlChannelState, sql.Named("org", orgID), sql.Named("channel", channelID)).
+	err := queryRow(ctx, t, sqlChannelState, t.id(orgID), t.id(channelID)).
 		Scan(&st.OrganisationFound, &found, &f.OrganisationID, &f.Deleted, &f.Archived, &f.GroupID, &f.GroupName)
 	if err != nil || !found {
 		return st, err
@@ -36,7 +36,7 @@ func (t *sqlTx) GroupState(ctx context.Context, orgID, groupID uuid.UUID, nameKe
 		holder uuid.NullUUID
 	)
 	dest := append([]any{&st.OrganisationFound, &found}, g.dest()...)
-	err := queryRow(ctx, t, sqlGroupState, sql.Named("org", orgID), sql.Named("group", groupID), sql.Named("key", nameKey)).
+	err := queryRow(ctx, t, sqlGroupState, t.id(orgID), t.id(groupID), nameKey).
 		Scan(append(dest, &holder, &st.MaxPosition)...)
 	if err != nil {
 		return driver.GroupState{}, err
@@ -84,7 +84,7 @@ func (t *sqlTx) Placement(ctx context.Context, orgID, groupID, channelID uuid.UU
 		g                        driver.PlacementGroup
 		c                        = driver.ChannelFacts{OrganisationID: orgID}
 	)
-	err := queryRow(ctx, t, sqlPlacement, sql.Named("org", orgID), sql.Named("group", groupID), sql.Named("channel", channelID)).
+	err := queryRow(ctx, t, sqlPlacement, t.id(orgID), t.id(groupID), t.id(channelID)).
 		Scan(&p.OrganisationFound, &groupFound, &g.Name, &g.Archived, &g.MaxChannelPosition,
 			&channelFound, &c.Archived, &c.GroupID, &c.GroupName)
 	if err != nil {
@@ -101,7 +101,7 @@ func (t *sqlTx) Placement(ctx context.Context, orgID, groupID, channelID uuid.UU
 
 // GroupIDs implements driver.Tx.
 func (t *sqlTx) GroupIDs(ctx context.Context, orgID uuid.UUID) (bool, []uuid.UUID, error) {
-	rows, err := query(ctx, t, sqlGroupIDs, sql.Named("org", orgID))
+	rows, err := query(ctx, t, sqlGroupIDs, t.id(orgID))
 	if err != nil {
 		return false, nil, err
 	}
@@ -125,7 +125,7 @@ func (t *sqlTx) GroupIDs(ctx context.Context, orgID uuid.UUID) (bool, []uuid.UUI
 
 // GroupChannelIDs implements driver.Tx.
 func (t *sqlTx) GroupChannelIDs(ctx context.Context, orgID, groupID uuid.UUID) (driver.GroupChannels, error) {
-	rows, err := query(ctx, t, sqlGroupChannelIDs, sql.Named("org", orgID), sql.Named("group", groupID))
+	rows, err := query(ctx, t, sqlGroupChannelIDs, t.id(groupID), t.id(orgID))
 	if err != nil {
 		return driver.GroupChannels{}, err
 	}
@@ -154,8 +154,7 @@ func (t *sqlTx) Attachment(ctx context.Context, workspaceID, channelID uuid.UUID
 		created, updated        sql.NullInt64
 		channels                sql.NullString
 	)
-	err := queryRow(ctx, t, sqlAttachment, sql.Named("ws", workspaceID), sql.Named("channel", channelID),
-		sql.Named("platform", platformID), sql.Named("account", platformGroupID)).
+	err := queryRow(ctx, t, sqlAttachment, t.id(workspaceID), t.id(channelID), platformID, platformGroupID).
 		Scan(&found, &id, &ws, &platform, &account, &name, &created, &updated, &channels, &at.MaxPosition, &current)
 	if err != nil {
 		return driver.Attachment{}, err

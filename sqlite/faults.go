@@ -2,13 +2,11 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"sync/atomic"
-	"time"
 
 	"github.com/channelgrouping/grouping"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -97,34 +95,6 @@ func (g *fileGuard) check() error {
 		return errFileMoved
 	}
 	return nil
-}
-
-// beginImmediate begins a write transaction (BEGIN IMMEDIATE, from the
-// writer DSN) on db, waiting for SQLite's write lock until deadline or until
-// ctx is done. Writer connections have no busy timeout of their own, so that
-// the wait is bounded by the store's: the time a call queues for its turn
-// and the time it waits for another process's lock add up to one bound.
-// The transaction itself runs under ctx alone.
-func beginImmediate(ctx context.Context, db *sql.DB, deadline time.Time) (*sql.Tx, error) {
-	delay := time.Millisecond
-	for {
-		t, err := db.BeginTx(ctx, nil)
-		if err == nil || !isBusy(err) {
-			return t, err
-		}
-		left := time.Until(deadline)
-		if left <= 0 {
-			return nil, err
-		}
-		pause := time.NewTimer(min(delay, left))
-		select {
-		case <-ctx.Done():
-			pause.Stop()
-			return nil, err
-		case <-pause.C:
-		}
-		delay = min(2*delay, 10*time.Millisecond)
-	}
 }
 
 // isBusy reports whether err says that another connection holds a lock.

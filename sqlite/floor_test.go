@@ -42,8 +42,13 @@ import (
 
 // floorDB is the hand-written floor: its own pools on the store's file.
 type floorDB struct {
-	w, r  *sql.DB
-	stmts map[string]*sql.Stmt
+	w, r *sql.DB
+	// wc is the writer's one connection, held: write transactions run on
+	// it between BEGIN IMMEDIATE and COMMIT, with the statements prepared
+	// on it, as the store's do.
+	wc                      *sql.Conn
+	begin, commit, rollback *sql.Stmt
+	stmts                   map[string]*sql.Stmt
 	// ckpt is the store's background checkpointer, which the floor's
 	// commits wake as the library's do: both write with the same
 	// checkpointing, the work of the operations apart.
@@ -179,19 +184,37 @@ func openFloor(tb testing.TB, s *Store) *floorDB {
 	n := max(4, runtime.GOMAXPROCS(0))
 	f.r.SetMaxOpenConns(n)
 	f.r.SetMaxIdleConns(n)
+	if f.wc, err = f.w.Conn(context.Background()); err != nil {
+		tb.Fatal(err)
+	}
+	type preparer interface {
+		PrepareContext(context.Context, string) (*sql.Stmt, error)
+	}
 	for name, q := range floorSQL {
-		db := f.w
+		var db preparer = f.wc
 		if strings.HasPrefix(name, "r:") {
 			db = f.r
 		}
-		if f.stmts[name], err = db.Prepare(q); err != nil {
+		if f.stmts[name], err = db.PrepareContext(context.Background(), q); err != nil {
 			tb.Fatalf("%s: %v", name, err)
+		}
+	}
+	for _, p := range []struct {
+		st **sql.Stmt
+		q  string
+	}{{&f.begin, "BEGIN IMMEDIATE"}, {&f.commit, "COMMIT"}, {&f.rollback, "ROLLBACK"}} {
+		if *p.st, err = f.wc.PrepareContext(context.Background(), p.q); err != nil {
+			tb.Fatal(err)
 		}
 	}
 	tb.Cleanup(func() {
 		for _, st := range f.stmts {
 			st.Close()
 		}
+		f.begin.Close()
+		f.commit.Close()
+		f.rollback.Close()
+		f.wc.Close()
 		f.w.Close()
 		f.r.Close()
 	})
@@ -199,16 +222,16 @@ func openFloor(tb testing.TB, s *Store) *floorDB {
 }
 
 // tx runs fn in a write transaction of the floor.
-func (f *floorDB) tx(ctx context.Context, fn func(tx *sql.Tx, st func(string) *sql.Stmt) error) error {
-	tx, err := f.w.BeginTx(ctx, nil)
-	if err != nil {
+func (f *floorDB) tx(ctx context.Context, fn func(tx *sql.Conn, st func(string) *sql.Stmt) error) error {
+	if _, err := f.begin.ExecContext(ctx); err != nil {
 		return err
 	}
-	defer tx.Rollback()
-	if err := fn(tx, func(name string) *sql.Stmt { return tx.StmtContext(ctx, f.stmts[name]) }); err != nil {
+	if err := fn(f.wc, func(name string) *sql.Stmt { return f.stmts[name] }); err != nil {
+		f.rollback.ExecContext(context.Background())
 		return err
 	}
-	if err := tx.Commit(); err != nil {
+	if _, err := f.commit.ExecContext(context.Background()); err != nil {
+		f.rollback.ExecContext(context.Background())
 		return err
 	}
 	f.ckpt.kick()
@@ -433,7 +456,7 @@ func floorCases() []floorCase {
 			return o, err
 		}, func(ctx context.Context, fx *fixture) (any, error) {
 			o := grouping.Organisation{ID: fx.org, Name: "Floor"}
-			err := fx.f.tx(ctx, func(tx *sql.Tx, st func(string) *sql.Stmt) error {
+			err := fx.f.tx(ctx, func(tx *sql.Conn, st func(string) *sql.Stmt) error {
 				var created int64
 				err := st("upsertOrg").QueryRowContext(ctx, o.ID, o.Name, nowMillis()).Scan(&created)
 				o.CreatedAt = time.UnixMilli(created).UTC()
@@ -448,7 +471,7 @@ func floorCases() []floorCase {
 		}, func(ctx context.Context, fx *fixture) (any, error) {
 			c := fx.free[0]
 			var out grouping.Channel
-			err := fx.f.tx(ctx, func(tx *sql.Tx, st func(string) *sql.Stmt) error {
+			err := fx.f.tx(ctx, func(tx *sql.Conn, st func(string) *sql.Stmt) error {
 				if err := oneRowChanged(st("updateChannel").ExecContext(ctx, c.Name, c.Description, c.OwnerID, false, c.MessageCount, c.ID, fx.org)); err != nil {
 					return err
 				}
@@ -466,7 +489,7 @@ func floorCases() []floorCase {
 			c := fx.free[3]
 			created := fx.nextCreated(c)
 			var out grouping.Channel
-			err := fx.f.tx(ctx, func(tx *sql.Tx, st func(string) *sql.Stmt) error {
+			err := fx.f.tx(ctx, func(tx *sql.Conn, st func(string) *sql.Stmt) error {
 				prev, err := scanFloorChannel(st("channelTx").QueryRowContext(ctx, c.ID, fx.org), true)
 				if err != nil {
 					return err
@@ -494,7 +517,7 @@ func floorCases() []floorCase {
 			return nil, fx.s.DeleteChannel(ctx, fx.org, id)
 		}, func(ctx context.Context, fx *fixture) (any, error) {
 			id, org := uuid.New(), grouping.OrganisationOf(fx.org)
-			err := fx.f.tx(ctx, func(tx *sql.Tx, st func(string) *sql.Stmt) error {
+			err := fx.f.tx(ctx, func(tx *sql.Conn, st func(string) *sql.Stmt) error {
 				if err := oneRowChanged(st("insertChannel").ExecContext(ctx, id, fx.org, "temp", "", fx.user, nowMillis())); err != nil {
 					return err
 				}
@@ -507,7 +530,7 @@ func floorCases() []floorCase {
 			if err != nil {
 				return nil, err
 			}
-			return nil, fx.f.tx(ctx, func(tx *sql.Tx, st func(string) *sql.Stmt) error {
+			return nil, fx.f.tx(ctx, func(tx *sql.Conn, st func(string) *sql.Stmt) error {
 				now := nowMillis()
 				if err := oneRowChanged(st("deleteChannel").ExecContext(ctx, now, id, fx.org)); err != nil {
 					return err
@@ -523,7 +546,7 @@ func floorCases() []floorCase {
 			return nil, fx.s.RemoveChannelMember(ctx, fx.org, c, u)
 		}, func(ctx context.Context, fx *fixture) (any, error) {
 			c, u, org := fx.free[1].ID, uuid.New(), grouping.OrganisationOf(fx.org)
-			if err := fx.f.tx(ctx, func(tx *sql.Tx, st func(string) *sql.Stmt) error {
+			if err := fx.f.tx(ctx, func(tx *sql.Conn, st func(string) *sql.Stmt) error {
 				if err := oneRowChanged(st("addMember").ExecContext(ctx, c, u, fx.org)); err != nil {
 					return err
 				}
@@ -531,7 +554,7 @@ func floorCases() []floorCase {
 			}); err != nil {
 				return nil, err
 			}
-			return nil, fx.f.tx(ctx, func(tx *sql.Tx, st func(string) *sql.Stmt) error {
+			return nil, fx.f.tx(ctx, func(tx *sql.Conn, st func(string) *sql.Stmt) error {
 				if err := oneRowChanged(st("removeMember").ExecContext(ctx, c, u, fx.org)); err != nil {
 					return err
 				}
@@ -547,7 +570,7 @@ func floorCases() []floorCase {
 		}, func(ctx context.Context, fx *fixture) (any, error) {
 			id, pos, org := uuid.New(), 0, grouping.OrganisationOf(fx.org)
 			g := grouping.Group{ID: id, Name: "Temporary", OrganisationID: fx.org, Version: 1}
-			if err := fx.f.tx(ctx, func(tx *sql.Tx, st func(string) *sql.Stmt) error {
+			if err := fx.f.tx(ctx, func(tx *sql.Conn, st func(string) *sql.Stmt) error {
 				now := nowMillis()
 				if err := st("createGroup").QueryRowContext(ctx, id, fx.org, "Temporary", grouping.FoldName("Temporary"), now).Scan(&pos); err != nil {
 					return err
@@ -557,7 +580,7 @@ func floorCases() []floorCase {
 			}); err != nil {
 				return nil, err
 			}
-			return pos, fx.f.tx(ctx, func(tx *sql.Tx, st func(string) *sql.Stmt) error {
+			return pos, fx.f.tx(ctx, func(tx *sql.Conn, st func(string) *sql.Stmt) error {
 				if _, err := st("ungroup").ExecContext(ctx, id); err != nil {
 					return err
 				}
@@ -586,7 +609,7 @@ func floorCases() []floorCase {
 			return fx.s.UpdateGroup(ctx, fx.org, fx.groups[2].ID, grouping.GroupUpdate{Description: &d})
 		}, func(ctx context.Context, fx *fixture) (any, error) {
 			var g grouping.Group
-			err := fx.f.tx(ctx, func(tx *sql.Tx, st func(string) *sql.Stmt) error {
+			err := fx.f.tx(ctx, func(tx *sql.Conn, st func(string) *sql.Stmt) error {
 				var err error
 				g, err = scanFloorGroup(st("updateGroup").QueryRowContext(ctx, "Updated", nowMillis(), fx.groups[2].ID, fx.org))
 				if err != nil {
@@ -601,7 +624,7 @@ func floorCases() []floorCase {
 			return nil, fx.s.ReorderGroups(ctx, fx.org, fx.groupOrder())
 		}, func(ctx context.Context, fx *fixture) (any, error) {
 			order := fx.groupOrder()
-			return nil, fx.f.tx(ctx, func(tx *sql.Tx, st func(string) *sql.Stmt) error {
+			return nil, fx.f.tx(ctx, func(tx *sql.Conn, st func(string) *sql.Stmt) error {
 				if err := floorCheckIDs(ctx, st("groupIDs"), order, fx.org); err != nil {
 					return err
 				}
@@ -628,7 +651,7 @@ func floorCases() []floorCase {
 			return nil, fx.s.RemoveChannel(ctx, fx.org, g, c)
 		}, func(ctx context.Context, fx *fixture) (any, error) {
 			g, c, org := fx.groups[3].ID, fx.free[2].ID, grouping.OrganisationOf(fx.org)
-			if err := fx.f.tx(ctx, func(tx *sql.Tx, st func(string) *sql.Stmt) error {
+			if err := fx.f.tx(ctx, func(tx *sql.Conn, st func(string) *sql.Stmt) error {
 				if err := oneRowChanged(st("assign").ExecContext(ctx, g, c, fx.org)); err != nil {
 					return err
 				}
@@ -637,7 +660,7 @@ func floorCases() []floorCase {
 			}); err != nil {
 				return nil, err
 			}
-			return nil, fx.f.tx(ctx, func(tx *sql.Tx, st func(string) *sql.Stmt) error {
+			return nil, fx.f.tx(ctx, func(tx *sql.Conn, st func(string) *sql.Stmt) error {
 				if err := oneRowChanged(st("remove").ExecContext(ctx, c, fx.org, g)); err != nil {
 					return err
 				}
@@ -654,7 +677,7 @@ func floorCases() []floorCase {
 			c := fx.channels[0].ID
 			for i, g := range []uuid.UUID{fx.groups[4].ID, fx.groups[0].ID} {
 				from := []uuid.UUID{fx.groups[0].ID, fx.groups[4].ID}[i]
-				if err := fx.f.tx(ctx, func(tx *sql.Tx, st func(string) *sql.Stmt) error {
+				if err := fx.f.tx(ctx, func(tx *sql.Conn, st func(string) *sql.Stmt) error {
 					if err := oneRowChanged(st("move").ExecContext(ctx, g, c, fx.org)); err != nil {
 						return err
 					}
@@ -672,7 +695,7 @@ func floorCases() []floorCase {
 		}, func(ctx context.Context, fx *fixture) (any, error) {
 			g := fx.groups[5].ID
 			order := fx.channelOrder(ctx, g)
-			return nil, fx.f.tx(ctx, func(tx *sql.Tx, st func(string) *sql.Stmt) error {
+			return nil, fx.f.tx(ctx, func(tx *sql.Conn, st func(string) *sql.Stmt) error {
 				if err := floorCheckIDs(ctx, st("groupChannelIDs"), order, g); err != nil {
 					return err
 				}
@@ -696,19 +719,19 @@ func floorCases() []floorCase {
 			p, err := fx.s.ListGroupChannels(ctx, fx.org, fx.groups[0].ID, grouping.ListChannelsOptions{Limit: fx.page})
 			return p.Items, err
 		}, func(ctx context.Context, fx *fixture) (any, error) {
-			return floorQuery(ctx, fx.f.stmts["r:groupChannels"], channelRow, fx.groups[0].ID, fx.org, fx.page+1)
+			return floorQuery(ctx, fx.f.stmts["r:groupChannels"], floorChannelRow, fx.groups[0].ID, fx.org, fx.page+1)
 		}},
 		{"ListUngroupedChannels", func(ctx context.Context, fx *fixture) (any, error) {
 			p, err := fx.s.ListUngroupedChannels(ctx, fx.org, grouping.ListChannelsOptions{Limit: fx.page})
 			return p.Items, err
 		}, func(ctx context.Context, fx *fixture) (any, error) {
-			return floorQuery(ctx, fx.f.stmts["r:ungrouped"], channelRow, fx.org, fx.page+1)
+			return floorQuery(ctx, fx.f.stmts["r:ungrouped"], floorChannelRow, fx.org, fx.page+1)
 		}},
 		{"ListDiscoverableChannels", func(ctx context.Context, fx *fixture) (any, error) {
 			p, err := fx.s.ListDiscoverableChannels(ctx, fx.org, fx.user, grouping.ListChannelsOptions{Limit: fx.page})
 			return p.Items, err
 		}, func(ctx context.Context, fx *fixture) (any, error) {
-			return floorQuery(ctx, fx.f.stmts["r:discoverable"], channelRow, fx.org, fx.user, fx.page+1)
+			return floorQuery(ctx, fx.f.stmts["r:discoverable"], floorChannelRow, fx.org, fx.user, fx.page+1)
 		}},
 		{"AttachChannel", func(ctx context.Context, fx *fixture) (any, error) {
 			return fx.s.AttachChannel(ctx, fx.ws, fx.attached, fx.nextAccount(ctx))
@@ -721,7 +744,7 @@ func floorCases() []floorCase {
 			}
 			return fx.s.AttachChannel(ctx, fx.ws, fx.detached, fx.accounts[1])
 		}, func(ctx context.Context, fx *fixture) (any, error) {
-			if err := fx.f.tx(ctx, func(tx *sql.Tx, st func(string) *sql.Stmt) error {
+			if err := fx.f.tx(ctx, func(tx *sql.Conn, st func(string) *sql.Stmt) error {
 				var from uuid.UUID
 				if err := st("unlink").QueryRowContext(ctx, fx.ws, fx.detached).Scan(&from); err != nil {
 					return err
@@ -760,7 +783,7 @@ func floorCases() []floorCase {
 			if err != nil {
 				return nil, err
 			}
-			return nil, fx.f.tx(ctx, func(tx *sql.Tx, st func(string) *sql.Stmt) error {
+			return nil, fx.f.tx(ctx, func(tx *sql.Conn, st func(string) *sql.Stmt) error {
 				if err := oneRowChanged(st("deleteChannelGroup").ExecContext(ctx, cg.ID, fx.ws)); err != nil {
 					return err
 				}
@@ -770,8 +793,8 @@ func floorCases() []floorCase {
 	}
 }
 
-// channelRow scans a list row of the floor.
-func channelRow(sc interface{ Scan(...any) error }) (grouping.Channel, error) {
+// floorChannelRow scans a list row of the floor.
+func floorChannelRow(sc interface{ Scan(...any) error }) (grouping.Channel, error) {
 	return scanFloorChannel(sc, false)
 }
 
@@ -852,7 +875,7 @@ func (fx *fixture) nextAccount(ctx context.Context) grouping.ChannelGroupAttach 
 // current group in one read, then the writes that change.
 func (fx *fixture) floorAttach(ctx context.Context, channel uuid.UUID, a grouping.ChannelGroupAttach) (grouping.ChannelGroup, error) {
 	var out grouping.ChannelGroup
-	err := fx.f.tx(ctx, func(tx *sql.Tx, st func(string) *sql.Stmt) error {
+	err := fx.f.tx(ctx, func(tx *sql.Conn, st func(string) *sql.Stmt) error {
 		now := nowMillis()
 		var (
 			current uuid.NullUUID

@@ -89,11 +89,9 @@ func TestPragmasOnEveryConnection(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			is := is.New(t)
 			s := openTestStore(t, tc.opts...)
-			for _, c := range conns(t, s.d.writer, 1) {
-				want := tc.want
-				want.busyTimeout = 0              // the writer waits in Go, bounded by the call (see beginImmediate)
-				is.Equal(readPragmas(t, c), want) // writer connection
-			}
+			want := tc.want
+			want.busyTimeout = 0                       // the writer waits in Go, bounded by the call (see beginImmediate)
+			is.Equal(readPragmas(t, s.d.w.conn), want) // writer connection
 			readers := conns(t, s.d.reader, 3)
 			for _, c := range readers {
 				is.Equal(readPragmas(t, c), tc.want) // every reader connection
@@ -107,21 +105,22 @@ func TestPragmasOnEveryConnection(t *testing.T) {
 func TestWriteTransactionsTakeTheWriteLockAtBegin(t *testing.T) {
 	is := is.New(t)
 	s := openTestStore(t)
-	tx, err := s.d.beginWrite(t.Context(), time.Now().Add(time.Second))
-	is.NoErr(err) // begin
-	defer tx.Rollback()
+	err := s.d.Write(t.Context(), func(driver.Tx) error {
+		// Another connection, such as another process's, cannot begin
+		// writing while the transaction is open, although it has written
+		// nothing yet.
+		other, err := sql.Open("sqlite", dsn(s.d.path, false, "NORMAL", 1))
+		is.NoErr(err) // open a second writer
+		defer other.Close()
+		_, err = other.ExecContext(t.Context(), "BEGIN IMMEDIATE")
+		is.Equal(resultCode(err)&0xff, sqlite3.SQLITE_BUSY) // the write lock is held
 
-	// Another connection, such as another process's, cannot begin writing
-	// while the transaction is open, although it has written nothing yet.
-	other, err := sql.Open("sqlite", dsn(s.d.path, false, "NORMAL", 1))
-	is.NoErr(err) // open a second writer
-	defer other.Close()
-	_, err = other.ExecContext(t.Context(), "BEGIN IMMEDIATE")
-	is.Equal(resultCode(err)&0xff, sqlite3.SQLITE_BUSY) // the write lock is held
-
-	// Readers are not blocked.
-	var n int
-	is.NoErr(s.d.reader.QueryRowContext(t.Context(), "SELECT COUNT(*) FROM groups").Scan(&n)) // read during a write
+		// Readers are not blocked.
+		var n int
+		is.NoErr(s.d.reader.QueryRowContext(t.Context(), "SELECT COUNT(*) FROM groups").Scan(&n)) // read during a write
+		return nil
+	})
+	is.NoErr(err) // the empty transaction commits
 }
 
 func TestSQLiteVersion(t *testing.T) {
@@ -227,18 +226,21 @@ func TestUniqueIndexCatchesDuplicateNames(t *testing.T) {
 
 	// A duplicate that got past the name check, as a racing writer
 	// without the check would, is still refused, by the index.
-	tx, err := s.d.beginWrite(ctx, time.Now().Add(time.Second))
-	is.NoErr(err) // begin
-	defer tx.Rollback()
-	now := time.Now()
-	err = tx.InsertGroup(ctx, grouping.Group{
-		ID: uuid.New(), OrganisationID: org.ID, Name: "Straße 2", Version: 1, CreatedAt: now, UpdatedAt: now,
-	}, "other key")
-	is.NoErr(err) // another key is free
-	err = tx.InsertGroup(ctx, grouping.Group{
-		ID: uuid.New(), OrganisationID: org.ID, Name: "straße", Version: 1, CreatedAt: now, UpdatedAt: now,
-	}, grouping.FoldName("Straße"))
-	is.True(errors.Is(err, driver.ErrNameTaken)) // the index refuses a taken key, reported as ErrNameTaken
+	errRolledBack := errors.New("rolled back")
+	err = s.d.Write(ctx, func(dtx driver.Tx) error {
+		tx := dtx.(*sqlTx)
+		now := time.Now()
+		err := tx.InsertGroup(ctx, grouping.Group{
+			ID: uuid.New(), OrganisationID: org.ID, Name: "Straße 2", Version: 1, CreatedAt: now, UpdatedAt: now,
+		}, "other key")
+		is.NoErr(err) // another key is free
+		err = tx.InsertGroup(ctx, grouping.Group{
+			ID: uuid.New(), OrganisationID: org.ID, Name: "straße", Version: 1, CreatedAt: now, UpdatedAt: now,
+		}, grouping.FoldName("Straße"))
+		is.True(errors.Is(err, driver.ErrNameTaken)) // the index refuses a taken key, reported as ErrNameTaken
+		return errRolledBack
+	})
+	is.True(errors.Is(err, errRolledBack)) // the transaction is rolled back
 }
 
 func TestSchemaKeepsChannelsInTheirOrganisation(t *testing.T) {
@@ -256,7 +258,7 @@ func TestSchemaKeepsChannelsInTheirOrganisation(t *testing.T) {
 	ch, err := s.UpsertChannel(ctx, grouping.ChannelUpsert{ID: uuid.New(), OrganisationID: orgs[1].ID, Name: "c", OwnerID: uuid.New()})
 	is.NoErr(err) // create channel in the other organisation
 
-	_, err = s.d.writer.ExecContext(ctx, "UPDATE channels SET group_id = ?, group_position = 0 WHERE id = ?", g.ID, ch.ID)
+	_, err = s.d.w.conn.ExecContext(ctx, "UPDATE channels SET group_id = ?, group_position = 0 WHERE id = ?", g.ID, ch.ID)
 	is.Equal(resultCode(err), sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY) // foreign key refuses a group of another organisation
 }
 

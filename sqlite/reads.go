@@ -87,9 +87,12 @@ func (r reads) ListGroups(ctx context.Context, q driver.GroupsQuery) (driver.Lis
 	}
 	var l driver.List[grouping.Group]
 	list := func(qr querier) error {
-		var err error
+		var (
+			err error
+			row groupRow
+		)
 		l, err = readList(ctx, qr, sqlListGroups, q.Page, func(sc scanner) (grouping.Group, driver.Key, error) {
-			g, err := scanGroup(sc)
+			g, err := row.scan(sc)
 			return g, driver.GroupKey(&g), err
 		}, sql.Named("org", q.OrganisationID), sql.Named("archived", archived))
 		if err != nil || !q.WithChannels {
@@ -124,8 +127,9 @@ func fillGroupChannels(ctx context.Context, q querier, groups []grouping.Group, 
 		return err
 	}
 	defer rows.Close()
+	var row channelRow
 	for rows.Next() {
-		ch, _, err := scanChannel(rows, nil)
+		ch, _, err := row.scan(rows)
 		if err != nil {
 			return err
 		}
@@ -145,26 +149,30 @@ func pointers[T any](s []T) []*T {
 
 // ListGroupChannels implements driver.Reader.
 func (r reads) ListGroupChannels(ctx context.Context, q driver.ChannelsQuery) (driver.List[grouping.Channel], error) {
+	var row channelRow
 	return readList(ctx, r.q, sqlListGroupChannels, q.Page, func(sc scanner) (grouping.Channel, driver.Key, error) {
-		ch, pos, err := scanChannel(sc, nil)
+		ch, pos, err := row.scan(sc)
 		return ch, driver.GroupChannelKey(pos, ch.ID), err
 	}, sql.Named("group", q.GroupID), sql.Named("org", q.OrganisationID), sql.Named("archived", q.IncludeArchived))
 }
 
 // ListUngroupedChannels implements driver.Reader.
 func (r reads) ListUngroupedChannels(ctx context.Context, q driver.ChannelsQuery) (driver.List[grouping.Channel], error) {
-	return readList(ctx, r.q, sqlListUngroupedChannels, q.Page, scanChannelByCreation,
+	var row channelRow
+	return readList(ctx, r.q, sqlListUngroupedChannels, q.Page, row.scanByCreation,
 		sql.Named("org", q.OrganisationID), sql.Named("archived", q.IncludeArchived))
 }
 
 // ListDiscoverableChannels implements driver.Reader.
 func (r reads) ListDiscoverableChannels(ctx context.Context, q driver.ChannelsQuery) (driver.List[grouping.Channel], error) {
-	return readList(ctx, r.q, sqlListDiscoverableChannels, q.Page, scanChannelByCreation,
+	var row channelRow
+	return readList(ctx, r.q, sqlListDiscoverableChannels, q.Page, row.scanByCreation,
 		sql.Named("org", q.OrganisationID), sql.Named("user", q.UserID), sql.Named("archived", q.IncludeArchived))
 }
 
-func scanChannelByCreation(sc scanner) (grouping.Channel, driver.Key, error) {
-	ch, _, err := scanChannel(sc, nil)
+// scanByCreation reads a channel of a list in creation order, with its key.
+func (r *channelRow) scanByCreation(sc scanner) (grouping.Channel, driver.Key, error) {
+	ch, _, err := r.scan(sc)
 	return ch, driver.CreationKey(ch.CreatedAt, ch.ID), err
 }
 
@@ -259,49 +267,78 @@ type scanner interface {
 
 // scanChannel reads the channelColumns of one row, and into extra the
 // columns that follow them. It also returns the channel's position in its
-// group (0 when it is in none).
+// group (0 when it has none).
 func scanChannel(sc scanner, extra ...any) (grouping.Channel, int64, error) {
-	var (
-		ch       grouping.Channel
-		groupID  uuid.NullUUID
-		position sql.NullInt64
-		created  int64
-		deleted  sql.NullInt64
-	)
-	dest := []any{&ch.ID, &ch.OrganisationID, &ch.Name, &ch.Description, &ch.OwnerID,
-		&ch.UserCount, &ch.MessageCount, &ch.Archived, &groupID, &position,
-		&created, &deleted}
+	var r channelRow
+	return r.scan(sc, extra...)
+}
+
+// channelRow receives the channelColumns of rows, one row after the other,
+// into the same variables, so that a page of channels allocates no
+// variables per row, only the values.
+type channelRow struct {
+	ch       grouping.Channel
+	groupID  uuid.NullUUID
+	position sql.NullInt64
+	created  int64
+	deleted  sql.NullInt64
+	dest     []any
+}
+
+// scan reads one row, as scanChannel does.
+func (r *channelRow) scan(sc scanner, extra ...any) (grouping.Channel, int64, error) {
+	if r.dest == nil {
+		r.dest = []any{&r.ch.ID, &r.ch.OrganisationID, &r.ch.Name, &r.ch.Description, &r.ch.OwnerID,
+			&r.ch.UserCount, &r.ch.MessageCount, &r.ch.Archived, &r.groupID, &r.position,
+			&r.created, &r.deleted}
+	}
+	dest := r.dest
 	for _, e := range extra {
 		if e != nil {
-			dest = append(dest, e)
+			dest = append(dest[:len(dest):len(dest)], e)
 		}
 	}
 	if err := sc.Scan(dest...); err != nil {
 		return grouping.Channel{}, 0, err
 	}
-	if groupID.Valid {
-		ch.GroupID = &groupID.UUID
+	ch := r.ch
+	if r.groupID.Valid {
+		id := r.groupID.UUID
+		ch.GroupID = &id
 	}
-	ch.CreatedAt = fromMillis(created)
-	ch.DeletedAt = fromNullMillis(deleted)
-	return ch, position.Int64, nil
+	ch.CreatedAt = fromMillis(r.created)
+	ch.DeletedAt = fromNullMillis(r.deleted)
+	return ch, r.position.Int64, nil
 }
 
 // scanGroup reads the groupColumns of one row.
 func scanGroup(sc scanner) (grouping.Group, error) {
-	var (
-		g                grouping.Group
-		created, updated int64
-		deleted          sql.NullInt64
-	)
-	err := sc.Scan(&g.ID, &g.OrganisationID, &g.Name, &g.Description, &g.Archived,
-		&g.Position, &g.Version, &created, &updated, &deleted)
-	if err != nil {
+	var r groupRow
+	return r.scan(sc)
+}
+
+// groupRow receives the groupColumns of rows, one row after the other, as
+// channelRow does.
+type groupRow struct {
+	g                grouping.Group
+	created, updated int64
+	deleted          sql.NullInt64
+	dest             []any
+}
+
+// scan reads one row, as scanGroup does.
+func (r *groupRow) scan(sc scanner) (grouping.Group, error) {
+	if r.dest == nil {
+		r.dest = []any{&r.g.ID, &r.g.OrganisationID, &r.g.Name, &r.g.Description, &r.g.Archived,
+			&r.g.Position, &r.g.Version, &r.created, &r.updated, &r.deleted}
+	}
+	if err := sc.Scan(r.dest...); err != nil {
 		return grouping.Group{}, err
 	}
-	g.CreatedAt = fromMillis(created)
-	g.UpdatedAt = fromMillis(updated)
-	g.DeletedAt = fromNullMillis(deleted)
+	g := r.g
+	g.CreatedAt = fromMillis(r.created)
+	g.UpdatedAt = fromMillis(r.updated)
+	g.DeletedAt = fromNullMillis(r.deleted)
 	return g, nil
 }
 

@@ -138,7 +138,14 @@ func newScaleBench(b *testing.B, n int) *scaleBench {
 func setPoolPragmas(tb testing.TB, s *Store, pragmas []string) {
 	tb.Helper()
 	ctx := context.Background()
-	for _, db := range []*sql.DB{s.d.writer, s.d.reader} {
+	for _, c := range []*sql.Conn{s.d.w.conn} {
+		for _, p := range pragmas {
+			if _, err := c.ExecContext(ctx, "PRAGMA "+p); err != nil {
+				tb.Fatalf("PRAGMA %s: %v", p, err)
+			}
+		}
+	}
+	for _, db := range []*sql.DB{s.d.reader} {
 		var conns []*sql.Conn
 		for range db.Stats().MaxOpenConnections {
 			c, err := db.Conn(ctx)

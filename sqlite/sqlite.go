@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/channelgrouping/grouping"
 	"github.com/channelgrouping/grouping/driver"
@@ -43,9 +44,14 @@ type sqlDriver struct {
 	writer *sql.DB // one connection; every transaction is BEGIN IMMEDIATE
 	reader *sql.DB // read-only connections for queries
 
-	// The statements of each pool, parsed once per connection rather than
-	// on every call.
-	writerStmts, readerStmts preparedStatements
+	// w is the writer pool's connection, which write transactions run on,
+	// with the statements prepared on it; readerStmts are the statements of
+	// the read pool. Both are parsed once per connection rather than on
+	// every call.
+	w           *writeConn
+	readerStmts preparedStatements
+	// wtx is the transaction of the write that holds turn, reused.
+	wtx sqlTx
 
 	ckpt  *checkpointer // checkpoints the log in the background
 	guard *fileGuard    // is the file at path still the one opened?
@@ -76,8 +82,7 @@ type sqlDriver struct {
 	// (see AppendEvents). Another process's appends make it stale, which
 	// the statement detects. Only write transactions, which hold turn, use
 	// it.
-	seqs        map[grouping.Tenant]tenantSeq
-	appendedBuf []appended // reused by write transactions, one at a time
+	seqs map[grouping.Tenant]tenantSeq
 
 	reads // outside transactions: the read pool
 }
@@ -207,7 +212,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	d := &sqlDriver{path: abs, writer: writer, reader: reader, guard: guard, wait: cfg.busyTimeout, turn: make(chan struct{}, 1), wlock: wlock,
 		watchEvery: cfg.watchInterval, dsnReadOnly: readDSN, seqs: make(map[grouping.Tenant]tenantSeq)}
 	d.reads = reads{q: poolQuerier{d}, snapshot: d.readSnapshot}
-	if d.writerStmts, err = prepareAll(ctx, writer, false); err == nil {
+	if d.w, err = openWriteConn(ctx, writer); err == nil {
 		d.readerStmts, err = prepareAll(ctx, reader, true)
 	}
 	if err == nil {
@@ -287,21 +292,27 @@ func (d *sqlDriver) Close() error {
 	if d.ckpt != nil {
 		ckptErr = d.ckpt.close()
 	}
-	return errors.Join(ckptErr, d.readerStmts.close(), d.writerStmts.close(), d.reader.Close(), d.writer.Close(), d.wlock.close())
+	return errors.Join(ckptErr, d.readerStmts.close(), d.w.close(), d.reader.Close(), d.writer.Close(), d.wlock.close())
 }
 
-// beginWrite starts a write transaction on the writer connection. The
-// connection's DSN makes it BEGIN IMMEDIATE: the write lock is taken up
-// front (waiting up to the busy timeout for other processes), so the
-// transaction never has to upgrade a read lock, which could fail at once
-// with SQLITE_BUSY.
+// beginWrite starts a write transaction on the write connection: BEGIN
+// IMMEDIATE takes the write lock up front (waiting up to the deadline for
+// other processes), so the transaction never has to upgrade a read lock,
+// which could fail at once with SQLITE_BUSY. The transaction is d.wtx,
+// which only the holder of the turn uses.
 func (d *sqlDriver) beginWrite(ctx context.Context, deadline time.Time) (*sqlTx, error) {
-	t, err := beginImmediate(ctx, d.writer, deadline)
-	if err != nil {
+	if err := d.renew(ctx); err != nil {
+		return nil, err
+	}
+	if err := d.w.beginImmediate(ctx, deadline); err != nil {
 		return nil, fmt.Errorf("sqlite: begin write transaction: %w", err)
 	}
-	tx := &sqlTx{Tx: t, stmts: d.writerStmts, d: d, appended: d.appendedBuf[:0]}
-	tx.reads = reads{q: tx, snapshot: func(ctx context.Context, fn func(querier) error) error { return fn(tx) }}
+	tx := &d.wtx
+	if tx.d == nil {
+		tx.d = d
+		tx.reads = reads{q: tx, snapshot: func(ctx context.Context, fn func(querier) error) error { return fn(tx) }}
+	}
+	tx.stmts, tx.appended, tx.rowids, tx.ids = d.w.stmts, tx.appended[:0], nil, tx.ids[:0]
 	return tx, nil
 }
 
@@ -343,15 +354,23 @@ func (d *sqlDriver) Write(ctx context.Context, fn func(driver.Tx) error) error {
 		}
 		return classify(err)
 	}
-	defer tx.Rollback()
+	done := false
+	defer func() {
+		if !done { // fn failed or panicked
+			d.end(false)
+		}
+	}()
 	if err := fn(tx); err != nil {
 		return classify(err)
 	}
-	if err := tx.Commit(); err != nil {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("sqlite: write not committed: %w", err)
+	}
+	done = true
+	if err := d.end(true); err != nil {
 		return classify(fmt.Errorf("sqlite: commit: %w", err))
 	}
 	d.committed(tx)
-	d.appendedBuf = tx.appended[:0]
 	d.ckpt.kick()
 	return nil
 }
@@ -396,7 +415,7 @@ func (d *sqlDriver) readSnapshot(ctx context.Context, fn func(querier) error) er
 		return fmt.Errorf("sqlite: begin read transaction: %w", err)
 	}
 	defer t.Rollback()
-	if err := fn(&sqlTx{Tx: t, stmts: d.readerStmts}); err != nil {
+	if err := fn(&sqlTx{rtx: t, stmts: d.readerStmts}); err != nil {
 		return err
 	}
 	return t.Commit()
@@ -422,7 +441,7 @@ func (p poolQuerier) stmt(_ context.Context, st *statement) (*sql.Stmt, error) {
 // sqlTx is a transaction of the driver: a write transaction (driver.Tx) or,
 // inside readSnapshot, a read transaction.
 type sqlTx struct {
-	*sql.Tx
+	rtx   *sql.Tx // of a read transaction; nil in a write transaction
 	stmts preparedStatements
 	d     *sqlDriver // of a write transaction; nil in a read transaction
 	// appended is what the write transaction's appends would put in
@@ -430,7 +449,30 @@ type sqlTx struct {
 	appended []appended
 	// rowids are the rowids of the channels Placements read, by ID.
 	rowids map[uuid.UUID]int64
+	// ids holds the text of the IDs passed to the write transaction's
+	// statements (see id).
+	ids []byte
 	reads
+}
+
+// id returns a UUID as an argument of a statement of t: its text, which is
+// how the schema stores it. In a write transaction the text is written into
+// t.ids, which the transaction reuses, so that the argument costs one
+// allocation (its interface value) where database/sql would call the UUID's
+// Value for an allocated string, and box both. SQLite copies text it binds,
+// so the bytes may be reused once the statement has run; t.ids is emptied
+// when the next write transaction begins, and never grown in place, so a
+// string given out stays intact until then.
+func (t *sqlTx) id(u uuid.UUID) any {
+	if t.rtx != nil {
+		return u
+	}
+	if cap(t.ids)-len(t.ids) < 36 {
+		t.ids = make([]byte, 0, 36*64)
+	}
+	start := len(t.ids)
+	t.ids = appendUUID(t.ids, u)
+	return unsafe.String(&t.ids[start], 36)
 }
 
 var _ driver.Tx = (*sqlTx)(nil)
@@ -441,10 +483,13 @@ func (t *sqlTx) stmt(ctx context.Context, st *statement) (*sql.Stmt, error) {
 	if !ok {
 		return nil, fmt.Errorf("sqlite: statement not prepared: %s", st.sql)
 	}
+	if t.rtx == nil { // a write transaction, on the connection it was prepared on
+		return prepared, nil
+	}
 	// database/sql prepares the statement on the transaction's connection
 	// the first time it runs there, and keeps it. The returned statement is
 	// closed with the transaction; the prepared one stays.
-	return t.StmtContext(ctx, prepared), nil
+	return t.rtx.StmtContext(ctx, prepared), nil
 }
 
 // exec runs a statement that returns no rows.
@@ -494,9 +539,11 @@ func (r row) Scan(dest ...any) error {
 // whose only connection the transaction holds.
 type preparedStatements map[*statement]*sql.Stmt
 
-// prepareAll prepares the statements for db: all of them, or those of
-// reads when readOnly is set.
-func prepareAll(ctx context.Context, db *sql.DB, readOnly bool) (preparedStatements, error) {
+// prepareAll prepares the statements for a pool or a connection: all of
+// them, or those of reads when readOnly is set.
+func prepareAll(ctx context.Context, db interface {
+	PrepareContext(context.Context, string) (*sql.Stmt, error)
+}, readOnly bool) (preparedStatements, error) {
 	ps := make(preparedStatements, len(statements))
 	for _, st := range statements {
 		if readOnly && !st.read {

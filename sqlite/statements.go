@@ -170,32 +170,32 @@ LIMIT :limit`)
 
 // sqlChannelState reads whether :org exists and the channel :channel in any
 // organisation, with the name of its group.
-var sqlChannelState = prepare(`SELECT ` + orgExists + `, c.id IS NOT NULL,
+var sqlChannelState = prepare(`SELECT EXISTS (SELECT 1 FROM organisations WHERE id = p.org), c.id IS NOT NULL,
 	COALESCE(c.organisation_id, ''), c.deleted_at IS NOT NULL, COALESCE(c.archived, 0),
 	COALESCE(c.group_id, ''), COALESCE(g.name, '')
-FROM (SELECT 1) LEFT JOIN channels AS c ON c.id = :channel
+FROM (SELECT ? AS org, ? AS channel) AS p LEFT JOIN channels AS c ON c.id = p.channel
 	LEFT JOIN groups AS g ON g.id = c.group_id`)
 
-// sqlGroupState reads whether :org exists, its live group :group, the live
-// group holding the name key :key, and the largest live group position
+// sqlGroupState reads whether the organisation exists, its live group, the
+// live group holding a name key, and the largest live group position
 // (indexes groups_name_key and groups_list).
-var sqlGroupState = prepare(`SELECT ` + orgExists + `, g.id IS NOT NULL, ` + groupColumns + `,
-	(SELECT h.id FROM groups AS h WHERE h.organisation_id = :org AND h.name_key = :key AND h.deleted_at IS NULL),
-	(SELECT COALESCE(MAX(p.position), -1) FROM groups AS p WHERE p.organisation_id = :org AND p.deleted_at IS NULL)
-FROM (SELECT 1) LEFT JOIN groups AS g
-	ON g.id = :group AND g.organisation_id = :org AND g.deleted_at IS NULL`)
+var sqlGroupState = prepare(`SELECT EXISTS (SELECT 1 FROM organisations WHERE id = p.org), g.id IS NOT NULL, ` + groupColumns + `,
+	(SELECT h.id FROM groups AS h WHERE h.organisation_id = p.org AND h.name_key = p.name_key AND h.deleted_at IS NULL),
+	(SELECT COALESCE(MAX(x.position), -1) FROM groups AS x WHERE x.organisation_id = p.org AND x.deleted_at IS NULL)
+FROM (SELECT ? AS org, ? AS grp, ? AS name_key) AS p LEFT JOIN groups AS g
+	ON g.id = p.grp AND g.organisation_id = p.org AND g.deleted_at IS NULL`)
 
-// sqlPlacement reads the live group :group and the live channel :channel of
-// :org (with the name of the channel's group); the organisation is looked
-// up only when one of them is missing.
+// sqlPlacement reads the live group and the live channel of an
+// organisation (with the name of the channel's group); the organisation is
+// looked up only when one of them is missing.
 var sqlPlacement = prepare(`SELECT
-	CASE WHEN g.id IS NULL OR c.id IS NULL THEN ` + orgExists + ` ELSE 1 END,
+	CASE WHEN g.id IS NULL OR c.id IS NULL THEN EXISTS (SELECT 1 FROM organisations WHERE id = p.org) ELSE 1 END,
 	g.id IS NOT NULL, COALESCE(g.name, ''), COALESCE(g.archived, 0),
 	(SELECT COALESCE(MAX(x.group_position), -1) FROM channels AS x WHERE x.group_id = g.id),
 	c.id IS NOT NULL, COALESCE(c.archived, 0), COALESCE(c.group_id, ''), COALESCE(cg.name, '')
-FROM (SELECT 1)
-	LEFT JOIN groups AS g ON g.id = :group AND g.organisation_id = :org AND g.deleted_at IS NULL
-	LEFT JOIN channels AS c ON c.id = :channel AND c.organisation_id = :org AND c.deleted_at IS NULL
+FROM (SELECT ? AS org, ? AS grp, ? AS channel) AS p
+	LEFT JOIN groups AS g ON g.id = p.grp AND g.organisation_id = p.org AND g.deleted_at IS NULL
+	LEFT JOIN channels AS c ON c.id = p.channel AND c.organisation_id = p.org AND c.deleted_at IS NULL
 	LEFT JOIN groups AS cg ON cg.id = c.group_id`)
 
 // sqlGroupIDs lists an organisation's live groups in list order (index
@@ -203,29 +203,30 @@ FROM (SELECT 1)
 // NULL ID when it has none.
 var sqlGroupIDs = prepare(`SELECT g.id FROM organisations AS o
 	LEFT JOIN groups AS g ON g.organisation_id = o.id AND g.deleted_at IS NULL
-WHERE o.id = :org
+WHERE o.id = ?
 ORDER BY g.position, g.created_at, g.id`)
 
-// sqlGroupChannelIDs lists every channel of a live group of :org in group
-// order: no row when the organisation does not exist, one row with a NULL
-// channel when the group is missing or empty. The organisation and the
-// group are found by unique keys, one row each, so the planner reads the
-// channels in the order of index channels_group instead of sorting them.
+// sqlGroupChannelIDs lists every channel of a live group (first argument)
+// of an organisation (second) in group order: no row when the organisation
+// does not exist, one row with a NULL channel when the group is missing or
+// empty. The organisation and the group are found by unique keys, one row
+// each, so the planner reads the channels in the order of index
+// channels_group instead of sorting them.
 var sqlGroupChannelIDs = prepare(`SELECT g.id IS NOT NULL, c.id FROM organisations AS o
-	LEFT JOIN groups AS g ON g.id = :group AND g.organisation_id = o.id AND g.deleted_at IS NULL
+	LEFT JOIN groups AS g ON g.id = ? AND g.organisation_id = o.id AND g.deleted_at IS NULL
 	LEFT JOIN channels AS c ON c.group_id = g.id
-WHERE o.id = :org
+WHERE o.id = ?
 ORDER BY c.group_position, c.id`)
 
 // sqlAttachment reads the channel group of a platform account with its
-// channels, its largest link position, and the channel group :channel is
+// channels, its largest link position, and the channel group the channel is
 // in.
 var sqlAttachment = prepare(`SELECT cg.id IS NOT NULL, ` + channelGroupColumns + `,
 	(SELECT COALESCE(MAX(l.position), -1) FROM channel_group_channels AS l
-		WHERE l.workspace_id = :ws AND l.channel_group_id = cg.id),
-	(SELECT a.channel_group_id FROM channel_group_channels AS a WHERE a.workspace_id = :ws AND a.channel_id = :channel)
-FROM (SELECT 1) LEFT JOIN channel_groups AS cg
-	ON cg.workspace_id = :ws AND cg.platform_id = :platform AND cg.platform_group_id = :account`)
+		WHERE l.workspace_id = p.ws AND l.channel_group_id = cg.id),
+	(SELECT a.channel_group_id FROM channel_group_channels AS a WHERE a.workspace_id = p.ws AND a.channel_id = p.channel)
+FROM (SELECT ? AS ws, ? AS channel, ? AS platform, ? AS account) AS p LEFT JOIN channel_groups AS cg
+	ON cg.workspace_id = p.ws AND cg.platform_id = p.platform AND cg.platform_group_id = p.account`)
 
 // ---- Writes ----
 

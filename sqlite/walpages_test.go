@@ -16,7 +16,7 @@ import (
 func BenchmarkFloorWALPages(b *testing.B) {
 	ctx := context.Background()
 	fx := newFixture(b, 3000, 50)
-	w := fx.s.d.writer
+	w := fx.s.d.w.conn
 	if _, err := w.ExecContext(ctx, "PRAGMA wal_autocheckpoint = 0"); err != nil {
 		b.Fatal(err)
 	}

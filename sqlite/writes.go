@@ -18,17 +18,17 @@ import (
 func (t *sqlTx) UpsertOrganisation(ctx context.Context, org grouping.Organisation, createdAt time.Time) (*grouping.Organisation, error) {
 	prev := grouping.Organisation{ID: org.ID}
 	var created int64
-	err := queryRow(ctx, t, sqlFindOrganisation, org.ID).Scan(&prev.Name, &created)
+	err := queryRow(ctx, t, sqlFindOrganisation, t.id(org.ID)).Scan(&prev.Name, &created)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		_, err := execStmt(ctx, t, sqlInsertOrganisation, org.ID, org.Name, createdAt.UnixMilli())
+		_, err := execStmt(ctx, t, sqlInsertOrganisation, t.id(org.ID), org.Name, createdAt.UnixMilli())
 		return nil, err
 	case err != nil:
 		return nil, err
 	}
 	prev.CreatedAt = fromMillis(created)
 	if prev.Name != org.Name {
-		if _, err := execStmt(ctx, t, sqlRenameOrganisation, org.Name, org.ID); err != nil {
+		if _, err := execStmt(ctx, t, sqlRenameOrganisation, org.Name, t.id(org.ID)); err != nil {
 			return nil, err
 		}
 	}
@@ -37,7 +37,7 @@ func (t *sqlTx) UpsertOrganisation(ctx context.Context, org grouping.Organisatio
 
 // InsertChannel implements driver.Tx.
 func (t *sqlTx) InsertChannel(ctx context.Context, ch driver.ChannelRecord) error {
-	_, err := execStmt(ctx, t, sqlInsertChannel, ch.ID, ch.OrganisationID, ch.Name, ch.Description, ch.OwnerID,
+	_, err := execStmt(ctx, t, sqlInsertChannel, t.id(ch.ID), t.id(ch.OrganisationID), ch.Name, ch.Description, t.id(ch.OwnerID),
 		ch.Archived, ch.MessageCount, ch.CreatedAt.UnixMilli())
 	return err
 }
@@ -45,30 +45,30 @@ func (t *sqlTx) InsertChannel(ctx context.Context, ch driver.ChannelRecord) erro
 // UpdateChannel implements driver.Tx.
 func (t *sqlTx) UpdateChannel(ctx context.Context, ch driver.ChannelRecord) error {
 	if ch.CreatedAt.IsZero() { // keep the stored creation time
-		_, err := execStmt(ctx, t, sqlUpdateChannel, ch.Name, ch.Description, ch.OwnerID, ch.Archived, ch.MessageCount, ch.ID)
+		_, err := execStmt(ctx, t, sqlUpdateChannel, ch.Name, ch.Description, t.id(ch.OwnerID), ch.Archived, ch.MessageCount, t.id(ch.ID))
 		return err
 	}
-	_, err := execStmt(ctx, t, sqlUpdateChannelCreated, ch.Name, ch.Description, ch.OwnerID, ch.Archived, ch.MessageCount, ch.CreatedAt.UnixMilli(), ch.ID)
+	_, err := execStmt(ctx, t, sqlUpdateChannelCreated, ch.Name, ch.Description, t.id(ch.OwnerID), ch.Archived, ch.MessageCount, ch.CreatedAt.UnixMilli(), t.id(ch.ID))
 	return err
 }
 
 // SetMembers implements driver.Tx.
 func (t *sqlTx) SetMembers(ctx context.Context, channelID uuid.UUID, users []uuid.UUID) error {
-	if _, err := execStmt(ctx, t, sqlDeleteOtherMembers, channelID, idArray(users)); err != nil {
+	if _, err := execStmt(ctx, t, sqlDeleteOtherMembers, t.id(channelID), idArray(users)); err != nil {
 		return err
 	}
-	_, err := execStmt(ctx, t, sqlInsertMembers, channelID, idArray(users))
+	_, err := execStmt(ctx, t, sqlInsertMembers, t.id(channelID), idArray(users))
 	return err
 }
 
 // AddMember implements driver.Tx.
 func (t *sqlTx) AddMember(ctx context.Context, channelID, userID uuid.UUID) (bool, error) {
-	return affected(execStmt(ctx, t, sqlAddMember, channelID, userID))
+	return affected(execStmt(ctx, t, sqlAddMember, t.id(channelID), t.id(userID)))
 }
 
 // RemoveMember implements driver.Tx.
 func (t *sqlTx) RemoveMember(ctx context.Context, channelID, userID uuid.UUID) (bool, error) {
-	return affected(execStmt(ctx, t, sqlRemoveMember, channelID, userID))
+	return affected(execStmt(ctx, t, sqlRemoveMember, t.id(channelID), t.id(userID)))
 }
 
 // affected reports whether a statement changed a row.
@@ -82,7 +82,7 @@ func affected(res sql.Result, err error) (bool, error) {
 
 // MarkChannelDeleted implements driver.Tx.
 func (t *sqlTx) MarkChannelDeleted(ctx context.Context, channelID uuid.UUID, at time.Time) error {
-	_, err := execStmt(ctx, t, sqlMarkChannelDeleted, at.UnixMilli(), channelID)
+	_, err := execStmt(ctx, t, sqlMarkChannelDeleted, at.UnixMilli(), t.id(channelID))
 	return err
 }
 
@@ -90,7 +90,7 @@ func (t *sqlTx) MarkChannelDeleted(ctx context.Context, channelID uuid.UUID, at 
 // live groups is the last word on duplicates.
 func (t *sqlTx) InsertGroup(ctx context.Context, g grouping.Group, nameKey string) error {
 	_, err := execStmt(ctx, t, sqlInsertGroup,
-		g.ID, g.OrganisationID, g.Name, nameKey, g.Description, g.Archived,
+		t.id(g.ID), t.id(g.OrganisationID), g.Name, nameKey, g.Description, g.Archived,
 		g.Position, g.Version, g.CreatedAt.UnixMilli(), g.UpdatedAt.UnixMilli())
 	return nameKeyError(err)
 }
@@ -98,11 +98,11 @@ func (t *sqlTx) InsertGroup(ctx context.Context, g grouping.Group, nameKey strin
 // UpdateGroup implements driver.Tx.
 func (t *sqlTx) UpdateGroup(ctx context.Context, g grouping.Group, nameKey string) error {
 	if nameKey == "" { // the key stays
-		_, err := execStmt(ctx, t, sqlUpdateGroup, g.Name, g.Description, g.Archived, g.Version, g.UpdatedAt.UnixMilli(), g.ID)
+		_, err := execStmt(ctx, t, sqlUpdateGroup, g.Name, g.Description, g.Archived, g.Version, g.UpdatedAt.UnixMilli(), t.id(g.ID))
 		return err
 	}
 	_, err := execStmt(ctx, t, sqlRenameGroup,
-		g.Name, nameKey, g.Description, g.Archived, g.Version, g.UpdatedAt.UnixMilli(), g.ID)
+		g.Name, nameKey, g.Description, g.Archived, g.Version, g.UpdatedAt.UnixMilli(), t.id(g.ID))
 	return nameKeyError(err)
 }
 
@@ -117,7 +117,7 @@ func nameKeyError(err error) error {
 
 // MarkGroupDeleted implements driver.Tx.
 func (t *sqlTx) MarkGroupDeleted(ctx context.Context, groupID uuid.UUID, at time.Time) error {
-	_, err := execStmt(ctx, t, sqlMarkGroupDeleted, at.UnixMilli(), groupID)
+	_, err := execStmt(ctx, t, sqlMarkGroupDeleted, at.UnixMilli(), t.id(groupID))
 	return err
 }
 
@@ -129,7 +129,7 @@ func (t *sqlTx) SetGroupPositions(ctx context.Context, groupIDs []uuid.UUID) err
 		return err
 	}
 	for i, id := range groupIDs {
-		if _, err := stmt.ExecContext(ctx, i, id, i); err != nil {
+		if _, err := stmt.ExecContext(ctx, i, t.id(id), i); err != nil {
 			return err
 		}
 	}
@@ -138,19 +138,19 @@ func (t *sqlTx) SetGroupPositions(ctx context.Context, groupIDs []uuid.UUID) err
 
 // PlaceChannel implements driver.Tx.
 func (t *sqlTx) PlaceChannel(ctx context.Context, channelID, groupID uuid.UUID, pos int64) error {
-	_, err := execStmt(ctx, t, sqlPlaceChannel, groupID, pos, channelID)
+	_, err := execStmt(ctx, t, sqlPlaceChannel, t.id(groupID), pos, t.id(channelID))
 	return err
 }
 
 // UnplaceChannel implements driver.Tx.
 func (t *sqlTx) UnplaceChannel(ctx context.Context, channelID uuid.UUID) error {
-	_, err := execStmt(ctx, t, sqlUnplaceChannel, channelID)
+	_, err := execStmt(ctx, t, sqlUnplaceChannel, t.id(channelID))
 	return err
 }
 
 // UngroupChannels implements driver.Tx.
 func (t *sqlTx) UngroupChannels(ctx context.Context, groupID uuid.UUID) error {
-	_, err := execStmt(ctx, t, sqlUngroupChannels, groupID)
+	_, err := execStmt(ctx, t, sqlUngroupChannels, t.id(groupID))
 	return err
 }
 
@@ -162,7 +162,7 @@ func (t *sqlTx) SetChannelPositions(ctx context.Context, groupID uuid.UUID, chan
 		return err
 	}
 	for i, id := range channelIDs {
-		if _, err := stmt.ExecContext(ctx, i, id, groupID, i); err != nil {
+		if _, err := stmt.ExecContext(ctx, i, t.id(id), t.id(groupID), i); err != nil {
 			return err
 		}
 	}
@@ -171,33 +171,33 @@ func (t *sqlTx) SetChannelPositions(ctx context.Context, groupID uuid.UUID, chan
 
 // InsertChannelGroup implements driver.Tx.
 func (t *sqlTx) InsertChannelGroup(ctx context.Context, cg grouping.ChannelGroup) error {
-	_, err := execStmt(ctx, t, sqlInsertChannelGroup, cg.ID, cg.WorkspaceID, cg.PlatformID, cg.PlatformGroupID,
+	_, err := execStmt(ctx, t, sqlInsertChannelGroup, t.id(cg.ID), t.id(cg.WorkspaceID), cg.PlatformID, cg.PlatformGroupID,
 		cg.PlatformGroupName, cg.CreatedAt.UnixMilli(), cg.UpdatedAt.UnixMilli())
 	return err
 }
 
 // UpdateChannelGroup implements driver.Tx.
 func (t *sqlTx) UpdateChannelGroup(ctx context.Context, id uuid.UUID, name string, updatedAt time.Time) error {
-	_, err := execStmt(ctx, t, sqlRenameChannelGroup, name, updatedAt.UnixMilli(), id)
+	_, err := execStmt(ctx, t, sqlRenameChannelGroup, name, updatedAt.UnixMilli(), t.id(id))
 	return err
 }
 
 // TouchChannelGroup implements driver.Tx.
 func (t *sqlTx) TouchChannelGroup(ctx context.Context, id uuid.UUID, updatedAt time.Time) error {
-	_, err := execStmt(ctx, t, sqlTouchChannelGroup, updatedAt.UnixMilli(), id)
+	_, err := execStmt(ctx, t, sqlTouchChannelGroup, updatedAt.UnixMilli(), t.id(id))
 	return err
 }
 
 // LinkChannel implements driver.Tx.
 func (t *sqlTx) LinkChannel(ctx context.Context, workspaceID, channelID, channelGroupID uuid.UUID, pos int64) error {
-	_, err := execStmt(ctx, t, sqlLinkChannel, workspaceID, channelID, channelGroupID, pos)
+	_, err := execStmt(ctx, t, sqlLinkChannel, t.id(workspaceID), t.id(channelID), t.id(channelGroupID), pos)
 	return err
 }
 
 // UnlinkChannel implements driver.Tx.
 func (t *sqlTx) UnlinkChannel(ctx context.Context, workspaceID, channelID uuid.UUID) (uuid.UUID, error) {
 	var from uuid.UUID
-	err := queryRow(ctx, t, sqlUnlinkChannel, workspaceID, channelID).Scan(&from)
+	err := queryRow(ctx, t, sqlUnlinkChannel, t.id(workspaceID), t.id(channelID)).Scan(&from)
 	if err == sql.ErrNoRows {
 		return uuid.Nil, nil
 	}
@@ -207,5 +207,5 @@ func (t *sqlTx) UnlinkChannel(ctx context.Context, workspaceID, channelID uuid.U
 // DeleteChannelGroup implements driver.Tx. The links go with it: ON DELETE
 // CASCADE.
 func (t *sqlTx) DeleteChannelGroup(ctx context.Context, workspaceID, id uuid.UUID) (bool, error) {
-	return affected(execStmt(ctx, t, sqlDeleteChannelGroup, id, workspaceID))
+	return affected(execStmt(ctx, t, sqlDeleteChannelGroup, t.id(id), t.id(workspaceID)))
 }
