@@ -22,13 +22,16 @@ type undoStep struct {
 }
 
 // groupTreeStep is how to undo a change of an organisation's tree of
-// groups: put e back into tr, or take it out. The steps live in the
+// groups: put e back into tr, or take it out, or (swap) make tr old again.
+// The steps live in the
 // transaction's groupUndo, and the undo log refers to them by index, so
 // that its own steps stay small.
 type groupTreeStep struct {
 	tr     *btree[groupEntry]
 	e      groupEntry
 	insert bool
+	swap   bool
+	old    btree[groupEntry]
 }
 
 type undoKind uint8
@@ -71,7 +74,9 @@ func (s *undoStep) run(t *tx) {
 	case undoInt:
 		*s.ip = int(s.n)
 	case undoGroupTree:
-		if g := &t.groupUndo[s.n]; g.insert {
+		if g := &t.groupUndo[s.n]; g.swap {
+			*g.tr = g.old
+		} else if g.insert {
 			g.tr.insert(g.e)
 		} else {
 			g.tr.delete(g.e)
@@ -124,6 +129,17 @@ func (t *tx) removeGroup(tr *btree[groupEntry], e groupEntry) {
 }
 
 func (t *tx) undoGroupTree(tr *btree[groupEntry], e groupEntry, insert bool) {
-	t.groupUndo = append(t.groupUndo, groupTreeStep{tr: tr, e: e, insert: insert})
+	t.pushGroupUndo(groupTreeStep{tr: tr, e: e, insert: insert})
+}
+
+// replaceGroupTree makes *tr next, and records how to undo it. The old
+// tree's nodes stay as they are: nothing refers to them but the undo log.
+func (t *tx) replaceGroupTree(tr *btree[groupEntry], next btree[groupEntry]) {
+	t.pushGroupUndo(groupTreeStep{tr: tr, swap: true, old: *tr})
+	*tr = next
+}
+
+func (t *tx) pushGroupUndo(step groupTreeStep) {
+	t.groupUndo = append(t.groupUndo, step)
 	t.undo = append(t.undo, undoStep{kind: undoGroupTree, n: int64(len(t.groupUndo) - 1)})
 }

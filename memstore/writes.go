@@ -2,6 +2,7 @@ package memstore
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/channelgrouping/grouping"
@@ -229,6 +230,9 @@ func (t *tx) MarkGroupDeleted(_ context.Context, groupID uuid.UUID, at time.Time
 
 // SetGroupPositions implements driver.Tx.
 func (t *tx) SetGroupPositions(_ context.Context, groupIDs []uuid.UUID) error {
+	if done, err := t.reorderAllGroups(groupIDs); done || err != nil {
+		return err
+	}
 	for i, id := range groupIDs {
 		g := t.groups[id]
 		if g == nil {
@@ -244,6 +248,48 @@ func (t *tx) SetGroupPositions(_ context.Context, groupIDs []uuid.UUID) error {
 		}
 	}
 	return nil
+}
+
+// reorderAllGroups gives groupIDs[i] the position i when groupIDs are every
+// live group of one organisation, as in a reorder (the engine checks that
+// they are, each once; an ID given twice is an error), and reports whether
+// they were. The organisation's
+// trees of groups are then built anew in the new order, each group added at
+// the end, rather than each group taken out of them and put back where it
+// now sorts.
+func (t *tx) reorderAllGroups(groupIDs []uuid.UUID) (bool, error) {
+	if len(groupIDs) < 2 {
+		return false, nil
+	}
+	first := t.groups[groupIDs[0]]
+	if first == nil {
+		return false, nil
+	}
+	o := t.liveOrg(first)
+	if o == nil || o.groupOrder[0].Len()+o.groupOrder[1].Len() != len(groupIDs) {
+		return false, nil
+	}
+	for _, id := range groupIDs {
+		g := t.groups[id]
+		if g == nil || g.OrganisationID != first.OrganisationID || g.DeletedAt != nil {
+			return false, nil
+		}
+	}
+	for i, id := range groupIDs {
+		set(t, &t.groups[id].Position, i)
+	}
+	var next [2]btree[groupEntry]
+	for i, id := range groupIDs {
+		g := t.groups[id]
+		if g.Position != i { // given again at a later index
+			return false, fmt.Errorf("memstore: SetGroupPositions: group %s given twice", id)
+		}
+		next[side(g.Archived)].insert(groupOrder(g))
+	}
+	for i := range next {
+		t.replaceGroupTree(&o.groupOrder[i], next[i])
+	}
+	return true, nil
 }
 
 // PlaceChannel implements driver.Tx.
