@@ -106,6 +106,23 @@ func (t *btree[T]) max() (T, bool) {
 	return n.items[len(n.items)-1], true
 }
 
+// sortedTree returns a tree of items, which are in order and distinct. A
+// tree that fits in one node takes items as its node's own; a larger one is
+// built by adding each item at its end.
+func sortedTree[T ordered[T]](items []T) btree[T] {
+	var t btree[T]
+	switch {
+	case len(items) == 0:
+	case len(items) <= maxItems:
+		t.root, t.n = &bnode[T]{items: items}, len(items)
+	default:
+		for _, v := range items {
+			t.insert(v)
+		}
+	}
+	return t
+}
+
 // insert adds v to t, or replaces the item equal to it, which it returns.
 func (t *btree[T]) insert(v T) (old T, replaced bool) {
 	if t.root == nil {

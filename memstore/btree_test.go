@@ -194,6 +194,31 @@ func TestBtreeInOrderInserts(t *testing.T) {
 	}
 }
 
+// TestSortedTree checks trees built from sorted items, of every size up
+// to a few nodes: valid, holding the items in order, and a tree that
+// inserts and deletes go on working on.
+func TestSortedTree(t *testing.T) {
+	is := is.New(t)
+	for n := range 3*maxItems + 5 {
+		items := make([]num, n)
+		for i := range items {
+			items[i] = num{v: 2 * i}
+		}
+		tr := sortedTree(slices.Clone(items))
+		check(t, &tr)
+		is.Equal(tr.Len(), n)                 // every item
+		is.Equal(itemsOf(&tr), nonNil(items)) // in order
+		tr.insert(num{v: 2*n + 1})            // an odd value, after the even ones
+		tr.delete(num{v: 0})
+		check(t, &tr)
+		want := n
+		if n == 0 {
+			want = 1 // nothing to delete
+		}
+		is.Equal(tr.Len(), want) // one in, one out
+	}
+}
+
 // TestCompareKeys checks that the keys of the indexes order as the
 // driver's keys do.
 func TestCompareKeys(t *testing.T) {

@@ -278,16 +278,23 @@ func (t *tx) reorderAllGroups(groupIDs []uuid.UUID) (bool, error) {
 	for i, id := range groupIDs {
 		set(t, &t.groups[id].Position, i)
 	}
-	var next [2]btree[groupEntry]
+	var sides [2][]groupEntry
+	for i := range sides {
+		sides[i] = make([]groupEntry, 0, o.groupOrder[i].Len())
+	}
 	for i, id := range groupIDs {
 		g := t.groups[id]
 		if g.Position != i { // given again at a later index
 			return false, fmt.Errorf("memstore: SetGroupPositions: group %s given twice", id)
 		}
-		next[side(g.Archived)].insert(groupOrder(g))
+		s := side(g.Archived)
+		if len(sides[s]) == cap(sides[s]) { // more of this side than it had
+			return false, fmt.Errorf("memstore: SetGroupPositions: group %s given twice", id)
+		}
+		sides[s] = append(sides[s], groupOrder(g))
 	}
-	for i := range next {
-		t.replaceGroupTree(&o.groupOrder[i], next[i])
+	for i, entries := range sides {
+		t.replaceGroupTree(&o.groupOrder[i], sortedTree(entries))
 	}
 	return true, nil
 }
