@@ -305,3 +305,33 @@ func TestClock(t *testing.T) {
 func TestDriver(t *testing.T) {
 	drivertest.Run(t, func(t *testing.T) driver.Driver { return openTestStore(t).d })
 }
+
+func TestUnnamedColumns(t *testing.T) {
+	is := is.New(t)
+	got := unnamed(`a, COALESCE(b, ''), (SELECT group_concat(x, ',' ORDER BY y) FROM t WHERE t.z IN (1, 2)),
+		c IS NOT NULL`)
+	is.Equal(got, `+(a) AS "", +(COALESCE(b, '')) AS "", +((SELECT group_concat(x, ',' ORDER BY y) FROM t WHERE t.z IN (1, 2))) AS "", +(c IS NOT NULL) AS ""`) // split at the top-level commas only
+
+	// The fact statements' columns come without names or declared types,
+	// and with the values the columns have.
+	s := openTestStore(t)
+	org, err := s.UpsertOrganisation(t.Context(), grouping.Organisation{ID: uuid.New(), Name: "Org"})
+	is.NoErr(err) // organisation
+	rows, err := s.d.w.conn.QueryContext(t.Context(), `SELECT `+unnamed(`o.id, 3, o.name`)+` FROM organisations AS o`)
+	is.NoErr(err) // query
+	defer rows.Close()
+	cols, err := rows.ColumnTypes()
+	is.NoErr(err) // column types
+	for _, c := range cols {
+		is.Equal(c.Name(), "")             // no name
+		is.Equal(c.DatabaseTypeName(), "") // no declared type
+	}
+	is.True(rows.Next()) // a row
+	var (
+		id   uuid.UUID
+		n    int
+		name string
+	)
+	is.NoErr(rows.Scan(&id, &n, &name))                   // scan
+	is.Equal([]any{id, n, name}, []any{org.ID, 3, "Org"}) // the values as they were
+}

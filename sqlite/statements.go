@@ -1,6 +1,9 @@
 package sqlite
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // Every statement the driver runs is declared here, so that Open prepares
 // them all up front and a call never parses SQL; the query-plan tests
@@ -53,6 +56,43 @@ const channelGroupColumns = `cg.id, cg.workspace_id, cg.platform_id, cg.platform
 	cg.platform_group_name, cg.created_at, cg.updated_at,
 	(SELECT group_concat(l.channel_id, ',' ORDER BY l.position) FROM channel_group_channels AS l
 		WHERE l.workspace_id = cg.workspace_id AND l.channel_group_id = cg.id)`
+
+// unnamed returns a list of result columns (separated by commas outside
+// parentheses and quotes) as the same values without a name or a declared
+// type: each column becomes +(column) AS "". For every query, the driver
+// copies out of SQLite the name of each result column, and the declared
+// type of each that is a plain table column, as strings that nothing here
+// reads; the fact statements, which every write runs, leave them empty.
+// Unary + leaves a value as it is.
+func unnamed(columns string) string {
+	var (
+		out          strings.Builder
+		depth, start int
+		quoted       bool
+	)
+	add := func(col string) {
+		if out.Len() > 0 {
+			out.WriteString(", ")
+		}
+		out.WriteString(`+(` + strings.TrimSpace(col) + `) AS ""`)
+	}
+	for i, r := range columns {
+		switch {
+		case r == '\'':
+			quoted = !quoted
+		case quoted:
+		case r == '(':
+			depth++
+		case r == ')':
+			depth--
+		case r == ',' && depth == 0:
+			add(columns[start:i])
+			start = i + 1
+		}
+	}
+	add(columns[start:])
+	return out.String()
+}
 
 // orgExists is 1 when the organisation :org exists, else 0.
 const orgExists = `EXISTS (SELECT 1 FROM organisations WHERE id = :org)`
@@ -170,29 +210,29 @@ LIMIT :limit`)
 
 // sqlChannelState reads whether :org exists and the channel :channel in any
 // organisation, with the name of its group.
-var sqlChannelState = prepare(`SELECT EXISTS (SELECT 1 FROM organisations WHERE id = p.org), c.id IS NOT NULL,
+var sqlChannelState = prepare(`SELECT ` + unnamed(`EXISTS (SELECT 1 FROM organisations WHERE id = p.org), c.id IS NOT NULL,
 	COALESCE(c.organisation_id, ''), c.deleted_at IS NOT NULL, COALESCE(c.archived, 0),
-	COALESCE(c.group_id, ''), COALESCE(g.name, '')
+	COALESCE(c.group_id, ''), COALESCE(g.name, '')`) + `
 FROM (SELECT ? AS org, ? AS channel) AS p LEFT JOIN channels AS c ON c.id = p.channel
 	LEFT JOIN groups AS g ON g.id = c.group_id`)
 
 // sqlGroupState reads whether the organisation exists, its live group, the
 // live group holding a name key, and the largest live group position
 // (indexes groups_name_key and groups_list).
-var sqlGroupState = prepare(`SELECT EXISTS (SELECT 1 FROM organisations WHERE id = p.org), g.id IS NOT NULL, ` + groupColumns + `,
+var sqlGroupState = prepare(`SELECT ` + unnamed(`EXISTS (SELECT 1 FROM organisations WHERE id = p.org), g.id IS NOT NULL, `+groupColumns+`,
 	(SELECT h.id FROM groups AS h WHERE h.organisation_id = p.org AND h.name_key = p.name_key AND h.deleted_at IS NULL),
-	(SELECT COALESCE(MAX(x.position), -1) FROM groups AS x WHERE x.organisation_id = p.org AND x.deleted_at IS NULL)
+	(SELECT COALESCE(MAX(x.position), -1) FROM groups AS x WHERE x.organisation_id = p.org AND x.deleted_at IS NULL)`) + `
 FROM (SELECT ? AS org, ? AS grp, ? AS name_key) AS p LEFT JOIN groups AS g
 	ON g.id = p.grp AND g.organisation_id = p.org AND g.deleted_at IS NULL`)
 
 // sqlPlacement reads the live group and the live channel of an
 // organisation (with the name of the channel's group); the organisation is
 // looked up only when one of them is missing.
-var sqlPlacement = prepare(`SELECT
+var sqlPlacement = prepare(`SELECT ` + unnamed(`
 	CASE WHEN g.id IS NULL OR c.id IS NULL THEN EXISTS (SELECT 1 FROM organisations WHERE id = p.org) ELSE 1 END,
 	g.id IS NOT NULL, COALESCE(g.name, ''), COALESCE(g.archived, 0),
 	(SELECT COALESCE(MAX(x.group_position), -1) FROM channels AS x WHERE x.group_id = g.id),
-	c.id IS NOT NULL, COALESCE(c.archived, 0), COALESCE(c.group_id, ''), COALESCE(cg.name, '')
+	c.id IS NOT NULL, COALESCE(c.archived, 0), COALESCE(c.group_id, ''), COALESCE(cg.name, '')`) + `
 FROM (SELECT ? AS org, ? AS grp, ? AS channel) AS p
 	LEFT JOIN groups AS g ON g.id = p.grp AND g.organisation_id = p.org AND g.deleted_at IS NULL
 	LEFT JOIN channels AS c ON c.id = p.channel AND c.organisation_id = p.org AND c.deleted_at IS NULL
@@ -201,7 +241,7 @@ FROM (SELECT ? AS org, ? AS grp, ? AS channel) AS p
 // sqlGroupIDs lists an organisation's live groups in list order (index
 // groups_list): no row when the organisation does not exist, one row with a
 // NULL ID when it has none.
-var sqlGroupIDs = prepare(`SELECT g.id FROM organisations AS o
+var sqlGroupIDs = prepare(`SELECT +g.id AS "" FROM organisations AS o
 	LEFT JOIN groups AS g ON g.organisation_id = o.id AND g.deleted_at IS NULL
 WHERE o.id = ?
 ORDER BY g.position, g.created_at, g.id`)
@@ -212,7 +252,7 @@ ORDER BY g.position, g.created_at, g.id`)
 // empty. The organisation and the group are found by unique keys, one row
 // each, so the planner reads the channels in the order of index
 // channels_group instead of sorting them.
-var sqlGroupChannelIDs = prepare(`SELECT g.id IS NOT NULL, c.id FROM organisations AS o
+var sqlGroupChannelIDs = prepare(`SELECT +(g.id IS NOT NULL) AS "", +c.id AS "" FROM organisations AS o
 	LEFT JOIN groups AS g ON g.id = ? AND g.organisation_id = o.id AND g.deleted_at IS NULL
 	LEFT JOIN channels AS c ON c.group_id = g.id
 WHERE o.id = ?
@@ -221,10 +261,10 @@ ORDER BY c.group_position, c.id`)
 // sqlAttachment reads the channel group of a platform account with its
 // channels, its largest link position, and the channel group the channel is
 // in.
-var sqlAttachment = prepare(`SELECT cg.id IS NOT NULL, ` + channelGroupColumns + `,
+var sqlAttachment = prepare(`SELECT ` + unnamed(`cg.id IS NOT NULL, `+channelGroupColumns+`,
 	(SELECT COALESCE(MAX(l.position), -1) FROM channel_group_channels AS l
 		WHERE l.workspace_id = p.ws AND l.channel_group_id = cg.id),
-	(SELECT a.channel_group_id FROM channel_group_channels AS a WHERE a.workspace_id = p.ws AND a.channel_id = p.channel)
+	(SELECT a.channel_group_id FROM channel_group_channels AS a WHERE a.workspace_id = p.ws AND a.channel_id = p.channel)`) + `
 FROM (SELECT ? AS ws, ? AS channel, ? AS platform, ? AS account) AS p LEFT JOIN channel_groups AS cg
 	ON cg.workspace_id = p.ws AND cg.platform_id = p.platform AND cg.platform_group_id = p.account`)
 
