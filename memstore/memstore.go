@@ -142,6 +142,9 @@ type tx struct {
 	marks []logMark
 	// groupUndo holds the undo steps of trees of groups (see groupTreeStep).
 	groupUndo []groupTreeStep
+	// recordUndo holds the channel records that updates replaced, to put
+	// back (see undoRecord).
+	recordUndo []recordStep
 	// dropped are the event blocks that pruning took out of their logs.
 	dropped []*eventBlock
 }
@@ -165,9 +168,14 @@ func (t *tx) reset() {
 	clear(t.marks)
 	clear(t.dropped)
 	clear(t.groupUndo)
+	clear(t.recordUndo)
 	t.undo, t.marks, t.dropped, t.groupUndo = t.undo[:0], t.marks[:0], t.dropped[:0], t.groupUndo[:0]
+	t.recordUndo = t.recordUndo[:0]
 	if cap(t.groupUndo) > maxKeptUndo {
 		t.groupUndo = nil
+	}
+	if cap(t.recordUndo) > maxKeptUndo {
+		t.recordUndo = nil
 	}
 	if cap(t.undo) > maxKeptUndo {
 		t.undo = nil
@@ -196,6 +204,9 @@ func set[T any](t *tx, p *T, v T) {
 		t.undo = append(t.undo, undoStep{kind: undoString, sp: q, str: *q})
 	case *int:
 		t.undo = append(t.undo, undoStep{kind: undoInt, ip: q, n: int64(*q)})
+	case *driver.ChannelRecord:
+		t.recordUndo = append(t.recordUndo, recordStep{p: q, old: *q})
+		t.undo = append(t.undo, undoStep{kind: undoRecord, n: int64(len(t.recordUndo) - 1)})
 	default:
 		old := *p
 		t.onUndo(func() { *p = old })

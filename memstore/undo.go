@@ -1,5 +1,7 @@
 package memstore
 
+import "github.com/channelgrouping/grouping/driver"
+
 // undoStep is one entry of a transaction's undo log: how to undo one
 // change. The changes that writes make most often (an index entry of a
 // channel or a key, a position, a channel's group, a new channel) are
@@ -34,6 +36,13 @@ type groupTreeStep struct {
 	old    btree[groupEntry]
 }
 
+// recordStep is how to undo an update of a channel's record: put old back
+// at p.
+type recordStep struct {
+	p   *driver.ChannelRecord
+	old driver.ChannelRecord
+}
+
 type undoKind uint8
 
 const (
@@ -48,6 +57,7 @@ const (
 	undoString
 	undoInt
 	undoGroupTree // undo t.groupUndo[n]
+	undoRecord    // undo t.recordUndo[n]
 )
 
 func (s *undoStep) run(t *tx) {
@@ -73,6 +83,9 @@ func (s *undoStep) run(t *tx) {
 		*s.sp = s.str
 	case undoInt:
 		*s.ip = int(s.n)
+	case undoRecord:
+		r := &t.recordUndo[s.n]
+		*r.p = r.old
 	case undoGroupTree:
 		if g := &t.groupUndo[s.n]; g.swap {
 			*g.tr = g.old
