@@ -414,6 +414,9 @@ func scaleFile(tb testing.TB, n int) (string, time.Duration) {
 	if err == nil {
 		err = os.Rename(tmp, path)
 	}
+	// The store's write lock file (see writelock.go) stays behind the
+	// file it locked; the copies that are opened later have their own.
+	os.Remove(tmp + lockFileSuffix)
 	if err != nil {
 		for _, suffix := range []string{"", "-wal", "-shm"} {
 			os.Remove(tmp + suffix)
