@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -50,15 +49,9 @@ func newDiscoverableWorld(t *testing.T, seed uint64) *discoverableWorld {
 	t.Helper()
 	rng := rand.New(rand.NewPCG(seed, 7))
 	w := &discoverableWorld{
-		s:   openTestStore(t),
-		rng: rng,
-		newID: func() uuid.UUID {
-			var id uuid.UUID
-			binary.LittleEndian.PutUint64(id[:8], rng.Uint64())
-			binary.LittleEndian.PutUint64(id[8:], rng.Uint64())
-			id[6], id[8] = id[6]&0x0f|0x40, id[8]&0x3f|0x80 // version 4, variant 10
-			return id
-		},
+		s:        openTestStore(t),
+		rng:      rng,
+		newID:    seededIDs(rng),
 		base:     time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC),
 		channels: make(map[uuid.UUID][]uuid.UUID),
 	}
@@ -78,6 +71,18 @@ func newDiscoverableWorld(t *testing.T, seed uint64) *discoverableWorld {
 		}
 	}
 	return w
+}
+
+// seededIDs returns a function that draws random version 4 UUIDs from rng,
+// so that a seed gives the same IDs every run.
+func seededIDs(rng *rand.Rand) func() uuid.UUID {
+	return func() uuid.UUID {
+		var id uuid.UUID
+		binary.LittleEndian.PutUint64(id[:8], rng.Uint64())
+		binary.LittleEndian.PutUint64(id[8:], rng.Uint64())
+		id[6], id[8] = id[6]&0x0f|0x40, id[8]&0x3f|0x80 // version 4, variant 10
+		return id
+	}
 }
 
 // created draws a creation time among 40 milliseconds, so that many
@@ -212,23 +217,63 @@ func (w *discoverableWorld) check(t *testing.T) {
 func referenceDiscoverable(t *testing.T, db *sql.DB, org, user uuid.UUID, archived bool, p driver.Page) []uuid.UUID {
 	t.Helper()
 	args := append([]any{sql.Named("org", org), sql.Named("user", user), sql.Named("archived", archived)}, pageArgs(p)...)
-	rows, err := db.QueryContext(t.Context(), referenceDiscoverableSQL, args...)
+	return queryAll(t, db, referenceDiscoverableSQL, func(sc scanner) (id uuid.UUID, err error) {
+		return id, sc.Scan(&id)
+	}, args...)
+}
+
+// queryAll runs a query on db and returns its rows, each read by scan;
+// an empty slice, not nil, when it has none.
+func queryAll[T any](t *testing.T, db *sql.DB, query string, scan func(scanner) (T, error), args ...any) []T {
+	t.Helper()
+	rows, err := db.QueryContext(t.Context(), query, args...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer rows.Close()
-	ids := []uuid.UUID{}
+	out := []T{}
 	for rows.Next() {
-		var id uuid.UUID
-		if err := rows.Scan(&id); err != nil {
+		v, err := scan(rows)
+		if err != nil {
 			t.Fatal(err)
 		}
-		ids = append(ids, id)
+		out = append(out, v)
 	}
 	if err := rows.Err(); err != nil {
 		t.Fatal(err)
 	}
-	return ids
+	return out
+}
+
+// randomWorld is a store that a test changes at random and checks after
+// every round of changes.
+type randomWorld interface {
+	change(t *testing.T)
+	check(t *testing.T)
+}
+
+// checkRandomWorlds checks the worlds of four seeds, each made by newWorld,
+// when new and after each of 8 rounds of changes (one world and 3 rounds
+// under -short or the race detector: the worlds have no concurrency for
+// the detector to watch).
+func checkRandomWorlds(t *testing.T, changes int, newWorld func(t *testing.T, seed uint64) randomWorld) {
+	seeds, rounds := []uint64{1, 2, 3, 4}, 8
+	if testing.Short() || raceEnabled {
+		seeds, rounds = seeds[:1], 3
+	}
+	for _, seed := range seeds {
+		t.Run(fmt.Sprint("seed=", seed), func(t *testing.T) {
+			t.Parallel()
+			w := newWorld(t, seed)
+			w.check(t)
+			for range rounds {
+				for range changes {
+					w.change(t)
+				}
+				w.check(t)
+			}
+		})
+	}
 }
 
 // TestDiscoverableMatchesReference compares the discoverable lists, read
@@ -237,23 +282,7 @@ func referenceDiscoverable(t *testing.T, db *sql.DB, org, user uuid.UUID, archiv
 // and change, archived and deleted channels, members set, added and
 // removed, two organisations, and pages of several sizes.
 func TestDiscoverableMatchesReference(t *testing.T) {
-	seeds, rounds := []uint64{1, 2, 3, 4}, 8
-	if testing.Short() || raceEnabled { // one world: the test has no concurrency for the detector to watch
-		seeds, rounds = seeds[:1], 3
-	}
-	for _, seed := range seeds {
-		t.Run(fmt.Sprint("seed=", seed), func(t *testing.T) {
-			t.Parallel()
-			w := newDiscoverableWorld(t, seed)
-			w.check(t)
-			for range rounds {
-				for range 60 {
-					w.change(t)
-				}
-				w.check(t)
-			}
-		})
-	}
+	checkRandomWorlds(t, 60, func(t *testing.T, seed uint64) randomWorld { return newDiscoverableWorld(t, seed) })
 }
 
 // TestMembershipKeysFollowChannel changes a channel's organisation,
@@ -325,12 +354,8 @@ func TestMembershipKeysFollowChannel(t *testing.T) {
 func TestDiscoverableMigrationCopiesKeys(t *testing.T) {
 	is := is.New(t)
 	ctx := t.Context()
-	path := filepath.Join(t.TempDir(), "v3.db")
-	db, err := sql.Open("sqlite", dsn(path, false, "NORMAL", 1000))
-	is.NoErr(err) // open a raw database
-	tx, err := db.BeginTx(ctx, nil)
-	is.NoErr(err)                                      // begin
-	is.NoErr(applyMigrations(ctx, tx, migrations[:3])) // schema version 3
+	tx, open := atVersion(t, 3)
+	var err error
 	org, other, user := uuid.New(), uuid.New(), uuid.New()
 	for _, o := range []uuid.UUID{org, other} {
 		_, err = tx.ExecContext(ctx, `INSERT INTO organisations (id, name, created_at) VALUES (?, 'Org', 1)`, o)
@@ -366,10 +391,7 @@ func TestDiscoverableMigrationCopiesKeys(t *testing.T) {
 			is.NoErr(err) // member
 		}
 	}
-	is.NoErr(tx.Commit()) // version 3 written
-	is.NoErr(db.Close())  // closed
-
-	s := openAt(t, path)
+	s := open()
 	var v int
 	is.NoErr(s.d.reader.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v)) // read version
 	is.Equal(v, schemaVersion)                                                // migrated to the current version

@@ -133,12 +133,19 @@
 // deletion, filled in for the memberships already there, written by the
 // statements that add members and kept by a trigger whenever they change on
 // the channel; an index orders a user's memberships of an organisation as its
-// channels are listed, and a partial index its archived channels. IDs are
+// channels are listed, and a partial index its archived channels. Version 5
+// keys the channel groups by workspace, creation time and ID, in a table
+// without rowid, and gives every channel link a copy of its channel group's
+// creation time, filled in for the links already there, held equal by the
+// links' foreign key (which names it and cascades its updates), so that an
+// index orders a workspace's links as its channel groups are listed. IDs are
 // stored as UUID text and times as Unix milliseconds. Every list is read from
 // an index, page by page (keyset pagination), so its cost does not grow with
 // the size of the organisation or workspace. The discoverable channels merge
 // three index ranges in the list's order: the organisation's live channels,
 // less the user's memberships and (unless asked for) the archived channels.
 // A channel passed over costs a step along those indexes, not a search of the
-// memberships by channel ID, and its row is never read.
+// memberships by channel ID, and its row is never read. A page of channel
+// groups reads a range of their table and, for their channels, neighbouring
+// entries of one index.
 package sqlite

@@ -29,7 +29,14 @@ type listQuery struct {
 	// must merge them, with EXCEPT, without sorting any), each searched
 	// once, then the index the page's rows are looked up with.
 	merged []string
+	// links, when set, is the search of the channel links each item's
+	// subquery must make: all of its key, in the list's order.
+	links string
 }
+
+// channelGroupLinks is the search of a channel group's links in the plan of
+// a list of channel groups.
+const channelGroupLinks = "SEARCH l USING COVERING INDEX channel_group_channels_order (workspace_id=? AND cg_created_at=? AND channel_group_id=?)"
 
 func listQueries() []listQuery {
 	id := uuid.New()
@@ -39,24 +46,24 @@ func listQueries() []listQuery {
 	}
 	return []listQuery{
 		{"ListGroups", sqlListGroups,
-			page(sql.Named("org", id), sql.Named("archived", sql.NullBool{})), "groups_list", true, nil},
+			page(sql.Named("org", id), sql.Named("archived", sql.NullBool{})), "groups_list", true, nil, ""},
 		{"ListGroups/archived", sqlListGroups,
-			page(sql.Named("org", id), sql.Named("archived", sql.NullBool{Bool: true, Valid: true})), "groups_list", true, nil},
+			page(sql.Named("org", id), sql.Named("archived", sql.NullBool{Bool: true, Valid: true})), "groups_list", true, nil, ""},
 		{"ListGroupChannels", sqlListGroupChannels,
-			page(sql.Named("group", id), sql.Named("org", id), sql.Named("archived", false)), "channels_group", true, nil},
+			page(sql.Named("group", id), sql.Named("org", id), sql.Named("archived", false)), "channels_group", true, nil, ""},
 		{"ListUngroupedChannels", sqlListUngroupedChannels,
-			page(sql.Named("org", id), sql.Named("archived", false)), "channels_ungrouped", true, nil},
+			page(sql.Named("org", id), sql.Named("archived", false)), "channels_ungrouped", true, nil, ""},
 		{"ListDiscoverableChannels", sqlListDiscoverableChannels,
 			page(sql.Named("org", id), sql.Named("user", id), sql.Named("archived", false)), "channels_org", true,
-			[]string{"channel_members_user", "channels_archived", "channels_org"}},
+			[]string{"channel_members_user", "channels_archived", "channels_org"}, ""},
 		{"ListDiscoverableChannels/archived", sqlListDiscoverableChannels,
 			page(sql.Named("org", id), sql.Named("user", id), sql.Named("archived", true)), "channels_org", true,
-			[]string{"channel_members_user", "channels_archived", "channels_org"}},
+			[]string{"channel_members_user", "channels_archived", "channels_org"}, ""},
 		{"ListChannelGroups", sqlListChannelGroups,
-			page(sql.Named("ws", id)), "channel_groups_list", true, nil},
+			page(sql.Named("ws", id)), "PRIMARY KEY", true, nil, channelGroupLinks},
 		{"ListChannelGroups/platform", sqlListPlatformChannelGroups,
-			page(sql.Named("ws", id), sql.Named("platform", "whatsapp")), "channel_groups_platform_list", true, nil},
-		{"GroupsChannels", sqlGroupsChannels, []any{ids}, "channels_group", false, nil},
+			page(sql.Named("ws", id), sql.Named("platform", "whatsapp")), "channel_groups_platform_list", true, nil, channelGroupLinks},
+		{"GroupsChannels", sqlGroupsChannels, []any{ids}, "channels_group", false, nil, ""},
 	}
 }
 
@@ -85,6 +92,9 @@ func TestListQueriesUseIndexes(t *testing.T) {
 				}
 				is.True(len(searches) > len(q.merged))   // the main range, then each of the others
 				is.True(usesIndex(searches[0], q.index)) // served by its index
+				if q.links != "" {
+					is.True(slices.Contains(plan, q.links)) // each item's links by their whole key, in the list's order
+				}
 				if len(q.merged) > 0 {
 					is.True(slices.Contains(plan, "MERGE (EXCEPT)")) // the ranges are merged in their order
 					for i, index := range q.merged {
@@ -175,6 +185,9 @@ func planSubqueries(plan []string) map[string]bool {
 // usesIndex reports whether a line of a query plan searches a table with
 // index.
 func usesIndex(line, index string) bool {
+	if index == "PRIMARY KEY" { // of a table without rowid
+		return strings.Contains(line, "USING PRIMARY KEY ")
+	}
 	return strings.Contains(line, "USING INDEX "+index+" ") ||
 		strings.Contains(line, "USING COVERING INDEX "+index+" ")
 }

@@ -91,11 +91,11 @@ var floorSQL = map[string]string{
 		ORDER BY k.created_at, k.id`,
 	"r:channelGroup": `SELECT id, platform_id, platform_group_id, platform_group_name, created_at, updated_at,
 		(SELECT group_concat(channel_id, ',' ORDER BY position) FROM channel_group_channels AS l
-			WHERE l.workspace_id = cg.workspace_id AND l.channel_group_id = cg.id)
+			WHERE l.workspace_id = cg.workspace_id AND l.cg_created_at = cg.created_at AND l.channel_group_id = cg.id)
 		FROM channel_groups AS cg WHERE id = ? AND workspace_id = ?`,
 	"r:channelGroups": `SELECT id, platform_id, platform_group_id, platform_group_name, created_at, updated_at,
 		(SELECT group_concat(channel_id, ',' ORDER BY position) FROM channel_group_channels AS l
-			WHERE l.workspace_id = cg.workspace_id AND l.channel_group_id = cg.id)
+			WHERE l.workspace_id = cg.workspace_id AND l.cg_created_at = cg.created_at AND l.channel_group_id = cg.id)
 		FROM channel_groups AS cg WHERE workspace_id = ? ORDER BY created_at, id LIMIT ?`,
 
 	"upsertOrg": `INSERT INTO organisations (id, name, created_at) VALUES (?, ?, ?)
@@ -151,13 +151,16 @@ var floorSQL = map[string]string{
 	"setChannelPos":   `UPDATE channels SET group_position = ? WHERE id = ? AND group_id = ? AND group_position <> ?`,
 	"account": `SELECT cg.id, cg.platform_id, cg.platform_group_id, cg.platform_group_name, cg.created_at, cg.updated_at,
 			(SELECT group_concat(channel_id, ',' ORDER BY position) FROM channel_group_channels AS l
-				WHERE l.workspace_id = cg.workspace_id AND l.channel_group_id = cg.id),
-			(SELECT COALESCE(MAX(position), -1) FROM channel_group_channels WHERE workspace_id = ?1 AND channel_group_id = cg.id),
+				WHERE l.workspace_id = cg.workspace_id AND l.cg_created_at = cg.created_at AND l.channel_group_id = cg.id),
+			(SELECT COALESCE(MAX(position), -1) FROM channel_group_channels
+				WHERE workspace_id = ?1 AND cg_created_at = cg.created_at AND channel_group_id = cg.id),
 			(SELECT channel_group_id FROM channel_group_channels WHERE workspace_id = ?1 AND channel_id = ?2)
 		FROM channel_groups AS cg WHERE workspace_id = ?1 AND platform_id = ?3 AND platform_group_id = ?4`,
 	"unlink": `DELETE FROM channel_group_channels WHERE workspace_id = ? AND channel_id = ? RETURNING channel_group_id`,
 	"touch":  `UPDATE channel_groups SET updated_at = ? WHERE id = ?`,
-	"link":   `INSERT INTO channel_group_channels (workspace_id, channel_id, channel_group_id, position) VALUES (?, ?, ?, ?)`,
+	// link copies the channel group's creation time into the link, as
+	// the library does (see migration 0005), from the account just read.
+	"link":   `INSERT INTO channel_group_channels (workspace_id, channel_id, channel_group_id, cg_created_at, position) VALUES (?, ?, ?, ?, ?)`,
 	"rename": `UPDATE channel_groups SET platform_group_name = ?, updated_at = ? WHERE id = ?`,
 	"insertChannelGroup": `INSERT INTO channel_groups (id, workspace_id, platform_id, platform_group_id, platform_group_name, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`,
@@ -910,7 +913,7 @@ func (fx *fixture) floorAttach(ctx context.Context, channel uuid.UUID, a groupin
 				return err
 			}
 		}
-		if _, err := st("link").ExecContext(ctx, fx.ws, channel, out.ID, maxPos+1); err != nil {
+		if _, err := st("link").ExecContext(ctx, fx.ws, channel, out.ID, out.CreatedAt.UnixMilli(), maxPos+1); err != nil {
 			return err
 		}
 		if !created {

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"database/sql"
+	"fmt"
 	"path/filepath"
 	"testing"
 
@@ -10,17 +11,33 @@ import (
 	"github.com/matryer/is"
 )
 
+// atVersion creates a database file of schema version v and begins a
+// transaction on it, in which the test writes rows as that version had
+// them; open commits them, closes the file and opens it with Open, which
+// migrates it to the current version.
+func atVersion(t *testing.T, v int) (tx *sql.Tx, open func() *Store) {
+	t.Helper()
+	is := is.New(t)
+	path := filepath.Join(t.TempDir(), fmt.Sprintf("v%d.db", v))
+	db, err := sql.Open("sqlite", dsn(path, false, "NORMAL", 1000))
+	is.NoErr(err) // open a raw database
+	tx, err = db.BeginTx(t.Context(), nil)
+	is.NoErr(err)                                              // begin
+	is.NoErr(applyMigrations(t.Context(), tx, migrations[:v])) // schema version v
+	return tx, func() *Store {
+		is.NoErr(tx.Commit()) // version v written
+		is.NoErr(db.Close())  // closed
+		return openAt(t, path)
+	}
+}
+
 // TestNameKeyMigrationKeepsCollidingNames builds a version 1 database whose
 // live group names collide under the current name key, then opens it.
 func TestNameKeyMigrationKeepsCollidingNames(t *testing.T) {
 	is := is.New(t)
 	ctx := t.Context()
-	path := filepath.Join(t.TempDir(), "v1.db")
-	db, err := sql.Open("sqlite", dsn(path, false, "NORMAL", 1000))
-	is.NoErr(err) // open a raw database
-	tx, err := db.BeginTx(ctx, nil)
-	is.NoErr(err)                                      // begin
-	is.NoErr(applyMigrations(ctx, tx, migrations[:1])) // schema version 1
+	tx, open := atVersion(t, 1)
+	var err error
 	org, first, second, deleted := uuid.New(), uuid.New(), uuid.New(), uuid.New()
 	_, err = tx.ExecContext(ctx, `INSERT INTO organisations (id, name, created_at) VALUES (?, 'Org', 1)`, org)
 	is.NoErr(err) // organisation
@@ -38,10 +55,7 @@ func TestNameKeyMigrationKeepsCollidingNames(t *testing.T) {
 			g.id, org, g.name, g.key, i, 10+i, 10+i, g.deleted)
 		is.NoErr(err) // group
 	}
-	is.NoErr(tx.Commit()) // version 1 written
-	is.NoErr(db.Close())  // closed
-
-	s := openAt(t, path)
+	s := open()
 	page, err := s.ListGroups(ctx, org, grouping.ListGroupsOptions{})
 	is.NoErr(err)                       // list after the migration
 	is.Equal(len(page.Items), 2)        // nothing lost
@@ -69,22 +83,15 @@ func TestNameKeyMigrationKeepsCollidingNames(t *testing.T) {
 func TestEventsMigrationKeepsData(t *testing.T) {
 	is := is.New(t)
 	ctx := t.Context()
-	path := filepath.Join(t.TempDir(), "v2.db")
-	db, err := sql.Open("sqlite", dsn(path, false, "NORMAL", 1000))
-	is.NoErr(err) // open a raw database
-	tx, err := db.BeginTx(ctx, nil)
-	is.NoErr(err)                                      // begin
-	is.NoErr(applyMigrations(ctx, tx, migrations[:2])) // schema version 2
+	tx, open := atVersion(t, 2)
+	var err error
 	org, group := uuid.New(), uuid.New()
 	_, err = tx.ExecContext(ctx, `INSERT INTO organisations (id, name, created_at) VALUES (?, 'Org', 1)`, org)
 	is.NoErr(err) // organisation
 	_, err = tx.ExecContext(ctx, `INSERT INTO groups (id, organisation_id, name, name_key, description,
 		archived, position, version, created_at, updated_at) VALUES (?, ?, 'Ops', ?, '', 0, 0, 1, 2, 2)`, group, org, grouping.FoldName("Ops"))
-	is.NoErr(err)         // group
-	is.NoErr(tx.Commit()) // version 2 written
-	is.NoErr(db.Close())  // closed
-
-	s := openAt(t, path)
+	is.NoErr(err) // group
+	s := open()
 	var v int
 	is.NoErr(s.d.reader.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v)) // read version
 	is.Equal(v, schemaVersion)                                                // migrated through version 3 to the current version

@@ -306,6 +306,25 @@ var scaleLists = []scaleList{
 			return driver.CreationKey(sb.at(j), sb.cgs[j])
 		},
 	},
+	{
+		name: "ListPlatformChannelGroups", // of one platform, half the channel groups
+		list: func(sb *scaleBench, c string) (string, int, error) {
+			return listed(sb.s.ListChannelGroups(sb.ctx, sb.ws, grouping.ListChannelGroupsOptions{PlatformID: "whatsapp", Limit: 50, Cursor: c}))
+		},
+		id:    listChannelGroups,
+		scope: func(sb *scaleBench) []string { return []string{sb.ws.String(), "whatsapp"} },
+		lastKey: func(b *testing.B, sb *scaleBench) driver.Key {
+			p, err := sb.s.ListChannelGroups(sb.ctx, sb.ws, grouping.ListChannelGroupsOptions{PlatformID: "whatsapp", Limit: 50})
+			if err != nil {
+				b.Fatal(err)
+			}
+			return driver.CreationKey(p.Items[49].CreatedAt, p.Items[49].ID)
+		},
+		count: func(sb *scaleBench) int { return (len(sb.cgs) + 1) / 2 }, // the channel groups 2k
+		key: func(sb *scaleBench, k int) driver.Key {
+			return driver.CreationKey(sb.at(2*k), sb.cgs[2*k])
+		},
+	},
 }
 
 func listed[T any](p grouping.Page[T], err error) (string, int, error) {

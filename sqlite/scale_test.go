@@ -287,21 +287,24 @@ func writeScaleRows(ctx context.Context, tx *sql.Tx, w *scaleWorld) error {
 		a, at := w.account(j), millis(w.at(j))
 		cgs.add(id.String(), ws, a.PlatformID, a.PlatformGroupID, a.PlatformGroupName, at, at)
 	}
-	links := newBulkInsert(ctx, tx, "channel_group_channels", "workspace_id", "channel_id", "channel_group_id", "position")
+	// A link carries its channel group's creation time (see migration
+	// 0005).
+	links := newBulkInsert(ctx, tx, "channel_group_channels", "workspace_id", "channel_id", "channel_group_id",
+		"cg_created_at", "position")
 	linkPos := make([]int64, len(w.cgs))
 	type link struct {
-		channel, cg string
-		pos         int64
+		channel, cg  string
+		created, pos int64
 	}
 	linkRows := make([]link, w.links())
 	for i := range linkRows {
 		j := i % len(w.cgs)
-		linkRows[i] = link{w.channels[2*i].String(), w.cgs[j].String(), linkPos[j]}
+		linkRows[i] = link{w.channels[2*i].String(), w.cgs[j].String(), millis(w.at(j)), linkPos[j]}
 		linkPos[j]++
 	}
 	slices.SortFunc(linkRows, func(a, b link) int { return strings.Compare(a.channel, b.channel) })
 	for _, l := range linkRows {
-		links.add(ws, l.channel, l.cg, l.pos)
+		links.add(ws, l.channel, l.cg, l.created, l.pos)
 	}
 	// Each table's rows are flushed before the next table's: the order of
 	// a bulkInsert's rows is kept, but not the order across tables.
@@ -370,7 +373,7 @@ func (b *bulkInsert) flush() error {
 
 // scaleLoaderRevision changes whenever the loader or the world's shape
 // change, so that files cached by an older loader are not reused.
-const scaleLoaderRevision = "2"
+const scaleLoaderRevision = "3"
 
 // scaleCacheKey names the files of one schema and loader: the schema
 // version, and a digest of the migrations and the loader's revision.
@@ -411,6 +414,9 @@ func scaleFile(tb testing.TB, n int) (string, time.Duration) {
 	if err == nil {
 		err = os.Rename(tmp, path)
 	}
+	// The store's write lock file (see writelock.go) stays behind the
+	// file it locked; the copies that are opened later have their own.
+	os.Remove(tmp + lockFileSuffix)
 	if err != nil {
 		for _, suffix := range []string{"", "-wal", "-shm"} {
 			os.Remove(tmp + suffix)

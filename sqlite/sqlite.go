@@ -40,9 +40,11 @@ var _ grouping.Store = (*Store)(nil)
 
 // sqlDriver is the driver.Driver of a Store.
 type sqlDriver struct {
-	path   string
-	writer *sql.DB // one connection; every transaction is BEGIN IMMEDIATE
-	reader *sql.DB // read-only connections for queries
+	path string
+	// writePool has one connection, which w holds: run statements on
+	// w.conn, as anything run on the pool would wait for it for ever.
+	writePool *sql.DB
+	reader    *sql.DB // read-only connections for queries
 
 	// w is the writer pool's connection, which write transactions run on,
 	// with the statements prepared on it; readerStmts are the statements of
@@ -209,7 +211,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	n := max(4, runtime.GOMAXPROCS(0))
 	reader.SetMaxOpenConns(n)
 	reader.SetMaxIdleConns(n)
-	d := &sqlDriver{path: abs, writer: writer, reader: reader, guard: guard, wait: cfg.busyTimeout, turn: make(chan struct{}, 1), wlock: wlock,
+	d := &sqlDriver{path: abs, writePool: writer, reader: reader, guard: guard, wait: cfg.busyTimeout, turn: make(chan struct{}, 1), wlock: wlock,
 		watchEvery: cfg.watchInterval, dsnReadOnly: readDSN, seqs: make(map[grouping.Tenant]tenantSeq)}
 	d.reads = reads{q: poolQuerier{d}, snapshot: d.readSnapshot}
 	if d.w, err = openWriteConn(ctx, writer); err == nil {
@@ -292,7 +294,7 @@ func (d *sqlDriver) Close() error {
 	if d.ckpt != nil {
 		ckptErr = d.ckpt.close()
 	}
-	return errors.Join(ckptErr, d.readerStmts.close(), d.w.close(), d.reader.Close(), d.writer.Close(), d.wlock.close())
+	return errors.Join(ckptErr, d.readerStmts.close(), d.w.close(), d.reader.Close(), d.writePool.Close(), d.wlock.close())
 }
 
 // beginWrite starts a write transaction on the write connection: BEGIN

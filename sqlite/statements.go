@@ -51,11 +51,12 @@ const groupColumns = `g.id, g.organisation_id, g.name, g.description, g.archived
 
 // channelGroupColumns are the columns scanChannelGroup reads, of
 // channel_groups AS cg: the last is its channel IDs in link order, joined
-// by commas (index channel_group_channels_order).
+// by commas, read from index channel_group_channels_order, where the links
+// of the channel groups of a list page are neighbours (see migration 0005).
 const channelGroupColumns = `cg.id, cg.workspace_id, cg.platform_id, cg.platform_group_id,
 	cg.platform_group_name, cg.created_at, cg.updated_at,
 	(SELECT group_concat(l.channel_id, ',' ORDER BY l.position) FROM channel_group_channels AS l
-		WHERE l.workspace_id = cg.workspace_id AND l.channel_group_id = cg.id)`
+		WHERE l.workspace_id = cg.workspace_id AND l.cg_created_at = cg.created_at AND l.channel_group_id = cg.id)`
 
 // unnamed returns a list of result columns (separated by commas outside
 // parentheses and quotes) as the same values without a name or a declared
@@ -188,8 +189,8 @@ CROSS JOIN channels AS c INDEXED BY channels_org
 	ON c.organisation_id = :org AND c.deleted_at IS NULL AND c.created_at = k.created_at AND c.id = k.id
 ORDER BY k.created_at, k.id`)
 
-// sqlListChannelGroups lists a workspace's channel groups (index
-// channel_groups_list).
+// sqlListChannelGroups lists a workspace's channel groups: a range of the
+// table, whose key is the list's order.
 var sqlListChannelGroups = prepareRead(`SELECT ` + channelGroupColumns + `
 FROM channel_groups AS cg
 WHERE cg.workspace_id = :ws
@@ -198,9 +199,12 @@ ORDER BY cg.created_at, cg.id
 LIMIT :limit`)
 
 // sqlListPlatformChannelGroups lists a workspace's channel groups of one
-// platform (index channel_groups_platform_list).
+// platform: a range of index channel_groups_platform_list, whose keys find
+// the rows in the table, one after the other in its order. The query names
+// the index: the table's own range would serve too, filtering out the
+// other platforms' rows.
 var sqlListPlatformChannelGroups = prepareRead(`SELECT ` + channelGroupColumns + `
-FROM channel_groups AS cg
+FROM channel_groups AS cg INDEXED BY channel_groups_platform_list
 WHERE cg.workspace_id = :ws AND cg.platform_id = :platform
 	AND (cg.created_at, cg.id) > (:time, :id)
 ORDER BY cg.created_at, cg.id
@@ -260,12 +264,13 @@ ORDER BY c.group_position, c.id`)
 
 // sqlAttachment reads the channel group of a platform account with its
 // channels, its largest link position, and the channel group the channel is
-// in.
+// in. It names the account's unique index (see migration 0005).
 var sqlAttachment = prepare(`SELECT ` + unnamed(`cg.id IS NOT NULL, `+channelGroupColumns+`,
 	(SELECT COALESCE(MAX(l.position), -1) FROM channel_group_channels AS l
-		WHERE l.workspace_id = p.ws AND l.channel_group_id = cg.id),
+		WHERE l.workspace_id = p.ws AND l.cg_created_at = cg.created_at AND l.channel_group_id = cg.id),
 	(SELECT a.channel_group_id FROM channel_group_channels AS a WHERE a.workspace_id = p.ws AND a.channel_id = p.channel)`) + `
-FROM (SELECT ? AS ws, ? AS channel, ? AS platform, ? AS account) AS p LEFT JOIN channel_groups AS cg
+FROM (SELECT ? AS ws, ? AS channel, ? AS platform, ? AS account) AS p
+	LEFT JOIN channel_groups AS cg INDEXED BY channel_groups_account
 	ON cg.workspace_id = p.ws AND cg.platform_id = p.platform AND cg.platform_group_id = p.account`)
 
 // ---- Writes ----
@@ -369,9 +374,14 @@ var sqlTouchChannelGroup = prepare(`UPDATE channel_groups SET updated_at = ? WHE
 // ON DELETE CASCADE, its channel links.
 var sqlDeleteChannelGroup = prepare(`DELETE FROM channel_groups WHERE id = ? AND workspace_id = ?`)
 
+// sqlLinkChannel copies the channel group's creation time into the link
+// (see migration 0005) from the index on its ID. The LEFT JOIN makes it
+// NULL for a missing channel group, which the NOT NULL constraint refuses;
+// the foreign key refuses a channel group of another workspace.
 var sqlLinkChannel = prepare(`
-INSERT INTO channel_group_channels (workspace_id, channel_id, channel_group_id, position)
-VALUES (?, ?, ?, ?)`)
+INSERT INTO channel_group_channels (workspace_id, channel_id, channel_group_id, cg_created_at, position)
+SELECT p.ws, p.channel, p.cg, cg.created_at, p.position
+FROM (SELECT ? AS ws, ? AS channel, ? AS cg, ? AS position) AS p LEFT JOIN channel_groups AS cg ON cg.id = p.cg`)
 
 // sqlUnlinkChannel takes a channel out of its channel group, returning the
 // group.

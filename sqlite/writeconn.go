@@ -158,7 +158,7 @@ func (d *sqlDriver) renew(ctx context.Context) error {
 	if d.w != nil {
 		return nil
 	}
-	w, err := openWriteConn(ctx, d.writer)
+	w, err := openWriteConn(ctx, d.writePool)
 	if err != nil {
 		return fmt.Errorf("sqlite: reopen the write connection: %w", err)
 	}

@@ -122,14 +122,14 @@ func TestDiscardedWriteConnectionIsReplaced(t *testing.T) {
 		s.d.w = nil
 		return errors.New("fails")
 	})
-	is.True(err != nil)                             // the write failed
-	is.Equal(countGroups(t, s, org.ID), 0)          // closing the connection rolled it back
-	is.Equal(s.d.writer.Stats().OpenConnections, 0) // the pool closed it rather than keep it
+	is.True(err != nil)                                // the write failed
+	is.Equal(countGroups(t, s, org.ID), 0)             // closing the connection rolled it back
+	is.Equal(s.d.writePool.Stats().OpenConnections, 0) // the pool closed it rather than keep it
 
 	for _, name := range []string{"first", "second"} {
 		_, err = s.CreateGroup(ctx, org.ID, grouping.NewGroup{Name: name})
 		is.NoErr(err) // writes on a new connection
 	}
-	is.Equal(countGroups(t, s, org.ID), 2)          // both committed
-	is.Equal(s.d.writer.Stats().OpenConnections, 1) // on one connection
+	is.Equal(countGroups(t, s, org.ID), 2)             // both committed
+	is.Equal(s.d.writePool.Stats().OpenConnections, 1) // on one connection
 }
