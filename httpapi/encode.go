@@ -29,23 +29,35 @@ const MaxBodyBytes = 1 << 20
 // once, by appendValue; encoding/json would have a value's MarshalJSON
 // write it and then check and compact it again.
 func encode[T any](w http.ResponseWriter, r *http.Request, logger *slog.Logger, status int, v T) {
+	writeBody(w, r, logger, status, func(b []byte) ([]byte, error) { return appendValue(b, v) })
+}
+
+// writeBody writes the JSON body that body appends to a pooled buffer,
+// with the given status, or a 500 if body fails.
+func writeBody(w http.ResponseWriter, r *http.Request, logger *slog.Logger, status int, body func(b []byte) ([]byte, error)) {
 	buf := bodyPool.Get().(*[]byte)
 	defer putBody(buf)
-	b, err := appendValue((*buf)[:0], v)
+	b, err := body((*buf)[:0])
 	*buf = b
 	if err != nil {
 		writeError(w, r, logger, &grouping.Error{Code: grouping.Internal, Message: "encode response", Err: err})
 		return
 	}
-	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("X-Content-Type-Options", "nosniff")
+	setJSONHeaders(w.Header())
 	w.WriteHeader(status)
 	b = append(b, '\n')
 	*buf = b
 	if _, err := w.Write(b); err != nil {
 		logger.DebugContext(r.Context(), "write response", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
+}
+
+// setJSONHeaders sets the Content-Type and X-Content-Type-Options of a
+// JSON response, as Header.Set would, with one allocation for both values.
+func setJSONHeaders(h http.Header) {
+	v := &[2]string{"application/json", "nosniff"}
+	h["Content-Type"] = v[0:1:1]
+	h["X-Content-Type-Options"] = v[1:2:2]
 }
 
 // bodyPool holds the buffers encode writes response bodies into: a
@@ -85,7 +97,12 @@ func decode[T any](w http.ResponseWriter, r *http.Request) (T, error) {
 	if r.ContentLength > MaxBodyBytes {
 		return v, tooLarge()
 	}
-	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	// The body is read into a pooled buffer: decoding copies what it
+	// keeps, so the buffer serves the next request once decode returns.
+	buf := bodyPool.Get().(*[]byte)
+	defer putBody(buf)
+	b, err := readAll((*buf)[:0], http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	*buf = b
 	if err != nil {
 		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
 			return v, tooLarge()
@@ -101,9 +118,43 @@ func decode[T any](w http.ResponseWriter, r *http.Request) (T, error) {
 		// encoding/json would silently replace the bad bytes.
 		return v, grouping.InvalidField("body", "request body must be valid UTF-8")
 	}
-	if err := checkKeys(b, fieldNames(reflect.TypeFor[T]())); err != nil {
+	bt := bodyTypeOf(reflect.TypeFor[T]())
+	if err := checkKeys(b, bt.fields); err != nil {
 		return v, err
 	}
+	if v, err = unmarshal[T](b, bt.flat); err != nil {
+		return v, err
+	}
+	if vd, ok := any(&v).(validator); ok {
+		if err := vd.validate(); err != nil {
+			return v, err
+		}
+	}
+	return v, nil
+}
+
+// unmarshal decodes b, a whole body whose keys checkKeys has passed, into
+// a T. Where T is flat (see bodyType), encoding/json's Unmarshal does it
+// without a Decoder or a copy of b: it succeeds only where unmarshalStream
+// would, with the same value, as checkKeys has refused every key that
+// DisallowUnknownFields would, and it refuses anything after the object.
+// When it fails, or T is not flat, unmarshalStream decodes b, and its
+// errors say what is wrong.
+func unmarshal[T any](b []byte, flat bool) (T, error) {
+	if flat {
+		var v T
+		if json.Unmarshal(b, &v) == nil {
+			return v, nil
+		}
+	}
+	return unmarshalStream[T](b)
+}
+
+// unmarshalStream decodes b into a T with a Decoder that refuses unknown
+// fields, and refuses anything after the first value, naming the offending
+// field or position.
+func unmarshalStream[T any](b []byte) (T, error) {
+	var v T
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&v); err != nil {
@@ -112,12 +163,24 @@ func decode[T any](w http.ResponseWriter, r *http.Request) (T, error) {
 	if len(bytes.TrimLeft(b[dec.InputOffset():], " \t\r\n")) > 0 {
 		return v, grouping.InvalidField("body", "request body must hold a single JSON object and nothing after it")
 	}
-	if vd, ok := any(&v).(validator); ok {
-		if err := vd.validate(); err != nil {
-			return v, err
+	return v, nil
+}
+
+// readAll appends what rd holds to b, as io.ReadAll does to a new slice.
+func readAll(b []byte, rd io.Reader) ([]byte, error) {
+	for {
+		n, err := rd.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err != nil {
+			if err == io.EOF {
+				err = nil
+			}
+			return b, err
+		}
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)] // grow
 		}
 	}
-	return v, nil
 }
 
 // checkKeys rejects what encoding/json would let through: object keys that
@@ -275,12 +338,21 @@ func checkKeysByToken(b []byte, fields map[string]bool) error {
 	return nil
 }
 
-// fieldNames returns the JSON names of the fields of struct type t.
-func fieldNames(t reflect.Type) map[string]bool {
-	if names, ok := fieldNamesOf.Load(t); ok {
-		return names.(map[string]bool)
+// bodyType is what decode needs to know of a request body's struct type.
+type bodyType struct {
+	// fields are the JSON names of its fields.
+	fields map[string]bool
+	// flat says that no field holds a struct, in which unknown fields
+	// would be refused below the top level.
+	flat bool
+}
+
+// bodyTypeOf returns the bodyType of struct type t.
+func bodyTypeOf(t reflect.Type) *bodyType {
+	if bt, ok := bodyTypes.Load(t); ok {
+		return bt.(*bodyType)
 	}
-	names := make(map[string]bool, t.NumField())
+	bt := &bodyType{fields: make(map[string]bool, t.NumField()), flat: true}
 	for f := range t.Fields() {
 		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
 		switch {
@@ -289,15 +361,32 @@ func fieldNames(t reflect.Type) map[string]bool {
 		case name == "":
 			name = f.Name
 		}
-		names[name] = true
+		bt.fields[name] = true
+		bt.flat = bt.flat && !holdsStruct(f.Type)
 	}
-	fieldNamesOf.Store(t, names)
-	return names
+	bodyTypes.Store(t, bt)
+	return bt
 }
 
-// fieldNamesOf holds the result of fieldNames by type, which callers only
+// bodyTypes holds the result of bodyTypeOf by type, which callers only
 // read.
-var fieldNamesOf sync.Map
+var bodyTypes sync.Map
+
+// holdsStruct reports whether a value of type t is or holds a struct.
+func holdsStruct(t reflect.Type) bool {
+	switch t.Kind() {
+	case reflect.Struct:
+		return true
+	case reflect.Pointer, reflect.Slice, reflect.Array, reflect.Map:
+		return holdsStruct(t.Elem())
+	}
+	return false
+}
+
+// fieldNames returns the JSON names of the fields of struct type t.
+func fieldNames(t reflect.Type) map[string]bool {
+	return bodyTypeOf(t).fields
+}
 
 // checkContentType accepts a request without Content-Type (its body is read
 // as JSON) and application/json with any parameters, as long as a charset,
@@ -499,11 +588,13 @@ func nonNil[T any](items []T) []T {
 // respond writes a 200 organisation envelope. data may be nil for messages
 // without data; next is the cursor of the next page of a list, if any.
 func respond(w http.ResponseWriter, r *http.Request, logger *slog.Logger, message string, data any, next string) {
-	encode(w, r, logger, http.StatusOK, envelope{
+	e := envelope{
 		Status:     "success",
 		StatusCode: http.StatusOK,
 		Message:    message,
 		Data:       data,
 		NextCursor: next,
-	})
+	}
+	// Not through encode, which would copy the envelope into an interface.
+	writeBody(w, r, logger, http.StatusOK, e.appendJSON)
 }

@@ -8,10 +8,13 @@ import (
 	"net/http"
 	"net/url"
 	"runtime/debug"
+	"strconv"
 	"strings"
 
 	"github.com/channelgrouping/grouping"
 	"github.com/google/uuid"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // family says which error shape a route answers in.
@@ -29,25 +32,55 @@ type ctxKey int
 // keyState is the context key of a request's *reqState.
 const keyState ctxKey = 0
 
-// reqState is what the checks of a route learn about a request, for the
-// ones after them and the handler: set in the request's context once, by
-// entry, and filled in place, so that each check does not copy the
-// request to add a value.
+// reqState is what the API keeps of a request it serves, in one
+// allocation: the checks of a route fill it in for the ones after them and
+// the handler, and it is itself the context the request carries (its
+// parent's values, and itself under keyState), so that no check copies the
+// request to add a value. Telemetry makes it, with the response writer
+// that remembers the status and the options of the request's span; entry
+// makes one for a request that telemetry has not seen.
 type reqState struct {
+	// Context is the parent context: the request's own, with its span.
+	context.Context
 	// claimed is set by the entry that fills the state in: telemetry
-	// puts an unclaimed state into the context it gives the request, so
-	// that entry need not copy the request again to add one.
+	// gives the request an unclaimed state, so that entry need not copy
+	// the request again to add one.
 	claimed   bool
 	family    family
 	principal Principal
-	ids       pathIDs
-	query     url.Values
+	// names are the route's path wildcards, in order, and ids their
+	// values, parsed, at the same index.
+	names []string
+	ids   [maxWildcards]uuid.UUID
+	query url.Values
+	// w is the response writer the handlers are given.
+	w statusWriter
+	// The span's start options and attributes, kept here so that starting
+	// the span allocates no slice for them.
+	spanOpts  [2]trace.SpanStartOption
+	spanAttrs [3]attribute.KeyValue
+}
+
+// maxWildcards is the most path wildcards a route may have.
+const maxWildcards = 4
+
+// Value returns the state itself for keyState, and the parent's value of
+// any other key.
+func (st *reqState) Value(key any) any {
+	if key == any(keyState) {
+		return st
+	}
+	return st.Context.Value(key)
 }
 
 // state returns the request's state, or an empty one for a request that
 // no route's entry has seen.
 func state(r *http.Request) *reqState {
-	if st, ok := r.Context().Value(keyState).(*reqState); ok {
+	ctx := r.Context()
+	if st, ok := ctx.(*reqState); ok {
+		return st
+	}
+	if st, ok := ctx.Value(keyState).(*reqState); ok {
 		return st
 	}
 	return &reqState{}
@@ -68,6 +101,9 @@ func (a *API) route(path string, action Action, h http.Handler) http.Handler {
 	if len(params) == 0 || (params[0] != "organisation_id" && params[0] != "workspaceId") {
 		panic("httpapi: route " + path + " does not start with its tenant")
 	}
+	if len(params) > maxWildcards {
+		panic("httpapi: route " + path + " has more than " + strconv.Itoa(maxWildcards) + " wildcards")
+	}
 	return a.entry(fam, a.authenticated(a.scoped(kind, action, params, h)))
 }
 
@@ -86,15 +122,18 @@ func wildcards(path string) []string {
 // logged 500, so that the server keeps serving.
 func (a *API) entry(fam family, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if st, ok := r.Context().Value(keyState).(*reqState); ok && !st.claimed {
+		st, ok := r.Context().Value(keyState).(*reqState)
+		if ok && !st.claimed {
 			st.claimed, st.family = true, fam
 		} else {
-			r = r.WithContext(context.WithValue(r.Context(), keyState, &reqState{claimed: true, family: fam}))
+			st = &reqState{Context: r.Context(), claimed: true, family: fam}
+			r = r.WithContext(st)
 		}
 		// Under telemetry, w already tells whether the response started.
 		rw, ok := w.(*statusWriter)
 		if !ok {
-			rw = &statusWriter{ResponseWriter: w, status: http.StatusOK}
+			rw = &st.w
+			*rw = statusWriter{ResponseWriter: w, status: http.StatusOK}
 		}
 		defer func() {
 			v := recover()
@@ -151,18 +190,19 @@ func (a *API) scoped(kind TenantKind, action Action, params []string, h http.Han
 		what = "workspace"
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ids := make(pathIDs, len(params))
-		for _, name := range params {
+		st := state(r)
+		var ids [maxWildcards]uuid.UUID
+		for i, name := range params {
 			id, err := parseUUID(name, r.PathValue(name))
 			if err != nil {
 				writeError(w, r, a.logger, err)
 				return
 			}
-			ids[name] = id
+			ids[i] = id
 		}
-		access := Access{Tenant: Tenant{Kind: kind, ID: ids[params[0]]}, Action: action}
-		if err := a.policy.Authorise(r, principal(r), access); err != nil {
-			writeError(w, r, a.logger, denial(err, principal(r), access.Tenant, what))
+		access := Access{Tenant: Tenant{Kind: kind, ID: ids[0]}, Action: action}
+		if err := a.policy.Authorise(r, st.principal, access); err != nil {
+			writeError(w, r, a.logger, denial(err, st.principal, access.Tenant, what))
 			return
 		}
 		q, err := parseQuery(r.URL.RawQuery)
@@ -170,8 +210,7 @@ func (a *API) scoped(kind TenantKind, action Action, params []string, h http.Han
 			writeError(w, r, a.logger, err)
 			return
 		}
-		st := state(r)
-		st.ids, st.query = ids, q
+		st.names, st.ids, st.query = params, ids, q
 		h.ServeHTTP(w, r)
 	})
 }
@@ -193,17 +232,16 @@ func denial(err error, p Principal, t Tenant, what string) error {
 	return &grouping.Error{Code: codeForbidden, Message: msg, Err: err}
 }
 
-// pathIDs holds a request's path wildcards, parsed.
-type pathIDs map[string]uuid.UUID
-
 // pathID returns the parsed path wildcard name. The route's wrapper has
 // checked it already; asking for a wildcard the route lacks is a bug.
 func pathID(r *http.Request, name string) uuid.UUID {
-	id, ok := state(r).ids[name]
-	if !ok {
-		panic("httpapi: route has no path wildcard " + name)
+	st := state(r)
+	for i, n := range st.names {
+		if n == name {
+			return st.ids[i]
+		}
 	}
-	return id
+	panic("httpapi: route has no path wildcard " + name)
 }
 
 // query returns the request's query parameters, parsed by scoped.

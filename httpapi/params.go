@@ -16,9 +16,10 @@ const maxCursorLength = 512
 // parseQuery parses a raw query string, strictly: a pair separated by ";"
 // or holding a malformed percent-encoding is invalid (400) and names the
 // problem, where url.URL.Query would drop it without a word. Empty pairs
-// ("a=1&&b=2") are skipped; "+" is a space.
+// ("a=1&&b=2") are skipped; "+" is a space. A query without parameters
+// gives nil, which reads as empty.
 func parseQuery(raw string) (url.Values, error) {
-	q := url.Values{}
+	var q url.Values
 	for raw != "" {
 		var pair string
 		pair, raw, _ = strings.Cut(raw, "&")
@@ -36,6 +37,9 @@ func parseQuery(raw string) (url.Values, error) {
 		value, err := url.QueryUnescape(v)
 		if err != nil {
 			return nil, grouping.InvalidField(key, "%s is not validly percent-encoded", key)
+		}
+		if q == nil {
+			q = url.Values{}
 		}
 		q[key] = append(q[key], value)
 	}

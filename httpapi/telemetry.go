@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"strconv"
@@ -113,15 +112,19 @@ func (t *telemetry) instrument(route string, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		m := methodIndex(r.Method)
-		spanAttrs := make([]attribute.KeyValue, 0, 3)
-		spanAttrs = append(spanAttrs, methodAttrs[m])
+		// The request's state, its response writer and its span's
+		// options are one allocation (see reqState).
+		st := &reqState{w: statusWriter{ResponseWriter: w, status: http.StatusOK}}
+		spanAttrs := append(st.spanAttrs[:0], methodAttrs[m])
 		if route != "" {
 			spanAttrs = append(spanAttrs, routeAttr)
 		}
 		spanAttrs = append(spanAttrs, attribute.String("url.path", r.URL.Path))
+		st.spanOpts = [...]trace.SpanStartOption{serverSpan, trace.WithAttributes(spanAttrs...)}
 		ctx := t.propagator.Extract(r.Context(), propagation.HeaderCarrier(r.Header))
-		ctx, span := t.tracer.Start(ctx, names[m], serverSpan, trace.WithAttributes(spanAttrs...))
-		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		ctx, span := t.tracer.Start(ctx, names[m], st.spanOpts[:]...)
+		st.Context = ctx
+		sw := &st.w
 		defer func() {
 			// A panic that reaches here aborts the response (entry
 			// recovers all others); it is recorded as it stood.
@@ -154,8 +157,8 @@ func (t *telemetry) instrument(route string, h http.Handler) http.Handler {
 				panic(v)
 			}
 		}()
-		// The request's state goes into the same context (see reqState.claimed).
-		h.ServeHTTP(sw, r.WithContext(context.WithValue(ctx, keyState, &reqState{})))
+		// The state is the request's context (see reqState.claimed).
+		h.ServeHTTP(sw, r.WithContext(st))
 	})
 }
 
