@@ -22,9 +22,12 @@
 // # Connections
 //
 // A Store holds two connection pools to the file. Writes go through a single
-// connection, one transaction at a time; each transaction begins with BEGIN
-// IMMEDIATE, taking SQLite's write lock up front, so concurrent writers queue
-// rather than fail. Reads go through a separate pool of read-only
+// connection, which the store holds from Open to Close with every statement
+// prepared on it, one transaction at a time; each transaction begins with
+// BEGIN IMMEDIATE, taking SQLite's write lock up front, so concurrent
+// writers queue rather than fail, and ends with COMMIT or ROLLBACK. A
+// transaction that could not be rolled back closes the connection for good,
+// and the next write opens a new one. Reads go through a separate pool of read-only
 // connections, and in WAL mode they run alongside the writer: every read
 // call sees one consistent snapshot and is never blocked by writes.
 // Journal mode, busy timeout, foreign keys and synchronous mode are set by

@@ -29,7 +29,7 @@ func (r reads) OrganisationExists(ctx context.Context, orgID uuid.UUID) (bool, e
 // Channel implements driver.Reader, in one statement.
 func (r reads) Channel(ctx context.Context, orgID, channelID uuid.UUID) (*grouping.Channel, error) {
 	var users sql.NullString
-	ch, _, err := scanChannel(queryRow(ctx, r.q, sqlFindChannel, sql.Named("channel", channelID), sql.Named("org", orgID)), &users)
+	ch, _, err := scanChannel(queryRow(ctx, r.q, sqlFindChannel, r.q.id(channelID), r.q.id(orgID)), &users)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return nil, nil
@@ -47,7 +47,7 @@ func (r reads) Channel(ctx context.Context, orgID, channelID uuid.UUID) (*groupi
 func (r reads) Group(ctx context.Context, orgID, groupID uuid.UUID, withChannels bool) (*grouping.Group, error) {
 	var g *grouping.Group
 	find := func(q querier) error {
-		got, err := scanGroup(queryRow(ctx, q, sqlFindGroup, sql.Named("group", groupID), sql.Named("org", orgID)))
+		got, err := scanGroup(queryRow(ctx, q, sqlFindGroup, q.id(groupID), q.id(orgID)))
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			return nil
@@ -68,7 +68,7 @@ func (r reads) Group(ctx context.Context, orgID, groupID uuid.UUID, withChannels
 
 // ChannelGroup implements driver.Reader, in one statement.
 func (r reads) ChannelGroup(ctx context.Context, workspaceID, id uuid.UUID) (*grouping.ChannelGroup, error) {
-	cg, err := scanChannelGroup(queryRow(ctx, r.q, sqlFindChannelGroup, sql.Named("id", id), sql.Named("ws", workspaceID)))
+	cg, err := scanChannelGroup(queryRow(ctx, r.q, sqlFindChannelGroup, r.q.id(id), r.q.id(workspaceID)))
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return nil, nil

@@ -427,10 +427,14 @@ func (d *sqlDriver) readSnapshot(ctx context.Context, fn func(querier) error) er
 // transaction.
 type querier interface {
 	stmt(ctx context.Context, st *statement) (*sql.Stmt, error)
+	// id returns a UUID as an argument of the statements (see sqlTx.id).
+	id(u uuid.UUID) any
 }
 
 // poolQuerier runs statements on the read pool, each on its own.
 type poolQuerier struct{ d *sqlDriver }
+
+func (poolQuerier) id(u uuid.UUID) any { return u }
 
 func (p poolQuerier) stmt(_ context.Context, st *statement) (*sql.Stmt, error) {
 	prepared, ok := p.d.readerStmts[st]

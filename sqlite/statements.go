@@ -102,20 +102,23 @@ const orgExists = `EXISTS (SELECT 1 FROM organisations WHERE id = :org)`
 
 var sqlOrganisationExists = prepareRead(`SELECT ` + orgExists)
 
-// sqlFindChannel finds a live channel of an organisation with its members,
-// joined by commas in the order of their IDs.
-var sqlFindChannel = prepareRead(`SELECT ` + channelColumns + `,
-	(SELECT group_concat(m.user_id, ',' ORDER BY m.user_id) FROM channel_members AS m WHERE m.channel_id = c.id)
+// sqlFindChannel finds a live channel (first argument) of an organisation
+// with its members, joined by commas in the order of their IDs.
+// Like the fact statements, the point reads, which writes run too, return
+// unnamed columns (see unnamed) and take their arguments in order.
+var sqlFindChannel = prepareRead(`SELECT ` + unnamed(channelColumns+`,
+	(SELECT group_concat(m.user_id, ',' ORDER BY m.user_id) FROM channel_members AS m WHERE m.channel_id = c.id)`) + `
 FROM channels AS c
-WHERE c.id = :channel AND c.organisation_id = :org AND c.deleted_at IS NULL`)
+WHERE c.id = ? AND c.organisation_id = ? AND c.deleted_at IS NULL`)
 
-// sqlFindGroup finds a live group of an organisation.
-var sqlFindGroup = prepareRead(`SELECT ` + groupColumns + ` FROM groups AS g
-WHERE g.id = :group AND g.organisation_id = :org AND g.deleted_at IS NULL`)
+// sqlFindGroup finds a live group (first argument) of an organisation.
+var sqlFindGroup = prepareRead(`SELECT ` + unnamed(groupColumns) + ` FROM groups AS g
+WHERE g.id = ? AND g.organisation_id = ? AND g.deleted_at IS NULL`)
 
-// sqlFindChannelGroup finds a channel group of a workspace.
-var sqlFindChannelGroup = prepareRead(`SELECT ` + channelGroupColumns + ` FROM channel_groups AS cg
-WHERE cg.id = :id AND cg.workspace_id = :ws`)
+// sqlFindChannelGroup finds a channel group (first argument) of a
+// workspace.
+var sqlFindChannelGroup = prepareRead(`SELECT ` + unnamed(channelGroupColumns) + ` FROM channel_groups AS cg
+WHERE cg.id = ? AND cg.workspace_id = ?`)
 
 // ---- Lists ----
 
