@@ -138,30 +138,25 @@ func newScaleBench(b *testing.B, n int) *scaleBench {
 func setPoolPragmas(tb testing.TB, s *Store, pragmas []string) {
 	tb.Helper()
 	ctx := context.Background()
-	for _, c := range []*sql.Conn{s.d.w.conn} {
+	set := func(c *sql.Conn) {
 		for _, p := range pragmas {
 			if _, err := c.ExecContext(ctx, "PRAGMA "+p); err != nil {
 				tb.Fatalf("PRAGMA %s: %v", p, err)
 			}
 		}
 	}
-	for _, db := range []*sql.DB{s.d.reader} {
-		var conns []*sql.Conn
-		for range db.Stats().MaxOpenConnections {
-			c, err := db.Conn(ctx)
-			if err != nil {
-				tb.Fatal(err)
-			}
-			conns = append(conns, c)
+	set(s.d.w.conn) // the writer's one connection, which the store holds
+	conns := make([]*sql.Conn, s.d.reader.Stats().MaxOpenConnections)
+	for i := range conns {
+		c, err := s.d.reader.Conn(ctx)
+		if err != nil {
+			tb.Fatal(err)
 		}
-		for _, c := range conns {
-			for _, p := range pragmas {
-				if _, err := c.ExecContext(ctx, "PRAGMA "+p); err != nil {
-					tb.Fatalf("PRAGMA %s: %v", p, err)
-				}
-			}
-			c.Close()
-		}
+		conns[i] = c
+	}
+	for _, c := range conns {
+		set(c)
+		c.Close()
 	}
 }
 

@@ -359,7 +359,7 @@ func (d *sqlDriver) Write(ctx context.Context, fn func(driver.Tx) error) error {
 	done := false
 	defer func() {
 		if !done { // fn failed or panicked
-			d.end(false)
+			d.rollbackOrDiscard()
 		}
 	}()
 	if err := fn(tx); err != nil {
@@ -369,7 +369,7 @@ func (d *sqlDriver) Write(ctx context.Context, fn func(driver.Tx) error) error {
 		return fmt.Errorf("sqlite: write not committed: %w", err)
 	}
 	done = true
-	if err := d.end(true); err != nil {
+	if err := d.commit(); err != nil {
 		return classify(fmt.Errorf("sqlite: commit: %w", err))
 	}
 	d.committed(tx)

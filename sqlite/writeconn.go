@@ -106,34 +106,27 @@ func (w *writeConn) beginImmediate(ctx context.Context, deadline time.Time) erro
 	}
 }
 
-// end commits the transaction, or rolls it back when commit is false or
-// the commit fails; the error is the commit's. COMMIT and ROLLBACK run to
-// their end whatever ctx says: the caller checks ctx before it commits, and
-// a rollback must happen. A connection whose transaction could not be
-// rolled back is discarded, and the next write transaction takes a new one
-// (renew).
-func (d *sqlDriver) end(commit bool) error {
-	w := d.w
-	if w == nil {
+// commit commits the transaction on d.w, and rolls it back when the commit
+// fails; the error is the commit's. COMMIT and ROLLBACK run to their end
+// whatever the call's context says: the caller checks it before it
+// commits, and a rollback must happen.
+func (d *sqlDriver) commit() error {
+	if d.w == nil {
 		return errors.New("sqlite: the write connection was lost")
 	}
-	if commit {
-		_, err := w.commit.ExecContext(context.Background())
-		if err == nil {
-			return nil
-		}
+	if _, err := d.w.commit.ExecContext(context.Background()); err != nil {
 		// SQLite keeps the transaction open after some failed commits (a
 		// full disk); roll it back.
 		d.rollbackOrDiscard()
 		return err
 	}
-	d.rollbackOrDiscard()
 	return nil
 }
 
 // rollbackOrDiscard rolls back the transaction on d.w; when that fails for
 // another reason than there being none (SQLite rolls back on its own after
-// some errors), it discards the connection.
+// some errors), it discards the connection, and the next write transaction
+// takes a new one (renew).
 func (d *sqlDriver) rollbackOrDiscard() {
 	if d.w == nil { // discarded already, which ended the transaction
 		return
