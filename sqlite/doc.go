@@ -76,6 +76,22 @@
 // [grouping.Store] holds across processes, because each call reads and
 // writes within one such transaction.
 //
+// # Calls at once
+//
+// SQLite runs inside the process, as Go code: each call of a Store is work
+// for the Go scheduler, which cannot tell a write that others wait for from
+// a read, and calls running side by side contend for locks that every
+// connection of the process shares (the page cache's and the memory
+// allocator's). So a Store lets at most as many calls run SQLite at once as
+// GOMAXPROCS was when it opened (two at least) and queues the others, first
+// come, first served. The write whose turn it is goes before every waiting
+// read and waits for one call to end at most; while it runs no read starts,
+// and when it ends the reads that waited start, but for one slot kept for
+// the next write when one is coming. A call waiting there uses no
+// processor and gives up when its context is done. The background
+// checkpoints and the watch for other processes' commits run on
+// connections of their own, outside this queue.
+//
 // # Events
 //
 // Every write call that changes something appends its events (see

@@ -28,6 +28,10 @@ import (
 // Events implements driver.Reader, in one statement: the tenant's number,
 // then a range of its events in events_tenant.
 func (r reads) Events(ctx context.Context, q driver.EventsQuery) ([]grouping.Event, error) {
+	if err := r.g.enter(ctx); err != nil {
+		return nil, err
+	}
+	defer r.g.leave()
 	rows, err := query(ctx, r.q, sqlEvents, int64(q.Tenant.Kind), q.Tenant.ID.String(), q.After, q.Limit)
 	if err != nil {
 		return nil, err
@@ -63,6 +67,10 @@ func (r reads) Events(ctx context.Context, q driver.EventsQuery) ([]grouping.Eve
 
 // EventConsumer implements driver.Reader, in one statement.
 func (r reads) EventConsumer(ctx context.Context, name string, tenant grouping.Tenant) (*grouping.EventConsumer, error) {
+	if err := r.g.enter(ctx); err != nil {
+		return nil, err
+	}
+	defer r.g.leave()
 	c := grouping.EventConsumer{Name: name, Tenant: tenant}
 	var updated int64
 	err := queryRow(ctx, r.q, sqlEventConsumer, int64(tenant.Kind), tenant.ID.String(), name).

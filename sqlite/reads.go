@@ -14,13 +14,20 @@ import (
 
 // reads implements driver.Reader on a querier: the read pool, each call on
 // its own, or a transaction. snapshot runs several queries on one snapshot.
+// g is the gate that calls on the read pool pass (see gate); nil in a
+// transaction.
 type reads struct {
 	q        querier
 	snapshot func(ctx context.Context, fn func(querier) error) error
+	g        *gate
 }
 
 // OrganisationExists implements driver.Reader.
 func (r reads) OrganisationExists(ctx context.Context, orgID uuid.UUID) (bool, error) {
+	if err := r.g.enter(ctx); err != nil {
+		return false, err
+	}
+	defer r.g.leave()
 	var ok bool
 	err := queryRow(ctx, r.q, sqlOrganisationExists, sql.Named("org", orgID)).Scan(&ok)
 	return ok, err
@@ -28,6 +35,10 @@ func (r reads) OrganisationExists(ctx context.Context, orgID uuid.UUID) (bool, e
 
 // Channel implements driver.Reader, in one statement.
 func (r reads) Channel(ctx context.Context, orgID, channelID uuid.UUID) (*grouping.Channel, error) {
+	if err := r.g.enter(ctx); err != nil {
+		return nil, err
+	}
+	defer r.g.leave()
 	var users sql.NullString
 	ch, _, err := scanChannel(queryRow(ctx, r.q, sqlFindChannel, r.q.id(channelID), r.q.id(orgID)), &users)
 	switch {
@@ -45,6 +56,10 @@ func (r reads) Channel(ctx context.Context, orgID, channelID uuid.UUID) (*groupi
 // Group implements driver.Reader: one statement, or two on one snapshot
 // with the channels.
 func (r reads) Group(ctx context.Context, orgID, groupID uuid.UUID, withChannels bool) (*grouping.Group, error) {
+	if err := r.g.enter(ctx); err != nil {
+		return nil, err
+	}
+	defer r.g.leave()
 	var g *grouping.Group
 	find := func(q querier) error {
 		got, err := scanGroup(queryRow(ctx, q, sqlFindGroup, q.id(groupID), q.id(orgID)))
@@ -68,6 +83,10 @@ func (r reads) Group(ctx context.Context, orgID, groupID uuid.UUID, withChannels
 
 // ChannelGroup implements driver.Reader, in one statement.
 func (r reads) ChannelGroup(ctx context.Context, workspaceID, id uuid.UUID) (*grouping.ChannelGroup, error) {
+	if err := r.g.enter(ctx); err != nil {
+		return nil, err
+	}
+	defer r.g.leave()
 	cg, err := scanChannelGroup(queryRow(ctx, r.q, sqlFindChannelGroup, r.q.id(id), r.q.id(workspaceID)))
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
@@ -81,6 +100,10 @@ func (r reads) ChannelGroup(ctx context.Context, workspaceID, id uuid.UUID) (*gr
 // ListGroups implements driver.Reader: one statement, or two on one
 // snapshot with the channels.
 func (r reads) ListGroups(ctx context.Context, q driver.GroupsQuery) (driver.List[grouping.Group], error) {
+	if err := r.g.enter(ctx); err != nil {
+		return driver.List[grouping.Group]{}, err
+	}
+	defer r.g.leave()
 	var archived sql.NullBool
 	if q.Archived != nil {
 		archived = sql.NullBool{Bool: *q.Archived, Valid: true}
@@ -149,6 +172,10 @@ func pointers[T any](s []T) []*T {
 
 // ListGroupChannels implements driver.Reader.
 func (r reads) ListGroupChannels(ctx context.Context, q driver.ChannelsQuery) (driver.List[grouping.Channel], error) {
+	if err := r.g.enter(ctx); err != nil {
+		return driver.List[grouping.Channel]{}, err
+	}
+	defer r.g.leave()
 	var row channelRow
 	return readList(ctx, r.q, sqlListGroupChannels, q.Page, func(sc scanner) (grouping.Channel, driver.Key, error) {
 		ch, pos, err := row.scan(sc)
@@ -158,6 +185,10 @@ func (r reads) ListGroupChannels(ctx context.Context, q driver.ChannelsQuery) (d
 
 // ListUngroupedChannels implements driver.Reader.
 func (r reads) ListUngroupedChannels(ctx context.Context, q driver.ChannelsQuery) (driver.List[grouping.Channel], error) {
+	if err := r.g.enter(ctx); err != nil {
+		return driver.List[grouping.Channel]{}, err
+	}
+	defer r.g.leave()
 	var row channelRow
 	return readList(ctx, r.q, sqlListUngroupedChannels, q.Page, row.scanByCreation,
 		sql.Named("org", q.OrganisationID), sql.Named("archived", q.IncludeArchived))
@@ -165,6 +196,10 @@ func (r reads) ListUngroupedChannels(ctx context.Context, q driver.ChannelsQuery
 
 // ListDiscoverableChannels implements driver.Reader.
 func (r reads) ListDiscoverableChannels(ctx context.Context, q driver.ChannelsQuery) (driver.List[grouping.Channel], error) {
+	if err := r.g.enter(ctx); err != nil {
+		return driver.List[grouping.Channel]{}, err
+	}
+	defer r.g.leave()
 	var row channelRow
 	return readList(ctx, r.q, sqlListDiscoverableChannels, q.Page, row.scanByCreation,
 		sql.Named("org", q.OrganisationID), sql.Named("user", q.UserID), sql.Named("archived", q.IncludeArchived))
@@ -178,6 +213,10 @@ func (r *channelRow) scanByCreation(sc scanner) (grouping.Channel, driver.Key, e
 
 // ListChannelGroups implements driver.Reader, in one statement.
 func (r reads) ListChannelGroups(ctx context.Context, q driver.ChannelGroupsQuery) (driver.List[grouping.ChannelGroup], error) {
+	if err := r.g.enter(ctx); err != nil {
+		return driver.List[grouping.ChannelGroup]{}, err
+	}
+	defer r.g.leave()
 	st, args := sqlListChannelGroups, []any{sql.Named("ws", q.WorkspaceID)}
 	if q.PlatformID != "" {
 		st, args = sqlListPlatformChannelGroups, append(args, sql.Named("platform", q.PlatformID))

@@ -63,6 +63,9 @@ type sqlDriver struct {
 	// senders first come, first served), where database/sql would hand the
 	// connection to any waiter.
 	turn chan struct{}
+	// gate admits the calls that run SQLite: the write that holds turn
+	// first, then reads in the order they came (see gate).
+	gate *gate
 	// wlock is the lock file that the turn's holder takes for its write
 	// transaction, so that the writers of several processes take turns too
 	// (see writelock.go).
@@ -213,7 +216,8 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	reader.SetMaxIdleConns(n)
 	d := &sqlDriver{path: abs, writePool: writer, reader: reader, guard: guard, wait: cfg.busyTimeout, turn: make(chan struct{}, 1), wlock: wlock,
 		watchEvery: cfg.watchInterval, dsnReadOnly: readDSN, seqs: make(map[grouping.Tenant]tenantSeq)}
-	d.reads = reads{q: poolQuerier{d}, snapshot: d.readSnapshot}
+	d.gate = newGate(runtime.GOMAXPROCS(0))
+	d.reads = reads{q: poolQuerier{d}, snapshot: d.readSnapshot, g: d.gate}
 	if d.w, err = openWriteConn(ctx, writer); err == nil {
 		d.readerStmts, err = prepareAll(ctx, reader, true)
 	}
@@ -333,12 +337,15 @@ func (d *sqlDriver) Write(ctx context.Context, fn func(driver.Tx) error) error {
 		return err
 	}
 	deadline := time.Now().Add(d.wait)
+	d.gate.pend(1) // until enterWrite, or the return before it
 	if err := d.takeTurn(ctx); err != nil {
+		d.gate.pend(-1)
 		return err
 	}
 	defer d.passTurn()
 	held, err := d.wlock.lock(ctx, deadline)
 	if err != nil {
+		d.gate.pend(-1)
 		return err
 	}
 	if held {
@@ -346,6 +353,10 @@ func (d *sqlDriver) Write(ctx context.Context, fn func(driver.Tx) error) error {
 		// rollback, on every way out, panics included.
 		defer d.wlock.unlock()
 	}
+	if err := d.gate.enterWrite(ctx); err != nil {
+		return err
+	}
+	defer d.gate.leaveWrite()
 	tx, err := d.beginWrite(ctx, deadline)
 	if err != nil {
 		if ctx.Err() != nil {
