@@ -69,7 +69,7 @@ func (g *gate) enter(ctx context.Context) error {
 		return nil
 	}
 	g.mu.Lock()
-	if g.free > g.kept() && !g.writing && g.writer == nil && g.first == nil {
+	if g.free > 0 && !g.writing && g.writer == nil && g.first == nil {
 		g.free--
 		g.mu.Unlock()
 		return nil
@@ -163,7 +163,7 @@ func (g *gate) leave() {
 	}
 	g.mu.Lock()
 	g.free++
-	g.admit()
+	g.admit(0)
 }
 
 // leaveWrite gives back the slot of the write that holds the turn. It is a
@@ -175,35 +175,32 @@ func (g *gate) leaveWrite() {
 	g.mu.Lock()
 	g.writing = false
 	g.free++
-	g.admit()
+	keep := 0
+	if g.pending > 0 {
+		keep = 1 // for the next write, so that it does not wait for the reads admitted now
+	}
+	g.admit(keep)
 }
 
 // pend counts a write to come (+1): one that waits for the turn, or holds
 // it and has yet to enter; enterWrite uncounts it, and so does pend(-1),
-// for a write that ends before it enters. It is a no-op on a nil gate.
+// for a write that ends before it enters. When a write leaves while
+// another is to come, one slot is kept free for that one. It is a no-op on
+// a nil gate.
 func (g *gate) pend(n int) {
 	if g == nil {
 		return
 	}
 	g.mu.Lock()
 	g.pending += n
-	g.admit()
-}
-
-// kept is how many free slots reads may not take: one while a write is to
-// come, so that it finds a slot when it comes. g.mu is held.
-func (g *gate) kept() int {
-	if g.pending > 0 {
-		return 1
-	}
-	return 0
+	g.mu.Unlock()
 }
 
 // admit gives the free slots to the calls that wait for them: to the
 // waiting write first; then, unless a write holds a slot, to the reads
-// that waited longest, but for the slot kept for a write to come. It
-// unlocks g.mu, which the caller holds, and then wakes the calls admitted.
-func (g *gate) admit() {
+// that waited longest, all but keep of them. It unlocks g.mu, which the
+// caller holds, and then wakes the calls admitted.
+func (g *gate) admit(keep int) {
 	var first, last *gateWaiter // the calls admitted, linked through next
 	add := func(w *gateWaiter) {
 		g.unqueue(w)
@@ -219,7 +216,7 @@ func (g *gate) admit() {
 		g.writing = true
 		add(g.writer)
 	}
-	for !g.writing && g.free > g.kept() && g.first != nil {
+	for !g.writing && g.free > keep && g.first != nil {
 		add(g.first)
 	}
 	g.mu.Unlock()

@@ -124,8 +124,9 @@ func TestGateOrder(t *testing.T) {
 	is.Equal(g.free, 2) // every slot back
 }
 
-// TestGateKeepsASlotForTheNextWrite checks that while a write is to come,
-// reads leave one slot free for it, and take it once none is.
+// TestGateKeepsASlotForTheNextWrite checks that when a write leaves while
+// another is to come, the reads that waited leave one slot free for it,
+// and that the slot goes to reads again if that write gives up.
 func TestGateKeepsASlotForTheNextWrite(t *testing.T) {
 	is := is.New(t)
 	ctx := t.Context()
@@ -147,15 +148,16 @@ func TestGateKeepsASlotForTheNextWrite(t *testing.T) {
 	a.none(t, "while a write runs")
 	g.leaveWrite()
 	is.Equal(a.next(t), "read 2") // read 2 gets a slot once B ends
-	g.leave()                     // and ends: both slots free
 
-	g.pend(1)              // another write waits for the turn
-	is.NoErr(g.enter(ctx)) // a read takes the slot that is not kept
-	a.read(t, g, "read 3") // and the next one waits
+	g.pend(1)
+	is.NoErr(g.enterWrite(ctx)) // write C runs beside read 2
+	g.pend(1)                   // write D waits for the turn
+	a.read(t, g, "read 3")
+	g.leaveWrite() // C ends: the free slot is kept for D
 	a.none(t, "into the slot kept")
-	g.pend(-1)                    // the write gives up before its turn
-	is.Equal(a.next(t), "read 3") // the slot it kept goes to the read
-	g.leave()
+	g.pend(-1)                    // D gives up before its turn
+	g.leave()                     // read 2 ends
+	is.Equal(a.next(t), "read 3") // the slot goes to read 3
 	g.leave()
 	is.Equal(g.free, 2) // every slot back
 }
