@@ -83,7 +83,8 @@
 // a read, and calls running side by side contend for locks that every
 // connection of the process shares (the page cache's and the memory
 // allocator's). So a Store lets at most as many calls run SQLite at once as
-// GOMAXPROCS was when it opened (two at least) and queues the others, first
+// GOMAXPROCS was when it opened (two at least; see [WithConcurrentCalls])
+// and queues the others, first
 // come, first served. The write whose turn it is goes before every waiting
 // read and waits for one call to end at most; while it runs no read starts,
 // and when it ends the reads that waited start, but for one slot kept for

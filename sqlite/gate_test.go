@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -336,4 +337,27 @@ func TestStoreCallsPassTheGate(t *testing.T) {
 	page, err := s.ListGroups(ctx, org, grouping.ListGroupsOptions{})
 	is.NoErr(err)
 	is.Equal(len(page.Items), 1) // the write committed
+}
+
+// TestConcurrentCalls checks the number of slots of a store's gate: as
+// many as GOMAXPROCS by default, as WithConcurrentCalls says otherwise, two
+// at least, and a read connection for each.
+func TestConcurrentCalls(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		opts []Option
+		want int
+	}{
+		{"default", nil, max(2, runtime.GOMAXPROCS(0))},
+		{"six", []Option{WithConcurrentCalls(6)}, 6},
+		{"one", []Option{WithConcurrentCalls(1)}, 2},
+		{"zero", []Option{WithConcurrentCalls(0)}, max(2, runtime.GOMAXPROCS(0))},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			is := is.New(t)
+			s := openTestStore(t, tc.opts...)
+			is.Equal(s.d.gate.free, tc.want)                          // slots of the gate
+			is.True(s.d.reader.Stats().MaxOpenConnections >= tc.want) // a read connection for each slot
+		})
+	}
 }

@@ -102,6 +102,7 @@ type config struct {
 	synchronous   string
 	busyTimeout   time.Duration
 	watchInterval time.Duration
+	calls         int // 0: GOMAXPROCS
 }
 
 // WithClock makes the store read the current time from clock instead of
@@ -131,6 +132,17 @@ func WithSynchronousFull() Option {
 // one millisecond are raised to one.
 func WithBusyTimeout(d time.Duration) Option {
 	return func(c *config) { c.busyTimeout = d }
+}
+
+// WithConcurrentCalls sets how many calls of the store may run SQLite at
+// once (see the package documentation, "Calls at once"): by default as many
+// as GOMAXPROCS when the store opens, since SQLite runs on the processor of
+// its caller. More may suit reads that wait for a slow disk rather than a
+// processor; fewer leave processors to the rest of the program. Values
+// below 2 are raised to 2, so that a write always finds a slot beside a
+// read.
+func WithConcurrentCalls(n int) Option {
+	return func(c *config) { c.calls = n }
 }
 
 // DefaultWatchInterval is how often a Store looks for commits made by other
@@ -211,12 +223,16 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		wlock.close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", abs, err)
 	}
-	n := max(4, runtime.GOMAXPROCS(0))
+	calls := cfg.calls
+	if calls <= 0 {
+		calls = runtime.GOMAXPROCS(0)
+	}
+	n := max(4, calls)
 	reader.SetMaxOpenConns(n)
 	reader.SetMaxIdleConns(n)
 	d := &sqlDriver{path: abs, writePool: writer, reader: reader, guard: guard, wait: cfg.busyTimeout, turn: make(chan struct{}, 1), wlock: wlock,
 		watchEvery: cfg.watchInterval, dsnReadOnly: readDSN, seqs: make(map[grouping.Tenant]tenantSeq)}
-	d.gate = newGate(runtime.GOMAXPROCS(0))
+	d.gate = newGate(calls)
 	d.reads = reads{q: poolQuerier{d}, snapshot: d.readSnapshot, g: d.gate}
 	if d.w, err = openWriteConn(ctx, writer); err == nil {
 		d.readerStmts, err = prepareAll(ctx, reader, true)
