@@ -132,7 +132,7 @@ func TestGateKeepsASlotForTheNextWrite(t *testing.T) {
 	is := is.New(t)
 	ctx := t.Context()
 	g := newGate(2)
-	a := make(admissions, 3)
+	a := make(admissions, 4)
 
 	g.pend(1)
 	is.NoErr(g.enterWrite(ctx)) // write A runs
@@ -146,19 +146,23 @@ func TestGateKeepsASlotForTheNextWrite(t *testing.T) {
 	is.NoErr(g.enterWrite(ctx))
 	is.Equal(g.free, 0) // B took the slot kept for it at once
 	g.leave()           // read 1 ends while B runs
+	a.read(t, g, "read 3")
 	a.none(t, "while a write runs")
-	g.leaveWrite()
-	is.Equal(a.next(t), "read 2") // read 2 gets a slot once B ends
+	g.leaveWrite() // B ends, and no write is to come: both slots go to reads
+	got := []string{a.next(t), a.next(t)}
+	slices.Sort(got)
+	is.Equal(got, []string{"read 2", "read 3"}) // read 2 and read 3 get a slot each
+	g.leave()                                   // read 3 ends
 
 	g.pend(1)
 	is.NoErr(g.enterWrite(ctx)) // write C runs beside read 2
 	g.pend(1)                   // write D waits for the turn
-	a.read(t, g, "read 3")
+	a.read(t, g, "read 4")
 	g.leaveWrite() // C ends: the free slot is kept for D
 	a.none(t, "into the slot kept")
 	g.pend(-1)                    // D gives up before its turn
 	g.leave()                     // read 2 ends
-	is.Equal(a.next(t), "read 3") // the slot goes to read 3
+	is.Equal(a.next(t), "read 4") // the slot goes to read 4
 	g.leave()
 	is.Equal(g.free, 2) // every slot back
 }
