@@ -89,7 +89,8 @@
 // read and waits for one call to end at most; while it runs no read starts,
 // and when it ends the reads that waited start, but for one slot kept for
 // the next write when one is coming. A call waiting there uses no
-// processor and gives up when its context is done. The background
+// processor and gives up when its context is done; a write also when its
+// busy timeout ([WithBusyTimeout]) has passed. The background
 // checkpoints and the watch for other processes' commits run on
 // connections of their own, outside this queue.
 //

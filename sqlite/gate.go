@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
 )
 
 // Why a gate: SQLite runs inside the process, as Go code, so every call of
@@ -83,14 +84,15 @@ func (g *gate) enter(ctx context.Context) error {
 	}
 	g.last = w
 	g.mu.Unlock()
-	return g.wait(ctx, w, false)
+	return g.wait(ctx, w, false, nil)
 }
 
 // enterWrite waits for a slot for the write that holds the turn, before any
-// read, until ctx is done. The write no longer counts as one to come (see
-// pend). When it returns nil the caller holds a slot and must call
-// leaveWrite. On a nil gate it returns nil at once.
-func (g *gate) enterWrite(ctx context.Context) error {
+// read, until ctx is done or the deadline passes (then it returns errBusy).
+// The write no longer counts as one to come (see pend). When it returns nil
+// the caller holds a slot and must call leaveWrite. On a nil gate it
+// returns nil at once.
+func (g *gate) enterWrite(ctx context.Context, deadline time.Time) error {
 	if g == nil {
 		return nil
 	}
@@ -106,16 +108,22 @@ func (g *gate) enterWrite(ctx context.Context) error {
 	w.queued = true
 	g.writer = w
 	g.mu.Unlock()
-	return g.wait(ctx, w, true)
+	expiry := time.NewTimer(time.Until(deadline))
+	defer expiry.Stop()
+	return g.wait(ctx, w, true, expiry.C)
 }
 
-// wait waits for w's slot or the end of ctx.
-func (g *gate) wait(ctx context.Context, w *gateWaiter, write bool) error {
+// wait waits for w's slot, the end of ctx or a value from expired (then it
+// returns errBusy).
+func (g *gate) wait(ctx context.Context, w *gateWaiter, write bool, expired <-chan time.Time) error {
+	var failure error = errBusy
 	select {
 	case <-w.granted:
 		waiterPool.Put(w)
 		return nil
 	case <-ctx.Done():
+		failure = fmt.Errorf("sqlite: waiting for the database: %w", ctx.Err())
+	case <-expired:
 	}
 	g.mu.Lock()
 	queued := w.queued
@@ -133,7 +141,7 @@ func (g *gate) wait(ctx context.Context, w *gateWaiter, write bool) error {
 		}
 	}
 	waiterPool.Put(w)
-	return fmt.Errorf("sqlite: waiting for the database: %w", ctx.Err())
+	return failure
 }
 
 // unqueue takes w, which is queued, out of the queue. g.mu is held.

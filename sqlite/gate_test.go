@@ -26,6 +26,9 @@ func (g *gate) waiting() (reads int, write bool) {
 	return reads, g.writer != nil
 }
 
+// later is a deadline that no test reaches.
+func later() time.Time { return time.Now().Add(time.Hour) }
+
 // waitFor polls cond until it holds, failing the test after a while.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
@@ -95,7 +98,7 @@ func TestGateOrder(t *testing.T) {
 	a.read(t, g, "read 3")
 	go func() {
 		g.pend(1)
-		if err := g.enterWrite(ctx); err != nil {
+		if err := g.enterWrite(ctx, later()); err != nil {
 			t.Error(err)
 			return
 		}
@@ -135,15 +138,15 @@ func TestGateKeepsASlotForTheNextWrite(t *testing.T) {
 	a := make(admissions, 4)
 
 	g.pend(1)
-	is.NoErr(g.enterWrite(ctx)) // write A runs
-	g.pend(1)                   // write B waits for the turn
+	is.NoErr(g.enterWrite(ctx, later())) // write A runs
+	g.pend(1)                            // write B waits for the turn
 	a.read(t, g, "read 1")
 	a.read(t, g, "read 2")
 	g.leaveWrite()                         // A ends: two slots free, one kept for B
 	is.Equal(a.next(t), "read 1")          // the first read is admitted
 	a.none(t, "into the slot kept")        // the second is not
 	a.none(t, "as write B takes the turn") // B still counts as to come
-	is.NoErr(g.enterWrite(ctx))
+	is.NoErr(g.enterWrite(ctx, later()))
 	is.Equal(g.free, 0) // B took the slot kept for it at once
 	g.leave()           // read 1 ends while B runs
 	a.read(t, g, "read 3")
@@ -155,8 +158,8 @@ func TestGateKeepsASlotForTheNextWrite(t *testing.T) {
 	g.leave()                                   // read 3 ends
 
 	g.pend(1)
-	is.NoErr(g.enterWrite(ctx)) // write C runs beside read 2
-	g.pend(1)                   // write D waits for the turn
+	is.NoErr(g.enterWrite(ctx, later())) // write C runs beside read 2
+	g.pend(1)                            // write D waits for the turn
 	a.read(t, g, "read 4")
 	g.leaveWrite() // C ends: the free slot is kept for D
 	a.none(t, "into the slot kept")
@@ -182,7 +185,7 @@ func TestGateCancel(t *testing.T) {
 	go func() { errs <- g.enter(cctx) }()
 	waitFor(t, "the read to queue", func() bool { n, _ := g.waiting(); return n == 1 })
 	g.pend(1)
-	go func() { errs <- g.enterWrite(cctx) }()
+	go func() { errs <- g.enterWrite(cctx, later()) }()
 	waitFor(t, "the write to queue", func() bool { _, w := g.waiting(); return w })
 	admitted := make(chan struct{})
 	go func() {
@@ -231,7 +234,7 @@ func TestGateSlotGrantedAsContextEnds(t *testing.T) {
 			}
 			g.mu.Unlock()
 			g.leave() // w has the slot now
-			err := g.wait(ended, w, write)
+			err := g.wait(ended, w, write, nil)
 			if err == nil {
 				if write {
 					g.leaveWrite()
@@ -246,6 +249,38 @@ func TestGateSlotGrantedAsContextEnds(t *testing.T) {
 			is.True(!g.writing) // and no write holds one
 		}
 	}
+}
+
+// TestWriteWaitsForTheGateAtMostTheBusyTimeout checks that a write that
+// finds no slot waits for one no longer than the store's busy timeout, and
+// then fails as Unavailable, holding no slot and writing nothing.
+func TestWriteWaitsForTheGateAtMostTheBusyTimeout(t *testing.T) {
+	is := is.New(t)
+	ctx := t.Context()
+	s := openTestStore(t, WithBusyTimeout(100*time.Millisecond))
+	org := uuid.New()
+	_, err := s.UpsertOrganisation(ctx, grouping.Organisation{ID: org, Name: "Busy"})
+	is.NoErr(err)
+	g := s.d.gate
+	held := g.free
+	for range held { // reads hold every slot
+		is.NoErr(g.enter(ctx))
+	}
+	start := time.Now()
+	_, err = s.CreateGroup(ctx, org, grouping.NewGroup{Name: "Waits"})
+	waited := time.Since(start)
+	is.Equal(grouping.ErrorCode(err), grouping.Unavailable) // the write gives up
+	is.True(waited >= 100*time.Millisecond)                 // after the busy timeout
+	is.True(waited < 5*time.Second)                         // and not much later
+	_, w := g.waiting()
+	is.True(!w) // it left the queue
+	for range held {
+		g.leave()
+	}
+	is.Equal(g.free, held) // no slot lost
+	page, err := s.ListGroups(ctx, org, grouping.ListGroupsOptions{})
+	is.NoErr(err)
+	is.Equal(len(page.Items), 0) // nothing written
 }
 
 // TestGateUnderLoad runs many goroutines through the gate, reads and
@@ -271,7 +306,7 @@ func TestGateUnderLoad(t *testing.T) {
 				if write {
 					writing.Lock()
 					g.pend(1)
-					err = g.enterWrite(ctx)
+					err = g.enterWrite(ctx, later())
 				} else {
 					err = g.enter(ctx)
 				}

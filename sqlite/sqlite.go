@@ -125,8 +125,9 @@ func WithSynchronousFull() Option {
 
 // WithBusyTimeout sets how long a write waits for the database before it
 // fails with a grouping.Unavailable error ([DefaultBusyTimeout] by default):
-// the time it queues behind this process's other writes and the time it
-// waits for another process's lock count together, and a caller's context
+// the time it queues behind this process's other writes, the time it
+// waits for another process's lock and the time it waits for a slot to run
+// in (see "Calls at once" in the package documentation) count together, and a caller's context
 // deadline that comes sooner wins. Reads wait up to the same time for the
 // rare locks they need. The timeout is rounded to milliseconds; values below
 // one millisecond are raised to one.
@@ -369,7 +370,7 @@ func (d *sqlDriver) Write(ctx context.Context, fn func(driver.Tx) error) error {
 		// rollback, on every way out, panics included.
 		defer d.wlock.unlock()
 	}
-	if err := d.gate.enterWrite(ctx); err != nil {
+	if err := d.gate.enterWrite(ctx, deadline); err != nil {
 		return err
 	}
 	defer d.gate.leaveWrite()
