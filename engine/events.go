@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -132,6 +133,12 @@ func WithEventPoll(d time.Duration) Option {
 type hub struct {
 	mu      sync.Mutex
 	tenants map[grouping.Tenant]chan struct{}
+	// waiting is len(tenants), written under mu, so that a commit with no
+	// reader waiting in the process takes no lock. A reader adds its
+	// tenant's channel before it reads the events, and a writer loads
+	// waiting after its commit: if the load misses the reader's channel,
+	// the reader's read comes after the commit and sees its events.
+	waiting atomic.Int64
 	all     chan struct{}
 	watch   sync.Once
 	stop    context.CancelFunc
@@ -151,16 +158,21 @@ func (h *hub) waitChans(t grouping.Tenant) (tenant, all <-chan struct{}) {
 	if !ok {
 		c = make(chan struct{})
 		h.tenants[t] = c
+		h.waiting.Store(int64(len(h.tenants)))
 	}
 	return c, h.all
 }
 
 // committed wakes the readers of tenant t.
 func (h *hub) committed(t grouping.Tenant) {
+	if h.waiting.Load() == 0 {
+		return
+	}
 	h.mu.Lock()
 	if c, ok := h.tenants[t]; ok {
 		close(c)
 		delete(h.tenants, t)
+		h.waiting.Store(int64(len(h.tenants)))
 	}
 	h.mu.Unlock()
 }

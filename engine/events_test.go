@@ -3,6 +3,7 @@ package engine_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -145,6 +146,59 @@ func TestWaitWakesOnChangeElsewhere(t *testing.T) {
 		is.Equal(len(p.Events), 1) // the wait returns the event committed elsewhere
 	case <-time.After(5 * time.Second):
 		t.Fatal("the wait did not end after the watch reported a change")
+	}
+}
+
+// TestWaitWakesOnCommitInProcess checks that a waiting reader is woken by
+// a commit of its tenant made through the same engine, with no change
+// reported by the watch and no poll to fall back on: first a reader that
+// has read and found nothing, then readers that start as the commits are
+// made, so that a wake-up missed between a reader's read and its wait would
+// leave one waiting.
+func TestWaitWakesOnCommitInProcess(t *testing.T) {
+	is := is.New(t)
+	ctx := t.Context()
+	// A watch that never reports a change.
+	d := &watching{Driver: memstore.NewDriver(), started: make(chan struct{}), kick: make(chan struct{}), read: make(chan struct{}, 1)}
+	s := engine.New(d, engine.WithEventPoll(time.Hour))
+	defer s.Close()
+	org, err := s.UpsertOrganisation(ctx, grouping.Organisation{ID: uuid.New(), Name: "o"})
+	is.NoErr(err) // create organisation: event 1
+	tenant := grouping.OrganisationOf(org.ID)
+
+	wait := func(after int64) <-chan grouping.EventPage {
+		done := make(chan grouping.EventPage, 1)
+		go func() {
+			p, err := s.WaitEvents(ctx, tenant, after, 0)
+			if err != nil {
+				t.Error(err)
+			}
+			done <- p
+		}()
+		return done
+	}
+	done := wait(1)
+	<-d.read // the waiter has read and found nothing
+	_, err = s.CreateGroup(ctx, org.ID, grouping.NewGroup{Name: "g0"})
+	is.NoErr(err) // create group: event 2
+	select {
+	case p := <-done:
+		is.Equal(len(p.Events), 1)               // the wait returns the new event
+		is.Equal(p.Events[0].Sequence, int64(2)) // numbered 2
+	case <-time.After(5 * time.Second):
+		t.Fatal("the wait did not end after a commit of its tenant")
+	}
+
+	for i := range 200 {
+		done := wait(int64(2 + i))
+		_, err := s.CreateGroup(ctx, org.ID, grouping.NewGroup{Name: fmt.Sprint("g", i+1)})
+		is.NoErr(err) // create group
+		select {
+		case p := <-done:
+			is.Equal(len(p.Events), 1) // the wait returns the event of the commit it raced
+		case <-time.After(5 * time.Second):
+			t.Fatalf("wait %d did not end after a commit of its tenant", i)
+		}
 	}
 }
 
