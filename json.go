@@ -1,7 +1,6 @@
 package grouping
 
 import (
-	"encoding/hex"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -63,21 +62,38 @@ func appendTimePtr(b []byte, t *time.Time) []byte {
 	return appendTime(b, *t)
 }
 
-// appendID appends id as a JSON string.
+// appendID appends id as a JSON string, its bytes written by table at
+// fixed places.
 func appendID(b []byte, id uuid.UUID) []byte {
-	var buf [38]byte
-	buf[0], buf[37] = '"', '"'
-	hex.Encode(buf[1:9], id[0:4])
-	buf[9] = '-'
-	hex.Encode(buf[10:14], id[4:6])
-	buf[14] = '-'
-	hex.Encode(buf[15:19], id[6:8])
-	buf[19] = '-'
-	hex.Encode(buf[20:24], id[8:10])
-	buf[24] = '-'
-	hex.Encode(buf[25:37], id[10:])
-	return append(b, buf[:]...)
+	n := len(b)
+	b = append(b, `"00000000-0000-0000-0000-000000000000"`...)
+	out := (*[38]byte)(b[n:])
+	out[1], out[2] = hexPairs[id[0]][0], hexPairs[id[0]][1]
+	out[3], out[4] = hexPairs[id[1]][0], hexPairs[id[1]][1]
+	out[5], out[6] = hexPairs[id[2]][0], hexPairs[id[2]][1]
+	out[7], out[8] = hexPairs[id[3]][0], hexPairs[id[3]][1]
+	out[10], out[11] = hexPairs[id[4]][0], hexPairs[id[4]][1]
+	out[12], out[13] = hexPairs[id[5]][0], hexPairs[id[5]][1]
+	out[15], out[16] = hexPairs[id[6]][0], hexPairs[id[6]][1]
+	out[17], out[18] = hexPairs[id[7]][0], hexPairs[id[7]][1]
+	out[20], out[21] = hexPairs[id[8]][0], hexPairs[id[8]][1]
+	out[22], out[23] = hexPairs[id[9]][0], hexPairs[id[9]][1]
+	out[25], out[26] = hexPairs[id[10]][0], hexPairs[id[10]][1]
+	out[27], out[28] = hexPairs[id[11]][0], hexPairs[id[11]][1]
+	out[29], out[30] = hexPairs[id[12]][0], hexPairs[id[12]][1]
+	out[31], out[32] = hexPairs[id[13]][0], hexPairs[id[13]][1]
+	out[33], out[34] = hexPairs[id[14]][0], hexPairs[id[14]][1]
+	out[35], out[36] = hexPairs[id[15]][0], hexPairs[id[15]][1]
+	return b
 }
+
+// hexPairs holds the two lower-case hexadecimal digits of every byte.
+var hexPairs = func() (t [256][2]byte) {
+	for i := range t {
+		t[i] = [2]byte{hexDigits[i>>4], hexDigits[i&0xf]}
+	}
+	return t
+}()
 
 // appendIDPtr appends id, or null.
 func appendIDPtr(b []byte, id *uuid.UUID) []byte {

@@ -323,3 +323,33 @@ func BenchmarkAppendTime(b *testing.B) {
 		buf = appendTime(buf[:0], tm)
 	}
 }
+
+// TestAppendIDMatchesString checks the table-driven UUID writer against
+// uuid.UUID.String, after text already in the buffer, for the all-zero and
+// all-ones IDs and random ones.
+func TestAppendIDMatchesString(t *testing.T) {
+	is := is.New(t)
+	r := rand.New(rand.NewPCG(5, 6))
+	ids := []uuid.UUID{uuid.Nil, uuid.Max}
+	for range 10_000 {
+		var id uuid.UUID
+		for i := range id {
+			id[i] = byte(r.Uint32())
+		}
+		ids = append(ids, id)
+	}
+	for _, id := range ids {
+		got := string(appendID([]byte("x:"), id))
+		if want := `x:"` + id.String() + `"`; got != want {
+			is.Equal(got, want) // the ID as uuid.UUID.String writes it, quoted, after what was there
+		}
+	}
+}
+
+func BenchmarkAppendID(b *testing.B) {
+	id := uuid.MustParse("0a9b3c4d-1111-4222-8333-444455556666")
+	buf := make([]byte, 0, 64)
+	for b.Loop() {
+		buf = appendID(buf[:0], id)
+	}
+}
