@@ -3,6 +3,7 @@ package memstore
 import (
 	"cmp"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -304,5 +305,50 @@ func TestIndexUndo(t *testing.T) {
 	}))
 	for i := range trees {
 		is.Equal(itemsOf(&trees[i]), committed[i]) // a commit keeps its changes
+	}
+}
+
+// BenchmarkBtree times the insertion and removal of a random channel key in
+// a tree of n keys (op=insert+delete), and the lookup of one (op=get): at
+// a million keys the tree is far larger than the processor's caches, and
+// what a lookup costs is the memory loads on its path.
+func BenchmarkBtree(b *testing.B) {
+	for _, n := range []int{10_000, 1_000_000} {
+		r := rand.New(rand.NewPCG(uint64(n), 1))
+		key := func() chanEntry {
+			var id uuid.UUID
+			for i := range id {
+				id[i] = byte(r.Uint32())
+			}
+			return chanEntry{key: ckey{n: r.Int64N(1 << 40), id: id}}
+		}
+		var tr btree[chanEntry]
+		present := make([]chanEntry, n)
+		for i := range present {
+			present[i] = key()
+			tr.insert(present[i])
+		}
+		absent := make([]chanEntry, 1<<16)
+		for i := range absent {
+			absent[i] = key()
+		}
+		b.Run(fmt.Sprintf("n=%d/op=insert+delete", n), func(b *testing.B) {
+			i := 0
+			for b.Loop() {
+				k := absent[i%len(absent)]
+				i++
+				tr.insert(k)
+				tr.delete(k)
+			}
+		})
+		b.Run(fmt.Sprintf("n=%d/op=get", n), func(b *testing.B) {
+			i := 0
+			for b.Loop() {
+				if _, ok := tr.get(present[(i*7919)%n]); !ok {
+					b.Fatal("a key in the tree not found")
+				}
+				i++
+			}
+		})
 	}
 }
