@@ -45,9 +45,10 @@
 // far as it went when the checkpoint began, and the log can start again
 // from its beginning only once all of it is copied, which a steady stream
 // of writes prevents: so the writer still checkpoints in its commit, as
-// SQLite does, but only when the log reaches 4,000 pages (16 MiB), and then
-// finds most of it copied already. Processes that open the file without this
-// package checkpoint as SQLite does by default.
+// SQLite does, but only when the log reaches 16,000 pages (64 MiB, about
+// the most disk the log takes), and then finds most of it copied already.
+// Processes that open the file without this package checkpoint as SQLite
+// does by default.
 //
 // # Several processes
 //
