@@ -333,9 +333,12 @@ func ValidateIDList(field string, ids, want []uuid.UUID) error {
 }
 
 // isPermutation reports whether ids, as long as want, which holds no ID
-// twice, holds each ID of want once: whether sorted copies of both, made in
-// one allocation, are equal.
+// twice, holds each ID of want once.
 func isPermutation(ids, want []uuid.UUID) bool {
+	if len(want) <= smallPermutation {
+		return isSmallPermutation(ids, want)
+	}
+	// Sorted copies of both, made in one allocation, are equal.
 	buf := make([]uuid.UUID, 2*len(ids))
 	a, b := buf[:len(ids)], buf[len(ids):]
 	copy(a, ids)
@@ -343,6 +346,30 @@ func isPermutation(ids, want []uuid.UUID) bool {
 	slices.SortFunc(a, compareIDs)
 	slices.SortFunc(b, compareIDs)
 	return slices.Equal(a, b)
+}
+
+// smallPermutation is the longest list isPermutation checks by search:
+// up to this length, comparing IDs for equality costs less than sorting
+// copies of both lists.
+const smallPermutation = 32
+
+// isSmallPermutation is isPermutation by search, for lists of at most
+// smallPermutation IDs: each ID of ids must match an ID of want that no
+// earlier ID matched. As want holds no ID twice, an ID given twice finds
+// its match taken.
+func isSmallPermutation(ids, want []uuid.UUID) bool {
+	var taken uint64 // bit k: want[k] is matched
+	for _, id := range ids {
+		k := 0
+		for k < len(want) && (want[k] != id || taken&(1<<k) != 0) {
+			k++
+		}
+		if k == len(want) {
+			return false
+		}
+		taken |= 1 << k
+	}
+	return true
 }
 
 // compareIDs orders IDs as bytes.

@@ -57,7 +57,7 @@ func (t *tx) GroupIDs(_ context.Context, orgID uuid.UUID) (bool, []uuid.UUID, er
 		return false, nil, nil
 	}
 	ids := make([]uuid.UUID, 0, o.groupOrder[active].Len()+o.groupOrder[archived].Len())
-	it := pairOf(&o.groupOrder, nil, nil)
+	it := mergedOf(&o.groupOrder, nil)
 	for e, ok := it.next(); ok; e, ok = it.next() {
 		ids = append(ids, e.g.ID)
 	}
@@ -73,7 +73,7 @@ func (t *tx) GroupChannelIDs(_ context.Context, orgID, groupID uuid.UUID) (drive
 	}
 	gc.GroupFound = true
 	gc.ChannelIDs = make([]uuid.UUID, 0, g.channels[active].Len()+g.channels[archived].Len())
-	it := pairOf(&g.channels, nil, nil)
+	it := mergedOf(&g.channels, nil)
 	for e, ok := it.next(); ok; e, ok = it.next() {
 		gc.ChannelIDs = append(gc.ChannelIDs, t.slab.at(e.c).ID)
 	}

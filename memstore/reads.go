@@ -167,7 +167,15 @@ func pairOf[T ordered[T]](pair *[2]btree[T], archivedState *bool, after *T) item
 		c := pair[side(*archivedState)].after(after)
 		return &c
 	}
-	return &merged[T]{a: pair[active].after(after), b: pair[archived].after(after)}
+	m := mergedOf(pair, after)
+	return &m
+}
+
+// mergedOf returns both halves of a pair of indexes merged, after the
+// entry after (from the start when it is nil). A caller that walks it in
+// place, not as items, keeps its two cursors off the heap.
+func mergedOf[T ordered[T]](pair *[2]btree[T], after *T) merged[T] {
+	return merged[T]{a: pair[active].after(after), b: pair[archived].after(after)}
 }
 
 // merged walks two disjoint indexes as one.

@@ -269,27 +269,34 @@ func (t *tx) reorderAllGroups(groupIDs []uuid.UUID) (bool, error) {
 	if o == nil || o.groupOrder[0].Len()+o.groupOrder[1].Len() != len(groupIDs) {
 		return false, nil
 	}
+	// The groups, each looked up once: in a buffer on the stack for the
+	// usual few.
+	var buf [32]*group
+	groups := buf[:0]
+	if len(groupIDs) > len(buf) {
+		groups = make([]*group, 0, len(groupIDs))
+	}
 	for _, id := range groupIDs {
 		g := t.groups[id]
 		if g == nil || g.OrganisationID != first.OrganisationID || g.DeletedAt != nil {
 			return false, nil
 		}
+		groups = append(groups, g)
 	}
-	for i, id := range groupIDs {
-		set(t, &t.groups[id].Position, i)
+	for i, g := range groups {
+		set(t, &g.Position, i)
 	}
 	var sides [2][]groupEntry
 	for i := range sides {
 		sides[i] = make([]groupEntry, 0, o.groupOrder[i].Len())
 	}
-	for i, id := range groupIDs {
-		g := t.groups[id]
+	for i, g := range groups {
 		if g.Position != i { // given again at a later index
-			return false, fmt.Errorf("memstore: SetGroupPositions: group %s given twice", id)
+			return false, fmt.Errorf("memstore: SetGroupPositions: group %s given twice", g.ID)
 		}
 		s := side(g.Archived)
 		if len(sides[s]) == cap(sides[s]) { // more of this side than it had
-			return false, fmt.Errorf("memstore: SetGroupPositions: group %s given twice", id)
+			return false, fmt.Errorf("memstore: SetGroupPositions: group %s given twice", g.ID)
 		}
 		sides[s] = append(sides[s], groupOrder(g))
 	}
