@@ -146,68 +146,62 @@ func channelGroupID(id uuid.UUID) namedID { return namedID{"channelGroupId", id}
 // events it emits are appended to the tenant's events in the same
 // transaction, and the tenant's waiting readers are woken once it commits.
 func write[T any](ctx context.Context, s *Store, tenant grouping.Tenant, fn func(w *txn) (T, error)) (T, error) {
-	c := &writeCall[T]{ctx: ctx, s: s, tenant: tenant, fn: fn, w: txnPool.Get().(*txn)}
-	defer c.w.put()
+	var v T
+	err := do(ctx, s, tenant, func(w *txn) error {
+		var err error
+		v, err = fn(w)
+		return err
+	})
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return v, nil
+}
+
+// do is write for calls that return nothing but an error. The call's state
+// is a pooled txn, so that a call allocates nothing of its own but fn.
+func do(ctx context.Context, s *Store, tenant grouping.Tenant, fn func(w *txn) error) error {
+	w := txnPool.Get().(*txn)
+	defer w.put()
+	w.ctx, w.s, w.tenant, w.call = ctx, s, tenant, fn
 	delay := time.Millisecond
 	for attempt := 1; ; attempt++ {
-		c.appended = false
-		err := s.d.Write(ctx, c.run)
-		c.w.release()
+		w.appended = false
+		err := s.d.Write(ctx, w.attemptFn)
+		w.release()
 		if err == nil {
-			if c.appended {
+			if w.appended {
 				s.hub.committed(tenant)
 			}
-			return c.v, nil
+			return nil
 		}
-		var zero T
 		if !errors.Is(err, driver.ErrRetry) || attempt == MaxAttempts {
-			return zero, internal("write", err)
+			return internal("write", err)
 		}
 		pause := delay/2 + rand.N(delay/2+1)
 		select {
 		case <-ctx.Done():
-			return zero, internal("write", ctx.Err())
+			return internal("write", ctx.Err())
 		case <-time.After(pause):
 		}
 		delay = min(2*delay, 50*time.Millisecond)
 	}
 }
 
-// writeCall is one call of write: what its attempts share, in one
-// allocation, with the transaction's state from txnPool.
-type writeCall[T any] struct {
-	ctx      context.Context
-	s        *Store
-	tenant   grouping.Tenant
-	fn       func(w *txn) (T, error)
-	w        *txn
-	v        T
-	appended bool
-}
-
-// run is one attempt: fn in the driver's transaction tx, then the events
-// it emitted.
-func (c *writeCall[T]) run(tx driver.Tx) error {
-	w := c.w
-	w.release() // of an earlier run of fn that the driver rolled back
-	w.start(tx, c.s.now())
-	var err error
-	if c.v, err = c.fn(w); err != nil {
+// attempt is one attempt of w's call: its function in the driver's
+// transaction tx, then the events it emitted.
+func (w *txn) attempt(tx driver.Tx) error {
+	w.release() // of an earlier attempt that the driver rolled back
+	w.start(tx, w.s.now())
+	if err := w.call(w); err != nil {
 		return err
 	}
-	if c.appended = len(w.events) > 0; c.appended {
+	if w.appended = len(w.events) > 0; w.appended {
 		w.sealEvents()
-		return tx.AppendEvents(c.ctx, c.tenant, w.events)
+		return tx.AppendEvents(w.ctx, w.tenant, w.events)
 	}
 	return nil
-}
-
-// do is write for calls that return nothing but an error.
-func do(ctx context.Context, s *Store, tenant grouping.Tenant, fn func(w *txn) error) error {
-	_, err := write(ctx, s, tenant, func(w *txn) (struct{}, error) {
-		return struct{}{}, fn(w)
-	})
-	return err
 }
 
 // internal passes *grouping.Error values on and wraps any other error as

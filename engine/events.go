@@ -16,12 +16,23 @@ import (
 
 var _ grouping.EventLog = (*Store)(nil)
 
-// txn is one attempt of a write call: the driver's transaction, the time of
-// the attempt, and the events the call appends when it succeeds.
+// txn is a write call and its attempt under way: the driver's
+// transaction, the time of the attempt, and the events the call appends
+// when it succeeds.
 type txn struct {
 	driver.Tx
-	now    time.Time
-	events []grouping.Event
+	now time.Time
+	// The call: its context, store, tenant and function, and whether its
+	// last attempt appended events.
+	ctx      context.Context
+	s        *Store
+	tenant   grouping.Tenant
+	call     func(w *txn) error
+	appended bool
+	// attemptFn is w.attempt, bound once for the life of the pooled txn,
+	// so that handing it to the driver allocates nothing.
+	attemptFn func(driver.Tx) error
+	events    []grouping.Event
 	// data holds the JSON of the events' data end to end, in a buffer
 	// taken from dataPool; ends[i] is where the data of events[i] ends.
 	data *[]byte
@@ -71,7 +82,11 @@ func (w *txn) sealEvents() {
 }
 
 // txnPool holds the state of write calls between them.
-var txnPool = sync.Pool{New: func() any { return new(txn) }}
+var txnPool = sync.Pool{New: func() any {
+	w := new(txn)
+	w.attemptFn = w.attempt
+	return w
+}}
 
 // start readies w for an attempt in tx at now.
 func (w *txn) start(tx driver.Tx, now time.Time) {
@@ -83,6 +98,7 @@ func (w *txn) start(tx driver.Tx, now time.Time) {
 func (w *txn) put() {
 	w.release()
 	w.Tx, w.events, w.ends, w.buf = nil, nil, nil, [2]grouping.Event{}
+	w.ctx, w.s, w.call = nil, nil, nil
 	txnPool.Put(w)
 }
 
