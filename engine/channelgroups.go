@@ -87,10 +87,10 @@ func (s *Store) AttachChannel(ctx context.Context, workspace, channel uuid.UUID,
 			if at.Current != uuid.Nil {
 				d.FromChannelGroupID = &at.Current
 			}
-			emit(w, grouping.EventChannelGroupAttached, d)
+			w.emit(grouping.EventChannelGroupAttached, d.AppendJSON(w.dataBuf()))
 		}
 		if renamed {
-			emit(w, grouping.EventChannelGroupRenamed, grouping.ChannelGroupRenamedData{ChannelGroup: out, PreviousName: cg.PlatformGroupName})
+			w.emit(grouping.EventChannelGroupRenamed, grouping.ChannelGroupRenamedData{ChannelGroup: out, PreviousName: cg.PlatformGroupName}.AppendJSON(w.dataBuf()))
 		}
 		return out, nil
 	})
@@ -112,7 +112,7 @@ func (s *Store) DetachChannel(ctx context.Context, workspace, channel uuid.UUID)
 		if err := w.TouchChannelGroup(ctx, from, w.now); err != nil {
 			return err
 		}
-		emit(w, grouping.EventChannelGroupDetached, grouping.ChannelGroupDetachedData{ChannelID: channel, ChannelGroupID: from})
+		w.emit(grouping.EventChannelGroupDetached, grouping.ChannelGroupDetachedData{ChannelID: channel, ChannelGroupID: from}.AppendJSON(w.dataBuf()))
 		return nil
 	})
 }
@@ -168,7 +168,7 @@ func (s *Store) DeleteChannelGroup(ctx context.Context, workspace, channelGroup 
 		case !deleted:
 			return errChannelGroupNotFound
 		}
-		emit(w, grouping.EventChannelGroupDeleted, grouping.ChannelGroupDeletedData{ChannelGroupID: channelGroup})
+		w.emit(grouping.EventChannelGroupDeleted, grouping.ChannelGroupDeletedData{ChannelGroupID: channelGroup}.AppendJSON(w.dataBuf()))
 		return nil
 	})
 }

@@ -52,16 +52,16 @@ func (s *Store) put(ctx context.Context, org, group, channel uuid.UUID, move boo
 func (w *txn) emitPlaced(channel, group, from uuid.UUID, pos int64) {
 	d := grouping.ChannelPlacementData{ChannelID: channel, GroupID: group, Position: &pos}
 	if from == uuid.Nil {
-		emit(w, grouping.EventChannelAssigned, d)
+		w.emit(grouping.EventChannelAssigned, d.AppendJSON(w.dataBuf()))
 		return
 	}
 	d.FromGroupID = &from
-	emit(w, grouping.EventChannelMoved, d)
+	w.emit(grouping.EventChannelMoved, d.AppendJSON(w.dataBuf()))
 }
 
 // emitRemoved emits channel.removed.
 func (w *txn) emitRemoved(channel, group uuid.UUID) {
-	emit(w, grouping.EventChannelRemoved, grouping.ChannelPlacementData{ChannelID: channel, GroupID: group})
+	w.emit(grouping.EventChannelRemoved, grouping.ChannelPlacementData{ChannelID: channel, GroupID: group}.AppendJSON(w.dataBuf()))
 }
 
 // placement reads the facts of a placement and returns the NotFound error
@@ -126,7 +126,7 @@ func (s *Store) ReorderGroupChannels(ctx context.Context, org, group uuid.UUID, 
 		if err := w.SetChannelPositions(ctx, group, channelIDs); err != nil {
 			return err
 		}
-		emit(w, grouping.EventGroupChannelsReordered, grouping.GroupChannelsReorderedData{GroupID: group, ChannelIDs: channelIDs})
+		w.emit(grouping.EventGroupChannelsReordered, grouping.GroupChannelsReorderedData{GroupID: group, ChannelIDs: channelIDs}.AppendJSON(w.dataBuf()))
 		return nil
 	})
 }

@@ -146,25 +146,47 @@ func channelGroupID(id uuid.UUID) namedID { return namedID{"channelGroupId", id}
 // events it emits are appended to the tenant's events in the same
 // transaction, and the tenant's waiting readers are woken once it commits.
 func write[T any](ctx context.Context, s *Store, tenant grouping.Tenant, fn func(w *txn) (T, error)) (T, error) {
-	var v T
-	err := do(ctx, s, tenant, func(w *txn) error {
-		var err error
-		v, err = fn(w)
-		return err
-	})
-	if err != nil {
+	c := &valueCall[T]{fn: fn}
+	if err := run(ctx, s, tenant, c); err != nil {
 		var zero T
 		return zero, err
 	}
-	return v, nil
+	return c.v, nil
 }
 
-// do is write for calls that return nothing but an error. The call's state
-// is a pooled txn, so that a call allocates nothing of its own but fn.
+// caller is the function of a write call, as the txn holds it.
+type caller interface{ call(w *txn) error }
+
+// callFunc is a function that returns nothing but an error as a caller. A
+// func value fits in an interface as it is, with no allocation.
+type callFunc func(w *txn) error
+
+func (f callFunc) call(w *txn) error { return f(w) }
+
+// valueCall is a function that returns a value as a caller, and the value
+// its last run returned: one allocation for a call of write.
+type valueCall[T any] struct {
+	fn func(w *txn) (T, error)
+	v  T
+}
+
+func (c *valueCall[T]) call(w *txn) error {
+	var err error
+	c.v, err = c.fn(w)
+	return err
+}
+
+// do is write for calls that return nothing but an error.
 func do(ctx context.Context, s *Store, tenant grouping.Tenant, fn func(w *txn) error) error {
+	return run(ctx, s, tenant, callFunc(fn))
+}
+
+// run runs the write call c, its state in a pooled txn, so that a call
+// allocates nothing of the engine's but what c holds.
+func run(ctx context.Context, s *Store, tenant grouping.Tenant, c caller) error {
 	w := txnPool.Get().(*txn)
 	defer w.put()
-	w.ctx, w.s, w.tenant, w.call = ctx, s, tenant, fn
+	w.ctx, w.s, w.tenant, w.call = ctx, s, tenant, c
 	delay := time.Millisecond
 	for attempt := 1; ; attempt++ {
 		w.appended = false
@@ -194,7 +216,7 @@ func do(ctx context.Context, s *Store, tenant grouping.Tenant, fn func(w *txn) e
 func (w *txn) attempt(tx driver.Tx) error {
 	w.release() // of an earlier attempt that the driver rolled back
 	w.start(tx, w.s.now())
-	if err := w.call(w); err != nil {
+	if err := w.call.call(w); err != nil {
 		return err
 	}
 	if w.appended = len(w.events) > 0; w.appended {

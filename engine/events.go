@@ -27,7 +27,7 @@ type txn struct {
 	ctx      context.Context
 	s        *Store
 	tenant   grouping.Tenant
-	call     func(w *txn) error
+	call     caller
 	appended bool
 	// attemptFn is w.attempt, bound once for the life of the pooled txn,
 	// so that handing it to the driver allocates nothing.
@@ -43,10 +43,6 @@ type txn struct {
 	endBuf [2]int
 }
 
-// jsonAppender is a type that writes its own JSON, compact and valid: the
-// event data types of package grouping.
-type jsonAppender interface{ AppendJSON([]byte) []byte }
-
 // dataPool holds the buffers of the events' data between write calls. A
 // driver reads the data before its transaction ends (or copies it, to keep
 // it longer), so that the buffer serves the next call.
@@ -56,18 +52,24 @@ var dataPool = sync.Pool{New: func() any { return new([]byte) }}
 // bulk call of many events is not kept for the single writes that follow.
 const maxPooledData = 64 << 10
 
-// emit adds an event of the call's tenant with data as its JSON, written
-// into the call's buffer.
-//
-// It is generic so that data, passed by value, is not boxed in an
-// interface (an allocation on every write).
-func emit[T jsonAppender](w *txn, typ grouping.EventType, data T) {
+// dataBuf returns the call's buffer of event data, for the data of the
+// next event to be appended to it (see emit).
+func (w *txn) dataBuf() []byte {
 	if w.data == nil {
 		w.data = dataPool.Get().(*[]byte)
 		*w.data = (*w.data)[:0]
 	}
-	*w.data = data.AppendJSON(*w.data)
-	w.ends = append(w.ends, len(*w.data))
+	return *w.data
+}
+
+// emit adds an event of the call's tenant: data is the buffer dataBuf
+// returned, with the event's JSON appended, as the data types' AppendJSON
+// write it. Each call site appends the data of its own type, so that the
+// compiler sees which AppendJSON runs, and data that points to the call's
+// variables (an old value, a position) does not move them to the heap.
+func (w *txn) emit(typ grouping.EventType, data []byte) {
+	*w.data = data
+	w.ends = append(w.ends, len(data))
 	w.events = append(w.events, grouping.Event{ID: newEventID(), Type: typ, Time: w.now})
 }
 

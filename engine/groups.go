@@ -43,7 +43,7 @@ func (s *Store) CreateGroup(ctx context.Context, org uuid.UUID, ng grouping.NewG
 		if err := nameWrite(w.InsertGroup(ctx, g, key), g.Name); err != nil {
 			return grouping.Group{}, err
 		}
-		emit(w, grouping.EventGroupCreated, grouping.GroupEventData{Group: g})
+		w.emit(grouping.EventGroupCreated, grouping.GroupEventData{Group: g}.AppendJSON(w.dataBuf()))
 		return g, nil
 	})
 }
@@ -155,7 +155,7 @@ func (s *Store) UpdateGroup(ctx context.Context, org, group uuid.UUID, u groupin
 		case !g.Archived && prev.Archived:
 			typ = grouping.EventGroupUnarchived
 		}
-		emit(w, typ, grouping.GroupEventData{Group: g, Previous: &prev})
+		w.emit(typ, grouping.GroupEventData{Group: g, Previous: &prev}.AppendJSON(w.dataBuf()))
 		return g, nil
 	})
 }
@@ -201,7 +201,7 @@ func (s *Store) DeleteGroup(ctx context.Context, org, group uuid.UUID, ifVersion
 			return err
 		}
 		g.UpdatedAt, g.DeletedAt = w.now, &w.now
-		emit(w, grouping.EventGroupDeleted, grouping.GroupEventData{Group: g})
+		w.emit(grouping.EventGroupDeleted, grouping.GroupEventData{Group: g}.AppendJSON(w.dataBuf()))
 		return nil
 	})
 }
@@ -228,7 +228,7 @@ func (s *Store) ReorderGroups(ctx context.Context, org uuid.UUID, groupIDs []uui
 		if err := w.SetGroupPositions(ctx, groupIDs); err != nil {
 			return err
 		}
-		emit(w, grouping.EventGroupsReordered, grouping.GroupsReorderedData{GroupIDs: groupIDs})
+		w.emit(grouping.EventGroupsReordered, grouping.GroupsReorderedData{GroupIDs: groupIDs}.AppendJSON(w.dataBuf()))
 		return nil
 	})
 }

@@ -28,10 +28,10 @@ func (s *Store) UpsertOrganisation(ctx context.Context, org grouping.Organisatio
 		switch {
 		case prev == nil:
 			out.CreatedAt = w.now
-			emit(w, grouping.EventOrganisationCreated, grouping.OrganisationEventData{Organisation: out})
+			w.emit(grouping.EventOrganisationCreated, grouping.OrganisationEventData{Organisation: out}.AppendJSON(w.dataBuf()))
 		case prev.Name != org.Name:
 			out.CreatedAt = prev.CreatedAt
-			emit(w, grouping.EventOrganisationRenamed, grouping.OrganisationEventData{Organisation: out, PreviousName: &prev.Name})
+			w.emit(grouping.EventOrganisationRenamed, grouping.OrganisationEventData{Organisation: out, PreviousName: &prev.Name}.AppendJSON(w.dataBuf()))
 		default:
 			out.CreatedAt = prev.CreatedAt // the same: nothing changed
 		}
@@ -92,7 +92,7 @@ func (s *Store) UpsertChannel(ctx context.Context, up grouping.ChannelUpsert) (g
 					return grouping.Channel{}, err
 				}
 			}
-			emit(w, grouping.EventChannelCreated, grouping.ChannelEventData{Channel: ch})
+			w.emit(grouping.EventChannelCreated, grouping.ChannelEventData{Channel: ch}.AppendJSON(w.dataBuf()))
 			return ch, nil
 		}
 		prev := withSortedUsers(*old)
@@ -108,7 +108,7 @@ func (s *Store) UpsertChannel(ctx context.Context, up grouping.ChannelUpsert) (g
 				return grouping.Channel{}, err
 			}
 		}
-		emit(w, grouping.EventChannelUpdated, grouping.ChannelEventData{Channel: ch, Previous: &prev})
+		w.emit(grouping.EventChannelUpdated, grouping.ChannelEventData{Channel: ch, Previous: &prev}.AppendJSON(w.dataBuf()))
 		return ch, nil
 	})
 }
@@ -189,7 +189,7 @@ func (s *Store) DeleteChannel(ctx context.Context, org, channel uuid.UUID) error
 		if err := w.MarkChannelDeleted(ctx, channel, w.now); err != nil {
 			return err
 		}
-		emit(w, grouping.EventChannelDeleted, d)
+		w.emit(grouping.EventChannelDeleted, d.AppendJSON(w.dataBuf()))
 		return nil
 	})
 }
@@ -205,7 +205,7 @@ func (s *Store) AddChannelMember(ctx context.Context, org, channel, user uuid.UU
 		}
 		added, err := w.AddMember(ctx, channel, user)
 		if err == nil && added {
-			emit(w, grouping.EventChannelMemberAdded, grouping.ChannelMemberData{ChannelID: channel, UserID: user})
+			w.emit(grouping.EventChannelMemberAdded, grouping.ChannelMemberData{ChannelID: channel, UserID: user}.AppendJSON(w.dataBuf()))
 		}
 		return err
 	})
@@ -227,7 +227,7 @@ func (s *Store) RemoveChannelMember(ctx context.Context, org, channel, user uuid
 		case !removed:
 			return errMemberNotFound
 		}
-		emit(w, grouping.EventChannelMemberRemoved, grouping.ChannelMemberData{ChannelID: channel, UserID: user})
+		w.emit(grouping.EventChannelMemberRemoved, grouping.ChannelMemberData{ChannelID: channel, UserID: user}.AppendJSON(w.dataBuf()))
 		return nil
 	})
 }
