@@ -32,6 +32,7 @@ package memstore
 import (
 	"context"
 	"sync"
+	"time"
 
 	"github.com/channelgrouping/grouping"
 	"github.com/channelgrouping/grouping/driver"
@@ -143,8 +144,11 @@ type tx struct {
 	// groupUndo holds the undo steps of trees of groups (see groupTreeStep).
 	groupUndo []groupTreeStep
 	// recordUndo holds the channel records that updates replaced, to put
-	// back (see undoRecord).
-	recordUndo []recordStep
+	// back (see undoRecord); timeUndo the times (undoTime), groupUndoSaves
+	// the groups' records (undoGroupSave).
+	recordUndo     []recordStep
+	timeUndo       []timeStep
+	groupUndoSaves []groupSave
 	// dropped are the event blocks that pruning took out of their logs.
 	dropped []*eventBlock
 }
@@ -169,13 +173,21 @@ func (t *tx) reset() {
 	clear(t.dropped)
 	clear(t.groupUndo)
 	clear(t.recordUndo)
+	clear(t.timeUndo)
+	clear(t.groupUndoSaves)
 	t.undo, t.marks, t.dropped, t.groupUndo = t.undo[:0], t.marks[:0], t.dropped[:0], t.groupUndo[:0]
-	t.recordUndo = t.recordUndo[:0]
+	t.recordUndo, t.timeUndo, t.groupUndoSaves = t.recordUndo[:0], t.timeUndo[:0], t.groupUndoSaves[:0]
 	if cap(t.groupUndo) > maxKeptUndo {
 		t.groupUndo = nil
 	}
 	if cap(t.recordUndo) > maxKeptUndo {
 		t.recordUndo = nil
+	}
+	if cap(t.timeUndo) > maxKeptUndo {
+		t.timeUndo = nil
+	}
+	if cap(t.groupUndoSaves) > maxKeptUndo {
+		t.groupUndoSaves = nil
 	}
 	if cap(t.undo) > maxKeptUndo {
 		t.undo = nil
@@ -207,6 +219,9 @@ func set[T any](t *tx, p *T, v T) {
 	case *driver.ChannelRecord:
 		t.recordUndo = append(t.recordUndo, recordStep{p: q, old: *q})
 		t.undo = append(t.undo, undoStep{kind: undoRecord, n: int64(len(t.recordUndo) - 1)})
+	case *time.Time:
+		t.timeUndo = append(t.timeUndo, timeStep{p: q, old: *q})
+		t.undo = append(t.undo, undoStep{kind: undoTime, n: int64(len(t.timeUndo) - 1)})
 	default:
 		old := *p
 		t.onUndo(func() { *p = old })

@@ -1,6 +1,11 @@
 package memstore
 
-import "github.com/channelgrouping/grouping/driver"
+import (
+	"time"
+
+	"github.com/channelgrouping/grouping"
+	"github.com/channelgrouping/grouping/driver"
+)
 
 // undoStep is one entry of a transaction's undo log: how to undo one
 // change. The changes that writes make most often (an index entry of a
@@ -43,6 +48,20 @@ type recordStep struct {
 	old driver.ChannelRecord
 }
 
+// timeStep is how to undo the change of a time: put old back at p.
+type timeStep struct {
+	p   *time.Time
+	old time.Time
+}
+
+// groupSave is how to undo the changes of a group's record and name key
+// (see saveGroup).
+type groupSave struct {
+	g      *group
+	old    grouping.Group
+	oldKey string
+}
+
 type undoKind uint8
 
 const (
@@ -58,6 +77,8 @@ const (
 	undoInt
 	undoGroupTree // undo t.groupUndo[n]
 	undoRecord    // undo t.recordUndo[n]
+	undoTime      // undo t.timeUndo[n]
+	undoGroupSave // undo t.groupUndoSaves[n]
 )
 
 func (s *undoStep) run(t *tx) {
@@ -86,6 +107,12 @@ func (s *undoStep) run(t *tx) {
 	case undoRecord:
 		r := &t.recordUndo[s.n]
 		*r.p = r.old
+	case undoTime:
+		r := &t.timeUndo[s.n]
+		*r.p = r.old
+	case undoGroupSave:
+		r := &t.groupUndoSaves[s.n]
+		r.g.Group, r.g.nameKey = r.old, r.oldKey
 	case undoGroupTree:
 		if g := &t.groupUndo[s.n]; g.swap {
 			*g.tr = g.old

@@ -204,11 +204,11 @@ func (t *tx) UpdateGroup(_ context.Context, g grouping.Group, nameKey string) er
 	return nil
 }
 
-// saveGroup records how to undo any change of g's fields, with one
-// closure rather than one per field.
+// saveGroup records how to undo any change of g's fields, with one step
+// rather than one per field.
 func (t *tx) saveGroup(g *group) {
-	old, oldKey := g.Group, g.nameKey
-	t.onUndo(func() { g.Group, g.nameKey = old, oldKey })
+	t.groupUndoSaves = append(t.groupUndoSaves, groupSave{g: g, old: g.Group, oldKey: g.nameKey})
+	t.undo = append(t.undo, undoStep{kind: undoGroupSave, n: int64(len(t.groupUndoSaves) - 1)})
 }
 
 // MarkGroupDeleted implements driver.Tx.
