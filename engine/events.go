@@ -33,9 +33,11 @@ type txn struct {
 	// so that handing it to the driver allocates nothing.
 	attemptFn func(driver.Tx) error
 	events    []grouping.Event
-	// data holds the JSON of the events' data end to end, in a buffer
-	// taken from dataPool; ends[i] is where the data of events[i] ends.
-	data *[]byte
+	// data holds the JSON of the events' data end to end; ends[i] is
+	// where the data of events[i] ends. The buffer stays with the pooled
+	// txn for its next calls: a driver reads the data before its
+	// transaction ends (or copies it, to keep it longer).
+	data []byte
 	ends []int
 	// buf and endBuf hold the events of a call that appends one or two,
 	// the most common, without an allocation of their own.
@@ -43,24 +45,14 @@ type txn struct {
 	endBuf [2]int
 }
 
-// dataPool holds the buffers of the events' data between write calls. A
-// driver reads the data before its transaction ends (or copies it, to keep
-// it longer), so that the buffer serves the next call.
-var dataPool = sync.Pool{New: func() any { return new([]byte) }}
-
-// maxPooledData is the largest buffer put back in dataPool: the data of a
-// bulk call of many events is not kept for the single writes that follow.
-const maxPooledData = 64 << 10
+// maxKeptData is the largest data buffer a txn keeps for its next calls:
+// the data of a bulk call of many events is not kept for the single writes
+// that follow.
+const maxKeptData = 64 << 10
 
 // dataBuf returns the call's buffer of event data, for the data of the
 // next event to be appended to it (see emit).
-func (w *txn) dataBuf() []byte {
-	if w.data == nil {
-		w.data = dataPool.Get().(*[]byte)
-		*w.data = (*w.data)[:0]
-	}
-	return *w.data
-}
+func (w *txn) dataBuf() []byte { return w.data }
 
 // emit adds an event of the call's tenant: data is the buffer dataBuf
 // returned, with the event's JSON appended, as the data types' AppendJSON
@@ -68,7 +60,7 @@ func (w *txn) dataBuf() []byte {
 // compiler sees which AppendJSON runs, and data that points to the call's
 // variables (an old value, a position) does not move them to the heap.
 func (w *txn) emit(typ grouping.EventType, data []byte) {
-	*w.data = data
+	w.data = data
 	w.ends = append(w.ends, len(data))
 	w.events = append(w.events, grouping.Event{ID: newEventID(), Type: typ, Time: w.now})
 }
@@ -78,7 +70,7 @@ func (w *txn) emit(typ grouping.EventType, data []byte) {
 func (w *txn) sealEvents() {
 	start := 0
 	for i, end := range w.ends {
-		w.events[i].Data = (*w.data)[start:end:end]
+		w.events[i].Data = w.data[start:end:end]
 		start = end
 	}
 }
@@ -104,16 +96,13 @@ func (w *txn) put() {
 	txnPool.Put(w)
 }
 
-// release gives the data buffer back to the pool, once the driver's
-// transaction has ended.
+// release empties the data buffer, once the driver's transaction has
+// ended, and lets go of it when a large call made it large.
 func (w *txn) release() {
-	if w == nil || w.data == nil {
-		return
+	if cap(w.data) > maxKeptData {
+		w.data = nil
 	}
-	if cap(*w.data) <= maxPooledData {
-		dataPool.Put(w.data)
-	}
-	w.data = nil
+	w.data = w.data[:0]
 }
 
 // newEventID returns a random (version 4) UUID. The bits come from the

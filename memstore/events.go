@@ -64,11 +64,16 @@ type eventRec struct {
 type eventTypes struct {
 	types []grouping.EventType
 	index map[grouping.EventType]uint16
+	last  uint16 // the number looked up last, found again without the map
 }
 
 // number returns the number of typ, giving it one the first time.
 func (et *eventTypes) number(typ grouping.EventType) uint16 {
+	if et.index != nil && typ == et.types[et.last] {
+		return et.last
+	}
 	if i, ok := et.index[typ]; ok {
+		et.last = i
 		return i
 	}
 	if et.index == nil {
@@ -77,6 +82,7 @@ func (et *eventTypes) number(typ grouping.EventType) uint16 {
 	i := uint16(len(et.types))
 	et.types = append(et.types, typ)
 	et.index[typ] = i
+	et.last = i
 	return i
 }
 
