@@ -136,11 +136,13 @@
 // schema name when that is longer than PostgreSQL's 63 bytes), with the
 // tenant as the payload, "organisation:<id>" or "workspace:<id>". It does
 // so after the commit, in a statement of its own sent by one goroutine of
-// the store, which sends the tenants of all the commits made meanwhile in
-// its next statement: PostgreSQL queues notifications under a server-wide
-// lock that it holds until the notifying transaction's commit is done, so
-// that notifying inside the writes would make their commits, WAL flushes
-// included, happen one at a time across the whole server. A notification
+// the store, which waits 5 ms after a commit wakes it and then sends the
+// tenants of all the commits made meanwhile in one statement: PostgreSQL
+// queues notifications under a server-wide lock that it holds until the
+// notifying transaction's commit is done, so that notifying inside the
+// writes would make their commits, WAL flushes included, happen one at a
+// time across the whole server; and a statement for every commit would
+// cost the server about as much again as a small write. A notification
 // lost between a commit and its sending (a crash, a dropped connection) is
 // covered by the readers' polling.
 //
