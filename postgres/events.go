@@ -53,8 +53,9 @@ func (r reads) EventConsumer(ctx context.Context, name string, tenant grouping.T
 }
 
 // AppendEvents implements driver.Tx with one statement that advances the
-// tenant's counter, inserts the events and, unless LISTEN/NOTIFY is off,
-// notifies the listeners of the schema's channel on commit. The counter's
+// tenant's counter and inserts the events; unless LISTEN/NOTIFY is off,
+// the notifier tells the listeners of the schema's channel once the
+// transaction has committed (see notifier). The counter's
 // row stays locked until the transaction ends: another transaction of the
 // tenant that appends waits for this one to commit or roll back, then
 // numbers its events after whatever this one left, so that the numbers are
