@@ -138,8 +138,12 @@ func WithEventPoll(d time.Duration) Option {
 // commit of the tenant in this process, and all of them when the driver's
 // watch reports a commit elsewhere.
 type hub struct {
-	mu      sync.Mutex
-	tenants map[grouping.Tenant]chan struct{}
+	mu sync.Mutex
+	// tenants holds, for each tenant with readers waiting, the channel the
+	// tenant's next commit closes and how many readers hold it; a reader
+	// that stops waiting for another reason lets go of it (leave), so that
+	// a tenant no one waits for any more is not kept.
+	tenants map[grouping.Tenant]waitSlot
 	// waiting is len(tenants), written under mu, so that a commit with no
 	// reader waiting in the process takes no lock. A reader adds its
 	// tenant's channel before it reads the events, and a writer loads
@@ -152,22 +156,48 @@ type hub struct {
 	stopped chan struct{}
 }
 
+// waitSlot is a tenant's wake-up channel and the number of readers that
+// hold it.
+type waitSlot struct {
+	c       chan struct{}
+	readers int
+}
+
 func newHub() *hub {
-	return &hub{tenants: map[grouping.Tenant]chan struct{}{}, all: make(chan struct{})}
+	return &hub{tenants: map[grouping.Tenant]waitSlot{}, all: make(chan struct{})}
 }
 
 // waitChans returns channels that are closed on the tenant's next commit and
-// on the next change seen elsewhere.
+// on the next change seen elsewhere. The caller gives the first back with
+// leave once it no longer waits on it.
 func (h *hub) waitChans(t grouping.Tenant) (tenant, all <-chan struct{}) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	c, ok := h.tenants[t]
+	w, ok := h.tenants[t]
 	if !ok {
-		c = make(chan struct{})
-		h.tenants[t] = c
-		h.waiting.Store(int64(len(h.tenants)))
+		w.c = make(chan struct{})
 	}
-	return c, h.all
+	w.readers++
+	h.tenants[t] = w
+	h.waiting.Store(int64(len(h.tenants)))
+	return w.c, h.all
+}
+
+// leave gives back c, a channel of tenant t that waitChans returned: when
+// its last reader leaves and no commit has closed it, it is dropped.
+func (h *hub) leave(t grouping.Tenant, c <-chan struct{}) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	w, ok := h.tenants[t]
+	if !ok || w.c != c { // closed by a commit, and perhaps replaced since
+		return
+	}
+	if w.readers--; w.readers > 0 {
+		h.tenants[t] = w
+		return
+	}
+	delete(h.tenants, t)
+	h.waiting.Store(int64(len(h.tenants)))
 }
 
 // committed wakes the readers of tenant t.
@@ -176,8 +206,8 @@ func (h *hub) committed(t grouping.Tenant) {
 		return
 	}
 	h.mu.Lock()
-	if c, ok := h.tenants[t]; ok {
-		close(c)
+	if w, ok := h.tenants[t]; ok {
+		close(w.c)
 		delete(h.tenants, t)
 		h.waiting.Store(int64(len(h.tenants)))
 	}
@@ -247,6 +277,7 @@ func (s *Store) WaitEvents(ctx context.Context, tenant grouping.Tenant, after in
 		mine, all := s.hub.waitChans(tenant)
 		p, err := s.readEvents(ctx, q)
 		if err != nil || len(p.Events) > 0 {
+			s.hub.leave(tenant, mine)
 			return p, err
 		}
 		if timer == nil {
@@ -260,9 +291,13 @@ func (s *Store) WaitEvents(ctx context.Context, tenant grouping.Tenant, after in
 		case <-all:
 		case <-timer.C:
 		case <-s.done:
-			return grouping.EventPage{}, errClosed
+			err = errClosed
 		case <-ctx.Done():
-			return grouping.EventPage{}, internal("wait for events", ctx.Err())
+			err = internal("wait for events", ctx.Err())
+		}
+		s.hub.leave(tenant, mine) // a no-op once a commit has closed it
+		if err != nil {
+			return grouping.EventPage{}, err
 		}
 	}
 }

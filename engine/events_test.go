@@ -149,6 +149,18 @@ func TestWaitWakesOnChangeElsewhere(t *testing.T) {
 	}
 }
 
+// newQuietStore returns a store on memstore whose watch never reports a
+// change and whose readers poll once an hour, so that only commits through
+// the store wake them, with an organisation (its event 1).
+func newQuietStore(t *testing.T) (*engine.Store, *watching, grouping.Organisation) {
+	d := &watching{Driver: memstore.NewDriver(), started: make(chan struct{}), kick: make(chan struct{}), read: make(chan struct{}, 1)}
+	s := engine.New(d, engine.WithEventPoll(time.Hour))
+	t.Cleanup(func() { _ = s.Close() })
+	org, err := s.UpsertOrganisation(t.Context(), grouping.Organisation{ID: uuid.New(), Name: "o"})
+	is.New(t).NoErr(err) // create organisation: event 1
+	return s, d, org
+}
+
 // TestWaitWakesOnCommitInProcess checks that a waiting reader is woken by
 // a commit of its tenant made through the same engine, with no change
 // reported by the watch and no poll to fall back on: first a reader that
@@ -158,13 +170,9 @@ func TestWaitWakesOnChangeElsewhere(t *testing.T) {
 func TestWaitWakesOnCommitInProcess(t *testing.T) {
 	is := is.New(t)
 	ctx := t.Context()
-	// A watch that never reports a change.
-	d := &watching{Driver: memstore.NewDriver(), started: make(chan struct{}), kick: make(chan struct{}), read: make(chan struct{}, 1)}
-	s := engine.New(d, engine.WithEventPoll(time.Hour))
-	defer s.Close()
-	org, err := s.UpsertOrganisation(ctx, grouping.Organisation{ID: uuid.New(), Name: "o"})
-	is.NoErr(err) // create organisation: event 1
+	s, d, org := newQuietStore(t)
 	tenant := grouping.OrganisationOf(org.ID)
+	var err error
 
 	wait := func(after int64) <-chan grouping.EventPage {
 		done := make(chan grouping.EventPage, 1)
@@ -200,6 +208,56 @@ func TestWaitWakesOnCommitInProcess(t *testing.T) {
 			t.Fatalf("wait %d did not end after a commit of its tenant", i)
 		}
 	}
+}
+
+// TestWaitLetsGoOfQuietTenants checks that readers that stop waiting for
+// a reason other than a commit of their tenant (their context ends, events
+// already there) leave the hub nothing to wake, so that the commits that
+// follow take no lock, and that a tenant's channel stays while one of its
+// readers still waits.
+func TestWaitLetsGoOfQuietTenants(t *testing.T) {
+	is := is.New(t)
+	ctx := t.Context()
+	s, d, org := newQuietStore(t)
+	tenant := grouping.OrganisationOf(org.ID)
+	var err error
+
+	// Readers of quiet tenants whose contexts end.
+	for range 8 {
+		wctx, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+		_, err := s.WaitEvents(wctx, grouping.WorkspaceOf(uuid.New()), 0, 0)
+		cancel()
+		is.True(err != nil) // the wait ends with its context
+	}
+	_, err = s.WaitEvents(ctx, tenant, 0, 0) // event 1 is there: no wait at all
+	is.NoErr(err)                            // read at once
+	is.Equal(engine.HubWaiting(s), int64(0)) // nothing kept for readers that left
+
+	// Two readers of one tenant: one gives up, the other is woken.
+	select {
+	case <-d.read: // a read of the readers above
+	default:
+	}
+	woken := make(chan error, 1)
+	go func() {
+		_, err := s.WaitEvents(ctx, tenant, 1, 0)
+		woken <- err
+	}()
+	<-d.read // the first reader waits
+	wctx, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	_, err = s.WaitEvents(wctx, tenant, 1, 0)
+	cancel()
+	is.True(err != nil)                      // the second gives up
+	is.Equal(engine.HubWaiting(s), int64(1)) // the first still waits on its tenant's channel
+	_, err = s.CreateGroup(ctx, org.ID, grouping.NewGroup{Name: "g"})
+	is.NoErr(err) // event 2
+	select {
+	case err := <-woken:
+		is.NoErr(err) // the waiting reader was woken
+	case <-time.After(5 * time.Second):
+		t.Fatal("the waiting reader was not woken")
+	}
+	is.Equal(engine.HubWaiting(s), int64(0)) // and nothing is left
 }
 
 // TestWaitPollsWithoutWakeUps checks the fallback: a change no watch

@@ -8,6 +8,13 @@ import (
 	"github.com/channelgrouping/grouping"
 )
 
+// notifyDelay is how long the notifier lets commits gather after one wakes
+// it: what a reader in another process may wait for a commit beyond the
+// notification's own way. Sent one by one, a notification per commit
+// costs each write a statement of the server's time, about as much as a
+// small write's own on a 2-core machine.
+const notifyDelay = 5 * time.Millisecond
+
 // notifier sends the notifications of a store's commits that appended
 // events, after those commits and outside their transactions.
 //
@@ -21,13 +28,6 @@ import (
 // rather than a serialised commit each, or a statement each. A
 // notification lost to a crash between a commit and its notification is
 // covered by the readers' polling (WithEventPoll).
-// notifyDelay is how long the notifier lets commits gather after one wakes
-// it: what a reader in another process may wait for a commit beyond the
-// notification's own way. Sent one by one, a notification per commit
-// costs each write a statement of the server's time, about as much as a
-// small write's own on a 2-core machine.
-const notifyDelay = 5 * time.Millisecond
-
 type notifier struct {
 	d       *pgDriver
 	mu      sync.Mutex
