@@ -79,12 +79,16 @@ func (n *notifier) run(ctx context.Context) {
 }
 
 // flush sends a notification for each pending tenant, in one statement.
-// It tries once more after a pause; the readers' polling covers a
-// notification that could not be sent.
+// It tries once more after a pause. Tenants it could not notify, because
+// the server failed or ctx ended (Close, while the statement was on its
+// way), are pending again, for the next flush: Close's last round, or the
+// round after the next commit; until then the readers' polling covers them.
 func (n *notifier) flush(ctx context.Context) {
 	n.mu.Lock()
+	tenants := make([]grouping.Tenant, 0, len(n.pending))
 	payloads := make([]string, 0, len(n.pending))
 	for t := range n.pending {
+		tenants = append(tenants, t)
 		payloads = append(payloads, t.String())
 	}
 	clear(n.pending)
@@ -92,19 +96,26 @@ func (n *notifier) flush(ctx context.Context) {
 	if len(payloads) == 0 {
 		return
 	}
-	for attempt := 0; attempt < 2; attempt++ {
+	for attempt := 0; attempt < 2 && ctx.Err() == nil; attempt++ {
+		if attempt > 0 {
+			select {
+			case <-ctx.Done():
+				continue
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
 		sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		_, err := n.d.pool.Exec(sctx, n.d.sql[sqlNotify.index], n.d.channel, payloads)
 		cancel()
-		if err == nil || ctx.Err() != nil {
+		if err == nil {
 			return
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(100 * time.Millisecond):
 		}
 	}
+	n.mu.Lock()
+	for _, t := range tenants {
+		n.pending[t] = struct{}{}
+	}
+	n.mu.Unlock()
 }
 
 // close sends what is pending and stops the notifier.
