@@ -54,11 +54,13 @@ type EventReader interface {
 type EventWriter interface {
 	// AppendEvents stores events, all of tenant, giving events[i] the
 	// next sequence number of the tenant in order and writing it into
-	// events[i].Sequence. Every other field is set by the engine. An
-	// event's Data stays valid until the transaction ends (the driver's
-	// Write returns), so a driver may write it as late as its commit; a
-	// driver that keeps events beyond the transaction keeps a copy of
-	// their Data, whose memory the engine then reuses.
+	// events[i].Sequence, at the latest when the transaction commits (a
+	// driver that sends the append with its commit learns the numbers
+	// then). Every other field is set by the engine. An event's Data
+	// stays valid until the transaction ends (the driver's Write
+	// returns), so a driver may write it as late as its commit; a driver
+	// that keeps events beyond the transaction keeps a copy of their
+	// Data, whose memory the engine then reuses.
 	AppendEvents(ctx context.Context, tenant grouping.Tenant, events []grouping.Event) error
 
 	// PutEventConsumer creates or overwrites the consumer with c's name

@@ -103,14 +103,10 @@
 // lock row, and so that the row version each append writes lands in a
 // small table of its own rather than in organisations.
 //
-// The append costs no round trip of its own. A transaction reads the
-// tenant's counter in the round trip that takes the tenant's lock; holding
-// the lock, it knows the numbers its events get, and the statement goes to
-// the server with COMMIT. It then updates the counter only if the counter
-// still has the value read, and otherwise fails, and the write is retried:
-// that happens only when something appends without the tenant's lock (the
-// engine never does). A transaction that does not hold the lock runs the
-// statement at once.
+// The append costs no round trip of its own: the statement goes to the
+// server with COMMIT (or with the transaction's next statement), and the
+// events learn their numbers when its result comes back. The counter's row
+// is thus locked for little more than the commit.
 //
 // An event's data, the JSON the engine wrote, is kept as bytea and read
 // back byte for byte: jsonb would reorder its keys and drop its spacing,

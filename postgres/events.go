@@ -53,19 +53,16 @@ func (r reads) EventConsumer(ctx context.Context, name string, tenant grouping.T
 }
 
 // AppendEvents implements driver.Tx with one statement that advances the
-// tenant's counter and inserts the events; unless LISTEN/NOTIFY is off,
-// the notifier tells the listeners of the schema's channel once the
-// transaction has committed (see notifier). The counter's
-// row stays locked until the transaction ends: another transaction of the
-// tenant that appends waits for this one to commit or roll back, then
-// numbers its events after whatever this one left, so that the numbers are
-// gapless and in commit order.
-//
-// When the transaction holds the tenant's lock, it has read the counter
-// with its facts and numbers the events at once; the statement is then
-// deferred and goes to the server with COMMIT (or with the transaction's
-// next statement), so that appending costs no round trip of its own.
-// Otherwise the statement runs now and returns the numbers.
+// tenant's counter and inserts the events (sqlAppendEvents). It is
+// deferred: it goes to the server with COMMIT, or with the transaction's
+// next statement, so that appending costs no round trip of its own, and
+// the events get their numbers when its result comes back. The counter's
+// row stays locked from then until the transaction ends: another
+// transaction of the tenant that appends waits for this one to commit or
+// roll back, then numbers its events after whatever this one left, so that
+// the numbers are gapless and in commit order. Unless LISTEN/NOTIFY is
+// off, the notifier tells the listeners of the schema's channel once the
+// transaction has committed (see notifier).
 func (t *pgTx) AppendEvents(ctx context.Context, tenant grouping.Tenant, events []grouping.Event) error {
 	n := len(events)
 	if n == 0 {
@@ -81,19 +78,16 @@ func (t *pgTx) AppendEvents(ctx context.Context, tenant grouping.Tenant, events 
 			data[i] = []byte("null") // NOT NULL; the engine always gives JSON
 		}
 	}
-	args := []any{int16(tenant.Kind), tenant.ID, ids, types, times, data}
 	t.appended = append(t.appended, tenant)
-	if last, ok := t.counters[tenant]; ok {
-		t.tx.deferStatement(t.d.sql[sqlAppendEventsAfter.index], append(args, last)...)
-		t.counters[tenant] = last + int64(n)
-		number(tenant, events, last+int64(n))
-		return nil
-	}
-	var last int64
-	if err := t.tx.QueryRow(ctx, t.d.sql[sqlAppendEvents.index], args...).Scan(&last); err != nil {
-		return err
-	}
-	number(tenant, events, last)
+	t.tx.deferStatement(t.d.sql[sqlAppendEvents.index], int16(tenant.Kind), tenant.ID, ids, types, times, data).
+		QueryRow(func(row pgx.Row) error {
+			var last int64
+			if err := row.Scan(&last); err != nil {
+				return err
+			}
+			number(tenant, events, last)
+			return nil
+		})
 	return nil
 }
 

@@ -60,10 +60,16 @@ type floorDB struct {
 }
 
 // openFloor opens the floor at url (the URL the store was opened with, and
-// so the same pool settings) on the store's schema.
+// so the same pool settings, and the same uuid codec) on the store's
+// schema.
 func openFloor(tb testing.TB, url string, s *Store) *floorDB {
 	tb.Helper()
-	pool, err := pgxpool.New(context.Background(), url)
+	pc, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	pc.AfterConnect = afterConnect(nil)
+	pool, err := pgxpool.NewWithConfig(context.Background(), pc)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -135,7 +141,6 @@ type floorTx struct {
 	conn   *pgxpool.Conn
 	tenant grouping.Tenant
 	batch  pgx.Batch
-	last   int64 // the tenant's event counter, read with the lock
 	// The events to append, one slice per column.
 	ids   []uuid.UUID
 	types []string
@@ -157,7 +162,7 @@ func (f *floorDB) write(ctx context.Context, tenant grouping.Tenant, fn func(tx 
 		return err
 	}
 	if len(tx.ids) > 0 {
-		tx.queue(sqlAppendEventsAfter, int16(tenant.Kind), tenant.ID, tx.ids, tx.types, tx.times, tx.data, tx.last)
+		tx.queue(sqlAppendEvents, int16(tenant.Kind), tenant.ID, tx.ids, tx.types, tx.times, tx.data)
 	}
 	tx.batch.Queue("COMMIT")
 	if err := tx.send(ctx); err != nil {
@@ -175,20 +180,9 @@ func (tx *floorTx) queue(st *statement, args ...any) *pgx.QueuedQuery {
 	return tx.batch.Queue(tx.f.sql[st.index], args...)
 }
 
-// lock queues the tenant's lock and the read of its event counter.
+// lock queues the tenant's lock.
 func (tx *floorTx) lock(st *statement) {
 	tx.queue(st, tx.tenant.ID)
-	tx.counter()
-}
-
-// counter queues the read of the tenant's event counter.
-func (tx *floorTx) counter() {
-	tx.queue(sqlEventCounter, int16(tx.tenant.Kind), tx.tenant.ID).QueryRow(func(row pgx.Row) error {
-		if err := row.Scan(&tx.last); err != nil && !errors.Is(err, pgx.ErrNoRows) {
-			return err
-		}
-		return nil
-	})
 }
 
 // send makes one round trip with the queued statements.
@@ -728,7 +722,6 @@ func floorCases() []floorCase {
 				tx.queue(sqlRenameOrganisation, o.ID, o.Name).QueryRow(func(row pgx.Row) error {
 					return row.Scan(&prev, &o.CreatedAt)
 				})
-				tx.counter() // the rename locked the row
 				if err := tx.send(ctx); err != nil {
 					return err
 				}
@@ -1267,7 +1260,8 @@ func lastEvents(ctx context.Context, t *testing.T, fx *fixture) [2]int64 {
 	t.Helper()
 	var out [2]int64
 	for i, tn := range []grouping.Tenant{grouping.OrganisationOf(fx.org), grouping.WorkspaceOf(fx.ws)} {
-		err := fx.s.d.pool.QueryRow(ctx, fx.s.d.sql[sqlEventCounter.index], int16(tn.Kind), tn.ID).Scan(&out[i])
+		err := fx.s.d.pool.QueryRow(ctx, inSchema(`SELECT n.last_seq FROM {{schema}}.event_counters AS n
+			WHERE n.tenant_kind = $1 AND n.tenant_id = $2`, fx.s.d.quoted), int16(tn.Kind), tn.ID).Scan(&out[i])
 		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 			t.Fatal(err)
 		}

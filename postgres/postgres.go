@@ -76,7 +76,9 @@ func WithMaxConns(n int32) Option {
 
 // WithPoolConfig lets fn adjust the connection pool's configuration, as
 // parsed from the URL, before the pool is created: connection lifetimes,
-// health checks, TLS, a tracer, hooks. It runs after [WithMaxConns].
+// health checks, TLS, a tracer, hooks. It runs after [WithMaxConns]. An
+// AfterConnect hook set here runs after the store's own, which teaches
+// each connection to send and read uuid.UUID values as their 16 bytes.
 func WithPoolConfig(fn func(*pgxpool.Config)) Option {
 	return func(c *config) {
 		if fn != nil {
@@ -139,6 +141,7 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 	for _, fn := range cfg.pool {
 		fn(pc)
 	}
+	pc.AfterConnect = afterConnect(pc.AfterConnect)
 	pool, err := pgxpool.NewWithConfig(ctx, pc)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
@@ -271,7 +274,6 @@ func retryable(err error) error {
 	switch {
 	case errors.Is(err, driver.ErrRetry), errors.Is(err, driver.ErrNameTaken):
 	case errors.As(err, &pe) && (pe.Code == pgSerializationFailure || pe.Code == pgDeadlockDetected ||
-		pe.Code == pgNotNullViolation && pe.TableName == "events" && pe.ColumnName == "seq" ||
 		pe.Code == pgUniqueViolation && (pe.ConstraintName == "channels_pkey" || pe.ConstraintName == "groups_name_key")):
 		return fmt.Errorf("%w: %w", driver.ErrRetry, err)
 	}
@@ -283,7 +285,6 @@ const (
 	pgSerializationFailure = "40001"
 	pgDeadlockDetected     = "40P01"
 	pgUniqueViolation      = "23505"
-	pgNotNullViolation     = "23502"
 )
 
 // readSnapshot runs fn in a read-only repeatable read transaction, so that
@@ -307,10 +308,6 @@ type pgTx struct {
 	tx *txConn
 	// locked lists the tenants whose lock row the transaction holds.
 	locked []grouping.Tenant
-	// counters holds, for the tenants in locked, the value of their event
-	// counter, read once the lock was held: no other transaction of the
-	// engine changes it before this one ends.
-	counters map[grouping.Tenant]int64
 	// appended lists the tenants the transaction appended events to.
 	appended []grouping.Tenant
 	// names and link are facts the transaction read under its tenant's
@@ -326,10 +323,10 @@ var _ driver.Tx = (*pgTx)(nil)
 // lockedQuery runs st in the transaction and calls scan for each row it
 // returns. When the transaction does not hold the lock of tn yet, the
 // lock statement (sqlLockOrganisation, sqlLockWorkspace or
-// sqlLockNewWorkspace) runs first, then the read of the tenant's event
-// counter, pipelined with st in one round trip: under read committed each
-// statement takes its snapshot when it starts, after the lock is granted,
-// so they read everything the previous holder committed.
+// sqlLockNewWorkspace) runs first, pipelined with st in one round trip:
+// under read committed each statement takes its snapshot when it starts,
+// so st, which starts once the lock is granted, reads everything the
+// previous holder committed.
 func (t *pgTx) lockedQuery(ctx context.Context, lock *statement, tn grouping.Tenant, st *statement, args []any, scan func(pgx.Rows) error) (err error) {
 	var rows pgx.Rows
 	if slices.Contains(t.locked, tn) {
@@ -337,7 +334,6 @@ func (t *pgTx) lockedQuery(ctx context.Context, lock *statement, tn grouping.Ten
 	} else {
 		b := &pgx.Batch{}
 		b.Queue(t.d.sql[lock.index], tn.ID)
-		b.Queue(t.d.sql[sqlEventCounter.index], int16(tn.Kind), tn.ID)
 		b.Queue(t.d.sql[st.index], args...)
 		br := t.tx.SendBatch(ctx, b)
 		defer func() { err = errors.Join(err, br.Close()) }()
@@ -347,9 +343,8 @@ func (t *pgTx) lockedQuery(ctx context.Context, lock *statement, tn grouping.Ten
 		}
 		// A lock that found no row locked nothing: the row may yet be
 		// made (by the first attach of a workspace), and is then locked.
-		held := tag.RowsAffected() > 0 || lock == sqlLockNewWorkspace
-		if err = t.readCounter(br, tn, held); err != nil {
-			return err
+		if tag.RowsAffected() > 0 || lock == sqlLockNewWorkspace {
+			t.locked = append(t.locked, tn)
 		}
 		rows, err = br.Query()
 	}
@@ -363,24 +358,6 @@ func (t *pgTx) lockedQuery(ctx context.Context, lock *statement, tn grouping.Ten
 		}
 	}
 	return rows.Err()
-}
-
-// readCounter reads the result of sqlEventCounter for tn and, when held,
-// notes that the transaction holds the tenant's lock and the counter's
-// value.
-func (t *pgTx) readCounter(br pgx.BatchResults, tn grouping.Tenant, held bool) error {
-	var last int64
-	if err := br.QueryRow().Scan(&last); err != nil && !errors.Is(err, pgx.ErrNoRows) {
-		return err
-	}
-	if held {
-		t.locked = append(t.locked, tn)
-		if t.counters == nil {
-			t.counters = make(map[grouping.Tenant]int64, 1)
-		}
-		t.counters[tn] = last
-	}
-	return nil
 }
 
 // exec runs a statement that returns no rows in the transaction.

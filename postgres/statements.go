@@ -347,17 +347,13 @@ var sqlEventConsumer = declare(`SELECT k.position, k.active, k.updated_at
 FROM {{schema}}.event_consumers AS k
 WHERE k.tenant_kind = $1 AND k.tenant_id = $2 AND k.name = $3`)
 
-// sqlEventCounter reads a tenant's event counter, the number of its last
-// event; no row means 0.
-var sqlEventCounter = declare(`SELECT n.last_seq FROM {{schema}}.event_counters AS n
-WHERE n.tenant_kind = $1 AND n.tenant_id = $2`)
-
-// appendEvents advances the tenant's counter by the number of events,
+// sqlAppendEvents advances the tenant's counter by the number of events,
 // locking its row until the transaction ends, and inserts the events
 // ($3 to $6, one array per column) with the numbers that follow the
-// counter's previous value. Both happen whatever the final SELECT reads;
-// it returns the new value of the counter, the last event's number.
-const appendEvents = `WITH c AS (
+// counter's previous value. It returns the new value of the counter, the
+// last event's number: one statement, one round trip, or none when it is
+// sent with the next one (see pgTx.AppendEvents).
+var sqlAppendEvents = declare(`WITH c AS (
 	INSERT INTO {{schema}}.event_counters AS n (tenant_kind, tenant_id, last_seq)
 	VALUES ($1, $2, cardinality($3::uuid[]))
 	ON CONFLICT (tenant_kind, tenant_id) DO UPDATE SET last_seq = n.last_seq + excluded.last_seq
@@ -368,38 +364,12 @@ const appendEvents = `WITH c AS (
 	FROM c, unnest($3::uuid[], $4::text[], $5::timestamptz[], $6::bytea[])
 		WITH ORDINALITY AS v (id, type, time, data, ord)
 )
-SELECT c.last_seq`
-
-// sqlAppendEvents appends events: one statement, one round trip.
-var sqlAppendEvents = declare(appendEvents + ` FROM c`)
+SELECT c.last_seq FROM c`)
 
 // sqlNotify notifies the channel $1 once with each payload of $2 (the
 // tenants whose events were appended), outside the writes' transactions
 // (see notifier).
 var sqlNotify = declare(`SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p`)
-
-// appendEventsAfter is appendEvents for a transaction that knows the
-// counter's value, $7, because it holds the tenant's lock: it is deferred
-// and sent with COMMIT. Should the counter have moved all the same (a
-// transaction appending without the tenant's lock), the counter's update
-// returns no row, the events' numbers are NULL, and the statement fails
-// with a not-null violation on events.seq, which the driver retries.
-const appendEventsAfter = `WITH c AS (
-	INSERT INTO {{schema}}.event_counters AS n (tenant_kind, tenant_id, last_seq)
-	VALUES ($1, $2, $7::bigint + cardinality($3::uuid[]))
-	ON CONFLICT (tenant_kind, tenant_id) DO UPDATE SET last_seq = excluded.last_seq
-	WHERE n.last_seq = $7::bigint
-	RETURNING n.last_seq
-), e AS (
-	INSERT INTO {{schema}}.events (tenant_kind, tenant_id, seq, id, type, time, data)
-	SELECT $1, $2, (SELECT c.last_seq FROM c) - cardinality($3::uuid[]) + v.ord, v.id, v.type, v.time, v.data
-	FROM unnest($3::uuid[], $4::text[], $5::timestamptz[], $6::bytea[])
-		WITH ORDINALITY AS v (id, type, time, data, ord)
-)
-`
-
-// sqlAppendEventsAfter is the deferred append.
-var sqlAppendEventsAfter = declare(appendEventsAfter + `SELECT 1`)
 
 var sqlPutEventConsumer = declare(`
 INSERT INTO {{schema}}.event_consumers (tenant_kind, tenant_id, name, position, active, updated_at)

@@ -46,11 +46,15 @@ func (c *txConn) prefix() []*pgx.QueuedQuery {
 	return pre
 }
 
-// deferStatement queues a statement that returns nothing of use, to be
-// sent with the next one or with COMMIT; its error, if any, is returned
-// then.
-func (c *txConn) deferStatement(sql string, args ...any) {
-	c.deferred = append(c.deferred, &pgx.QueuedQuery{SQL: sql, Arguments: args})
+// deferStatement queues a statement whose result the transaction does not
+// wait for, to be sent with the next one or with COMMIT; its error, if
+// any, is returned then. It returns the queued statement, on which a
+// callback may be set (QueryRow, Query or Exec) to read its result when
+// it comes back.
+func (c *txConn) deferStatement(sql string, args ...any) *pgx.QueuedQuery {
+	q := &pgx.QueuedQuery{SQL: sql, Arguments: args}
+	c.deferred = append(c.deferred, q)
+	return q
 }
 
 // SendBatch sends the prefix and b in one round trip. The results are b's.
@@ -60,37 +64,63 @@ func (c *txConn) SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults {
 		return c.conn.SendBatch(ctx, b)
 	}
 	all := &pgx.Batch{QueuedQueries: append(pre, b.QueuedQueries...)}
-	return &prefixedResults{BatchResults: c.conn.SendBatch(ctx, all), skip: len(pre)}
+	return &prefixedResults{BatchResults: c.conn.SendBatch(ctx, all), pre: pre}
 }
 
-// prefixedResults are the results of a batch whose first skip statements
-// were the prefix. Their errors carry over: pgx returns the first error of
-// a batch for every result after it.
+// prefixedResults are the results of a batch that began with the
+// statements of pre. Their errors carry over: pgx returns the first error
+// of a batch for every result after it. The callback of a statement of
+// pre, if it has one, reads its result; an error it returns is returned
+// for every result after it too.
 type prefixedResults struct {
 	pgx.BatchResults
-	skip int
+	pre []*pgx.QueuedQuery
+	err error
 }
 
 func (r *prefixedResults) skipPrefix() {
-	for ; r.skip > 0; r.skip-- {
-		r.BatchResults.Exec()
+	for _, q := range r.pre {
+		if q.Fn == nil {
+			r.BatchResults.Exec()
+		} else if err := q.Fn(r.BatchResults); err != nil && r.err == nil {
+			r.err = err
+		}
 	}
+	r.pre = nil
 }
 
 func (r *prefixedResults) Exec() (pgconn.CommandTag, error) {
 	r.skipPrefix()
-	return r.BatchResults.Exec()
+	tag, err := r.BatchResults.Exec()
+	if r.err != nil {
+		return pgconn.CommandTag{}, r.err
+	}
+	return tag, err
 }
 
 func (r *prefixedResults) Query() (pgx.Rows, error) {
 	r.skipPrefix()
-	return r.BatchResults.Query()
+	rows, err := r.BatchResults.Query()
+	if r.err != nil {
+		rows.Close()
+		return rows, r.err
+	}
+	return rows, err
 }
 
 func (r *prefixedResults) QueryRow() pgx.Row {
 	r.skipPrefix()
-	return r.BatchResults.QueryRow()
+	row := r.BatchResults.QueryRow()
+	if r.err != nil {
+		return errRow{r.err}
+	}
+	return row
 }
+
+// errRow is a row that fails with err.
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }
 
 // Query runs a statement that returns rows, after the prefix.
 func (c *txConn) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
@@ -100,7 +130,7 @@ func (c *txConn) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, 
 	}
 	b := &pgx.Batch{QueuedQueries: pre}
 	b.Queue(sql, args...)
-	br := &prefixedResults{BatchResults: c.conn.SendBatch(ctx, b), skip: len(pre)}
+	br := &prefixedResults{BatchResults: c.conn.SendBatch(ctx, b), pre: pre}
 	rows, err := br.Query()
 	if err != nil {
 		br.Close()
@@ -162,7 +192,7 @@ func (c *txConn) Exec(ctx context.Context, sql string, args ...any) (pgconn.Comm
 	}
 	b := &pgx.Batch{QueuedQueries: pre}
 	b.Queue(sql, args...)
-	br := &prefixedResults{BatchResults: c.conn.SendBatch(ctx, b), skip: len(pre)}
+	br := &prefixedResults{BatchResults: c.conn.SendBatch(ctx, b), pre: pre}
 	tag, err := br.Exec()
 	return tag, errors.Join(err, br.Close())
 }

@@ -32,15 +32,14 @@ import (
 
 // UpsertOrganisation implements driver.Tx, in one round trip: the insert
 // of a new organisation, then the rename of an existing one, which locks its
-// row and reads what it was (see sqlInsertOrganisation), then the read of
-// its event counter. When the insert made the row, the rename finds the
-// transaction's own row, and its result is not needed.
+// row and reads what it was (see sqlInsertOrganisation). When the insert
+// made the row, the rename finds the transaction's own row, and its result
+// is not needed.
 func (t *pgTx) UpsertOrganisation(ctx context.Context, org grouping.Organisation, createdAt time.Time) (prev *grouping.Organisation, err error) {
 	tn := grouping.OrganisationOf(org.ID)
 	b := &pgx.Batch{}
 	b.Queue(t.d.sql[sqlInsertOrganisation.index], org.ID, org.Name, createdAt)
 	b.Queue(t.d.sql[sqlRenameOrganisation.index], org.ID, org.Name)
-	b.Queue(t.d.sql[sqlEventCounter.index], int16(tn.Kind), tn.ID)
 	br := t.tx.SendBatch(ctx, b)
 	defer func() { err = errors.Join(err, br.Close()) }()
 	var created time.Time
@@ -55,9 +54,7 @@ func (t *pgTx) UpsertOrganisation(ctx context.Context, org grouping.Organisation
 		return nil, err
 	}
 	if !slices.Contains(t.locked, tn) {
-		if err := t.readCounter(br, tn, true); err != nil {
-			return nil, err
-		}
+		t.locked = append(t.locked, tn)
 	}
 	if inserted {
 		return nil, nil
