@@ -6,9 +6,8 @@ package postgres
 // reads the facts a decision needs before it writes, as the store does, and
 // sends every statement whose result decides nothing with the round trip
 // that follows it: the writes and the append of the events go with COMMIT.
-// It reads the tenant's event counter with the lock, as the store does, and
-// notifies the schema's channel after the commit, outside the transaction,
-// as the store's notifier does. BenchmarkFloor runs each operation through
+// It notifies the schema's channel after the commit, outside the
+// transaction, as the store's notifier does. BenchmarkFloor runs each operation through
 // the library (impl=library) and through the floor (impl=floor), on the
 // same data, over TCP loopback and over the unix socket, so that benchstat
 // gives the cost of the library over the floor:
