@@ -101,3 +101,41 @@ func TestLogStaysBoundedUnderSteadyWrites(t *testing.T) {
 	is.True(fi.Size() <= limit) // the log started again instead of growing
 	t.Logf("log: %d bytes (%.0f pages), limit %d", fi.Size(), float64(fi.Size())/frame, limit)
 }
+
+// TestCheckpointerGathersCommits drives a checkpointer whose delay is an
+// hour, so that only the count of commits can start a checkpoint: fewer
+// than checkpointCommits wait, that many start one at once, and commits
+// made while checkpoints are paused start one when they resume.
+func TestCheckpointerGathersCommits(t *testing.T) {
+	is := is.New(t)
+	path := filepath.Join(t.TempDir(), "ckpt.db")
+	c, err := startCheckpointerAfter("file:"+path+"?_pragma=journal_mode(wal)", time.Hour)
+	is.NoErr(err) // started
+	defer c.close()
+	ranBy := func(n int64) bool { // whether n checkpoints ran within 10 s
+		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+			if c.ran.Load() >= n {
+				return true
+			}
+		}
+		return false
+	}
+
+	for range checkpointCommits - 1 {
+		c.kick()
+	}
+	time.Sleep(300 * time.Millisecond)
+	is.Equal(c.ran.Load(), int64(0)) // fewer commits wait for the delay
+	c.kick()
+	is.True(ranBy(1))                    // the last one starts the checkpoint
+	is.Equal(c.commits.Load(), int64(0)) // and the count starts again
+
+	c.pause(true)
+	for range checkpointCommits {
+		c.kick()
+	}
+	time.Sleep(300 * time.Millisecond)
+	is.Equal(c.ran.Load(), int64(1)) // paused: none runs
+	c.pause(false)
+	is.True(ranBy(2)) // resumed: the gathered commits' checkpoint runs
+}

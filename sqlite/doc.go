@@ -40,8 +40,9 @@
 // inside the commit that brings the log to 1,000 pages, so that one write in
 // a few hundred waits for the copying and two fsyncs, and every write pays
 // for them on average. A Store checkpoints on one more connection of its
-// own, in the background, about 50 ms after its commits, so that its writes
-// do not wait for the disk. A background checkpoint copies the log only as
+// own, in the background, half a second after a commit or once 512 commits
+// have gathered, whichever comes first, so that its writes do not wait for
+// the disk. A background checkpoint copies the log only as
 // far as it went when the checkpoint began, and the log can start again
 // from its beginning only once all of it is copied, which a steady stream
 // of writes prevents: so the writer still checkpoints in its commit, as
