@@ -243,9 +243,9 @@ type Tx interface {
 	// ---- organisations and channels ----
 
 	// UpsertOrganisation inserts the organisation with createdAt, or
-	// renames it, and returns the organisation as it was before, or nil
-	// when it is new.
-	UpsertOrganisation(ctx context.Context, org grouping.Organisation, createdAt time.Time) (*grouping.Organisation, error)
+	// renames it. When it existed, it returns the organisation as it was
+	// before and true; when it is new, false.
+	UpsertOrganisation(ctx context.Context, org grouping.Organisation, createdAt time.Time) (prev grouping.Organisation, existed bool, err error)
 
 	// InsertChannel writes a new channel, in no group and with no members.
 	InsertChannel(ctx context.Context, ch ChannelRecord) error

@@ -217,7 +217,7 @@ func addOrg(t *testing.T, tx driver.Tx) uuid.UUID {
 	is := is.New(t)
 	is.Helper()
 	id := uuid.New()
-	_, err := tx.UpsertOrganisation(t.Context(), grouping.Organisation{ID: id, Name: "org " + short(id)}, epoch)
+	_, _, err := tx.UpsertOrganisation(t.Context(), grouping.Organisation{ID: id, Name: "org " + short(id)}, epoch)
 	is.NoErr(err) // insert organisation
 	return id
 }

@@ -28,9 +28,9 @@ func testUpsertOrganisationInsert(t *testing.T, d driver.Driver) {
 	is := is.New(t)
 	id := uuid.New()
 	written(t, d, func(tx driver.Tx) {
-		prev, err := tx.UpsertOrganisation(t.Context(), grouping.Organisation{ID: id, Name: "Acme"}, at(5))
-		is.NoErr(err)        // insert organisation
-		is.True(prev == nil) // a new organisation has no previous state
+		_, existed, err := tx.UpsertOrganisation(t.Context(), grouping.Organisation{ID: id, Name: "Acme"}, at(5))
+		is.NoErr(err)     // insert organisation
+		is.True(!existed) // a new organisation has no previous state
 	}, func(r driver.Reader) {
 		ok, err := r.OrganisationExists(t.Context(), id)
 		is.NoErr(err) // organisation exists
@@ -42,18 +42,19 @@ func testUpsertOrganisationRename(t *testing.T, d driver.Driver) {
 	is := is.New(t)
 	id := uuid.New()
 	commit(t, d, func(tx driver.Tx) {
-		_, err := tx.UpsertOrganisation(t.Context(), grouping.Organisation{ID: id, Name: "Acme"}, at(5))
+		_, _, err := tx.UpsertOrganisation(t.Context(), grouping.Organisation{ID: id, Name: "Acme"}, at(5))
 		is.NoErr(err) // insert organisation
 	})
 	commit(t, d, func(tx driver.Tx) {
-		prev, err := tx.UpsertOrganisation(t.Context(), grouping.Organisation{ID: id, Name: "Acme Ltd"}, at(9))
+		prev, existed, err := tx.UpsertOrganisation(t.Context(), grouping.Organisation{ID: id, Name: "Acme Ltd"}, at(9))
 		is.NoErr(err)                            // rename organisation
-		is.True(prev != nil)                     // an existing organisation has a previous state
+		is.True(existed)                         // an existing organisation has a previous state
 		is.Equal(prev.Name, "Acme")              // the previous state has the old name
 		is.Equal(prev.ID, id)                    // and its ID
 		is.True(sameTime(prev.CreatedAt, at(5))) // and the stored creation time, not the one given
-		prev, err = tx.UpsertOrganisation(t.Context(), grouping.Organisation{ID: id, Name: "Acme plc"}, at(12))
+		prev, existed, err = tx.UpsertOrganisation(t.Context(), grouping.Organisation{ID: id, Name: "Acme plc"}, at(12))
 		is.NoErr(err)                            // rename again in the same transaction
+		is.True(existed)                         // it exists still
 		is.Equal(prev.Name, "Acme Ltd")          // the transaction sees its own rename
 		is.True(sameTime(prev.CreatedAt, at(5))) // the creation time stays through renames
 	})

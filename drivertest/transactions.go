@@ -52,7 +52,7 @@ type write struct {
 func writes() []write {
 	return append([]write{
 		{"UpsertOrganisation", func(t *testing.T, tx driver.Tx, w world) {
-			_, err := tx.UpsertOrganisation(t.Context(), grouping.Organisation{ID: w.fresh.org, Name: "New"}, at(30))
+			_, _, err := tx.UpsertOrganisation(t.Context(), grouping.Organisation{ID: w.fresh.org, Name: "New"}, at(30))
 			is.New(t).NoErr(err) // insert organisation
 		}},
 		{"InsertChannel", func(t *testing.T, tx driver.Tx, w world) {
@@ -224,7 +224,7 @@ func testWriteReturnsFunctionsError(t *testing.T, d driver.Driver) {
 	is.True(got == want)          // unchanged
 	org := uuid.New()
 	err = d.Write(t.Context(), func(tx driver.Tx) error {
-		_, err := tx.UpsertOrganisation(t.Context(), grouping.Organisation{ID: org, Name: "x"}, epoch)
+		_, _, err := tx.UpsertOrganisation(t.Context(), grouping.Organisation{ID: org, Name: "x"}, epoch)
 		if err != nil {
 			return err
 		}
@@ -273,7 +273,7 @@ func testWriteCancelledContext(t *testing.T, d driver.Driver) {
 	cancel()
 	org := uuid.New()
 	err := d.Write(ctx, func(tx driver.Tx) error {
-		if _, err := tx.UpsertOrganisation(ctx, grouping.Organisation{ID: org, Name: "x"}, epoch); err != nil {
+		if _, _, err := tx.UpsertOrganisation(ctx, grouping.Organisation{ID: org, Name: "x"}, epoch); err != nil {
 			return err
 		}
 		return tx.InsertChannel(ctx, driver.ChannelRecord{ID: uuid.New(), OrganisationID: org, Name: "c", CreatedAt: epoch})
@@ -293,7 +293,7 @@ func testWriteCancelledDuring(t *testing.T, d driver.Driver) {
 	defer cancel()
 	org := uuid.New()
 	err := d.Write(ctx, func(tx driver.Tx) error {
-		if _, err := tx.UpsertOrganisation(ctx, grouping.Organisation{ID: org, Name: "x"}, epoch); err != nil {
+		if _, _, err := tx.UpsertOrganisation(ctx, grouping.Organisation{ID: org, Name: "x"}, epoch); err != nil {
 			return err
 		}
 		cancel()

@@ -20,13 +20,13 @@ func (s *Store) UpsertOrganisation(ctx context.Context, org grouping.Organisatio
 		return grouping.Organisation{}, err
 	}
 	return write(ctx, s, grouping.OrganisationOf(org.ID), func(w *txn) (grouping.Organisation, error) {
-		prev, err := w.UpsertOrganisation(ctx, org, w.now)
+		prev, existed, err := w.UpsertOrganisation(ctx, org, w.now)
 		if err != nil {
 			return grouping.Organisation{}, err
 		}
 		out := org
 		switch {
-		case prev == nil:
+		case !existed:
 			out.CreatedAt = w.now
 			w.emit(grouping.EventOrganisationCreated, grouping.OrganisationEventData{Organisation: out}.AppendJSON(w.dataBuf()))
 		case prev.Name != org.Name:

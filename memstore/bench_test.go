@@ -155,9 +155,9 @@ func newBenchWorld(b *testing.B, n int) *benchWorld {
 		}
 	}
 	batch(0, 1, func(tx driver.Tx, _ int) {
-		_, err := tx.UpsertOrganisation(benchCtx, grouping.Organisation{ID: w.org, Name: "Bench"}, w.base)
+		_, _, err := tx.UpsertOrganisation(benchCtx, grouping.Organisation{ID: w.org, Name: "Bench"}, w.base)
 		check(err)
-		_, err = tx.UpsertOrganisation(benchCtx, grouping.Organisation{ID: w.smallOrg, Name: "Small"}, w.base)
+		_, _, err = tx.UpsertOrganisation(benchCtx, grouping.Organisation{ID: w.smallOrg, Name: "Small"}, w.base)
 		check(err)
 		for i, id := range w.small {
 			g := grouping.Group{ID: id, Name: fmt.Sprint("small ", i), OrganisationID: w.smallOrg, Position: i, Version: 1, CreatedAt: w.base, UpdatedAt: w.base}

@@ -11,7 +11,7 @@ import (
 )
 
 // UpsertOrganisation implements driver.Tx.
-func (t *tx) UpsertOrganisation(_ context.Context, org grouping.Organisation, createdAt time.Time) (*grouping.Organisation, error) {
+func (t *tx) UpsertOrganisation(_ context.Context, org grouping.Organisation, createdAt time.Time) (grouping.Organisation, bool, error) {
 	o := t.orgs[org.ID]
 	if o == nil {
 		o = &organisation{
@@ -20,11 +20,11 @@ func (t *tx) UpsertOrganisation(_ context.Context, org grouping.Organisation, cr
 			memberships:  make(map[uuid.UUID]*btree[ckey]),
 		}
 		put(t, t.orgs, org.ID, o)
-		return nil, nil
+		return grouping.Organisation{}, false, nil
 	}
 	prev := o.Organisation
 	set(t, &o.Name, org.Name)
-	return &prev, nil
+	return prev, true, nil
 }
 
 // InsertChannel implements driver.Tx.

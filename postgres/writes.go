@@ -35,7 +35,7 @@ import (
 // row and reads what it was (see sqlInsertOrganisation). When the insert
 // made the row, the rename finds the transaction's own row, and its result
 // is not needed.
-func (t *pgTx) UpsertOrganisation(ctx context.Context, org grouping.Organisation, createdAt time.Time) (prev *grouping.Organisation, err error) {
+func (t *pgTx) UpsertOrganisation(ctx context.Context, org grouping.Organisation, createdAt time.Time) (prev grouping.Organisation, existed bool, err error) {
 	tn := grouping.OrganisationOf(org.ID)
 	b := &pgx.Batch{}
 	b.Queue(t.d.sql[sqlInsertOrganisation.index], org.ID, org.Name, createdAt)
@@ -47,20 +47,20 @@ func (t *pgTx) UpsertOrganisation(ctx context.Context, org grouping.Organisation
 	if err := br.QueryRow().Scan(&created); errors.Is(err, pgx.ErrNoRows) {
 		inserted = false
 	} else if err != nil {
-		return nil, err
+		return grouping.Organisation{}, false, err
 	}
 	old := grouping.Organisation{ID: org.ID}
 	if err := br.QueryRow().Scan(&old.Name, &old.CreatedAt); err != nil {
-		return nil, err
+		return grouping.Organisation{}, false, err
 	}
 	if !slices.Contains(t.locked, tn) {
 		t.locked = append(t.locked, tn)
 	}
 	if inserted {
-		return nil, nil
+		return grouping.Organisation{}, false, nil
 	}
 	old.CreatedAt = fromDB(old.CreatedAt)
-	return &old, nil
+	return old, true, nil
 }
 
 // InsertChannel implements driver.Tx. The organisation's lock does not

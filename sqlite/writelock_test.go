@@ -171,7 +171,7 @@ func TestWriteLockReleasedOnEveryWayOut(t *testing.T) {
 			ctx, cancel := context.WithCancel(ctx)
 			return s.d.Write(ctx, func(tx driver.Tx) error {
 				cancel()
-				_, err := tx.UpsertOrganisation(ctx, grouping.Organisation{ID: uuid.New(), Name: "Org"}, time.Now())
+				_, _, err := tx.UpsertOrganisation(ctx, grouping.Organisation{ID: uuid.New(), Name: "Org"}, time.Now())
 				return err
 			})
 		}},
@@ -268,7 +268,7 @@ func lockHolderChild(t *testing.T, path string) {
 		t.Fatal(err)
 	}
 	err = s.d.Write(t.Context(), func(tx driver.Tx) error {
-		if _, err := tx.UpsertOrganisation(t.Context(), grouping.Organisation{ID: uuid.New(), Name: "Never"}, time.Now()); err != nil {
+		if _, _, err := tx.UpsertOrganisation(t.Context(), grouping.Organisation{ID: uuid.New(), Name: "Never"}, time.Now()); err != nil {
 			return err
 		}
 		fmt.Println("holding")

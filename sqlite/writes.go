@@ -15,24 +15,24 @@ import (
 // UpsertOrganisation implements driver.Tx: it reads the organisation, then
 // inserts it, renames it, or, when the name is the one it has, writes
 // nothing.
-func (t *sqlTx) UpsertOrganisation(ctx context.Context, org grouping.Organisation, createdAt time.Time) (*grouping.Organisation, error) {
+func (t *sqlTx) UpsertOrganisation(ctx context.Context, org grouping.Organisation, createdAt time.Time) (grouping.Organisation, bool, error) {
 	prev := grouping.Organisation{ID: org.ID}
 	var created int64
 	err := queryRow(ctx, t, sqlFindOrganisation, t.id(org.ID)).Scan(&prev.Name, &created)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		_, err := execStmt(ctx, t, sqlInsertOrganisation, t.id(org.ID), org.Name, createdAt.UnixMilli())
-		return nil, err
+		return grouping.Organisation{}, false, err
 	case err != nil:
-		return nil, err
+		return grouping.Organisation{}, false, err
 	}
 	prev.CreatedAt = fromMillis(created)
 	if prev.Name != org.Name {
 		if _, err := execStmt(ctx, t, sqlRenameOrganisation, org.Name, t.id(org.ID)); err != nil {
-			return nil, err
+			return grouping.Organisation{}, false, err
 		}
 	}
-	return &prev, nil
+	return prev, true, nil
 }
 
 // InsertChannel implements driver.Tx.
