@@ -82,7 +82,10 @@ func (t *pgTx) AppendEvents(ctx context.Context, tenant grouping.Tenant, events 
 	t.tx.deferStatement(t.d.sql[sqlAppendEvents.index], int16(tenant.Kind), tenant.ID, ids, types, times, data).
 		QueryRow(func(row pgx.Row) error {
 			var last int64
-			if err := row.Scan(&last); err != nil {
+			if err := row.Scan(&last); errors.Is(err, pgx.ErrNoRows) {
+				// Not to be taken for a read that found nothing.
+				return errors.New("postgres: the append of events returned no row")
+			} else if err != nil {
 				return err
 			}
 			number(tenant, events, last)

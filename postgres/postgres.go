@@ -261,9 +261,8 @@ func (d *pgDriver) Write(ctx context.Context, fn func(driver.Tx) error) error {
 
 // retryable marks a serialisation failure or a deadlock with
 // driver.ErrRetry: running the whole transaction again resolves it.
-// CockroachDB reports every transaction conflict this way. So is a
-// deferred append of events that found the tenant's counter moved (see
-// sqlAppendEventsAfter), and the violation of a unique key that the
+// CockroachDB reports every transaction conflict this way. So is the
+// violation of a unique key that the
 // transaction's facts said was free, which only a write made without the
 // tenant's lock can cause, as two organisations inserting one channel ID
 // at once do: run again, the transaction reads the facts that now say

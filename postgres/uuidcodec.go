@@ -61,7 +61,8 @@ func (encodeUUID) Encode(value any, buf []byte) ([]byte, error) {
 
 type scanUUID struct{}
 
-// Scan reads NULL as uuid.Nil, as uuid.UUID's own Scan method does.
+// Scan leaves the target as it is on NULL, as uuid.UUID's own Scan
+// method does.
 func (scanUUID) Scan(src []byte, dst any) error {
 	id := dst.(*uuid.UUID)
 	switch len(src) {
@@ -69,7 +70,6 @@ func (scanUUID) Scan(src []byte, dst any) error {
 		if src != nil {
 			return fmt.Errorf("postgres: a uuid of 0 bytes")
 		}
-		*id = uuid.Nil
 	case 16:
 		*id = uuid.UUID(src)
 	default:

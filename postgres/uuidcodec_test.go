@@ -15,8 +15,9 @@ import (
 
 // TestUUIDCodec sends and reads uuid.UUID values, alone and in arrays,
 // through a connection of a store's pool, and checks them against the
-// server's own text form of each: the bytes go in their order, NULL reads
-// as uuid.Nil, and a hook set through WithPoolConfig still runs.
+// server's own text form of each: the bytes go in their order, NULL leaves
+// the target as it was (as uuid.UUID's own Scan does), and a hook set
+// through WithPoolConfig still runs.
 func TestUUIDCodec(t *testing.T) {
 	is := is.New(t)
 	pgtest.Need(t, testDB)
@@ -47,13 +48,14 @@ func TestUUIDCodec(t *testing.T) {
 		texts      []string
 		array      []uuid.UUID
 	)
-	null = uuid.New()
+	kept := uuid.New()
+	null = kept
 	err = conn.QueryRow(ctx, `SELECT $1::uuid, $1::uuid::text, $2::uuid[]::text[], $2::uuid[], NULL::uuid`, id, ids).
 		Scan(&back, &text, &texts, &array, &null)
 	is.NoErr(err)                  // the round trip
 	is.Equal(back, id)             // the value comes back
 	is.Equal(text, id.String())    // as the server reads it
-	is.Equal(null, uuid.Nil)       // NULL reads as uuid.Nil
+	is.Equal(null, kept)           // NULL leaves the value, as uuid.UUID's Scan does
 	is.Equal(array, ids)           // an array comes back
 	is.Equal(len(texts), len(ids)) // with every element
 	for i := range ids {

@@ -67,8 +67,8 @@ const (
 type checkpointer struct {
 	db *sql.DB // one read-write connection, used for nothing else
 	// commits counts the commits since the last checkpoint began; kicks
-	// wakes the goroutine at the first of them and at the
-	// checkpointCommits-th.
+	// wakes the goroutine at the first of them and at each from the
+	// checkpointCommits-th on.
 	commits atomic.Int64
 	kicks   chan struct{}
 	delay   time.Duration // checkpointDelay, but in tests
