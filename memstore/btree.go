@@ -131,10 +131,10 @@ func (t *btree[T]) insert(v T) (old T, replaced bool) {
 		return old, false
 	}
 	if len(t.root.items) >= maxItems {
-		mid, right := t.root.split(maxItems / 2)
+		mid, right := t.root.split(maxItems/2, v, true)
 		t.root = &bnode[T]{items: []T{mid}, children: []*bnode[T]{t.root, right}}
 	}
-	old, replaced = t.root.insert(v)
+	old, replaced = t.root.insert(v, true)
 	if !replaced {
 		t.n++
 	}
@@ -142,22 +142,40 @@ func (t *btree[T]) insert(v T) (old T, replaced bool) {
 }
 
 // split cuts n at item i: n keeps the items before it, the returned node
-// gets those after it, and the item itself is returned to go up. Both
-// halves get slices of their own size, so that nodes filled in order (as
-// creation-ordered indexes are) do not keep room they will never use.
-func (n *bnode[T]) split(i int) (T, *bnode[T]) {
+// gets those after it, and the item itself is returned to go up. The new
+// node gets room for a full node, so that the inserts that follow do not
+// copy it to larger slices one after another, and n keeps its own. But
+// when n holds the last items of the tree (last) and v, the item on its
+// way in, sorts after all of them, as in a tree filled in order (as
+// creation-ordered indexes are), n is unlikely to take another item, and
+// gets slices of its own size.
+func (n *bnode[T]) split(i int, v T, last bool) (T, *bnode[T]) {
 	mid := n.items[i]
-	right := &bnode[T]{items: slices.Clone(n.items[i+1:])}
-	n.items = slices.Clone(n.items[:i])
+	right := &bnode[T]{items: make([]T, len(n.items)-i-1, maxItems)}
+	copy(right.items, n.items[i+1:])
 	if n.children != nil {
-		right.children = slices.Clone(n.children[i+1:])
-		n.children = slices.Clone(n.children[:i+1])
+		right.children = make([]*bnode[T], len(n.children)-i-1, maxItems+1)
+		copy(right.children, n.children[i+1:])
+	}
+	if last && v.compare(n.items[len(n.items)-1]) > 0 {
+		n.items = slices.Clone(n.items[:i])
+		if n.children != nil {
+			n.children = slices.Clone(n.children[:i+1])
+		}
+		return mid, right
+	}
+	clear(n.items[i:])
+	n.items = n.items[:i]
+	if n.children != nil {
+		clear(n.children[i+1:])
+		n.children = n.children[:i+1]
 	}
 	return mid, right
 }
 
-// insert adds v below n, which is not full.
-func (n *bnode[T]) insert(v T) (T, bool) {
+// insert adds v below n, which is not full; last says whether n holds the
+// last items of the tree.
+func (n *bnode[T]) insert(v T, last bool) (T, bool) {
 	i, found := n.find(v)
 	if found {
 		old := n.items[i]
@@ -170,7 +188,7 @@ func (n *bnode[T]) insert(v T) (T, bool) {
 		return zero, false
 	}
 	if len(n.children[i].items) >= maxItems {
-		mid, right := n.children[i].split(maxItems / 2)
+		mid, right := n.children[i].split(maxItems/2, v, last && i == len(n.items))
 		n.items = slices.Insert(n.items, i, mid)
 		n.children = slices.Insert(n.children, i+1, right)
 		switch c := v.compare(mid); {
@@ -181,7 +199,7 @@ func (n *bnode[T]) insert(v T) (T, bool) {
 			return mid, true
 		}
 	}
-	return n.children[i].insert(v)
+	return n.children[i].insert(v, last && i == len(n.items))
 }
 
 // delete removes the item equal to k from t and returns it.

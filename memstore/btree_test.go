@@ -352,3 +352,52 @@ func BenchmarkBtree(b *testing.B) {
 		})
 	}
 }
+
+// TestBtreeNodeRoom checks the room that splits leave in nodes: a node of
+// a tree filled in random order can take items up to maxItems without
+// being copied to a larger slice, while the nodes of a tree filled in
+// order, which never take another item once split (all but those on the
+// path to the last item), hold no spare room.
+func TestBtreeNodeRoom(t *testing.T) {
+	is := is.New(t)
+	nodes := func(tr *btree[num]) (all, rightmost []*bnode[num]) {
+		var walk func(n *bnode[num], right bool)
+		walk = func(n *bnode[num], right bool) {
+			all = append(all, n)
+			if right {
+				rightmost = append(rightmost, n)
+			}
+			for i, c := range n.children {
+				walk(c, right && i == len(n.children)-1)
+			}
+		}
+		walk(tr.root, true)
+		return all, rightmost
+	}
+
+	var random btree[num]
+	rng := rand.New(rand.NewPCG(7, 7))
+	for i := range 20000 {
+		random.insert(num{rng.IntN(1 << 30), i})
+	}
+	all, _ := nodes(&random)
+	is.True(len(all) > 100)     // the tree has many nodes
+	for _, n := range all[1:] { // the root aside, which grows as it may
+		is.True(cap(n.items) >= maxItems) // room for a full node
+		if n.children != nil {
+			is.True(cap(n.children) >= maxItems+1) // room for a full node's children
+		}
+	}
+
+	var inOrder btree[num]
+	for i := range 20000 {
+		inOrder.insert(num{i, i})
+	}
+	all, rightmost := nodes(&inOrder)
+	for _, n := range all {
+		if !slices.Contains(rightmost, n) {
+			is.Equal(cap(n.items), len(n.items)) // no room kept in a node filled in order
+		}
+	}
+	check(t, &inOrder)
+}
