@@ -68,30 +68,42 @@ func (t *pgTx) AppendEvents(ctx context.Context, tenant grouping.Tenant, events 
 	if n == 0 {
 		return nil
 	}
-	ids := make([]uuid.UUID, n)
-	types := make([]string, n)
-	times := make([]time.Time, n)
-	data := make([][]byte, n)
-	for i, e := range events {
-		ids[i], types[i], times[i], data[i] = e.ID, string(e.Type), e.Time, e.Data
-		if data[i] == nil {
-			data[i] = []byte("null") // NOT NULL; the engine always gives JSON
-		}
-	}
 	t.appended = append(t.appended, tenant)
-	t.tx.deferStatement(t.d.sql[sqlAppendEvents.index], int16(tenant.Kind), tenant.ID, ids, types, times, data).
-		QueryRow(func(row pgx.Row) error {
-			var last int64
-			if err := row.Scan(&last); errors.Is(err, pgx.ErrNoRows) {
-				// Not to be taken for a read that found nothing.
-				return errors.New("postgres: the append of events returned no row")
-			} else if err != nil {
-				return err
-			}
-			number(tenant, events, last)
-			return nil
-		})
+	var q *pgx.QueuedQuery
+	if n == 1 {
+		e := &events[0]
+		q = t.tx.deferStatement(t.d.sql[sqlAppendEvent.index], int16(tenant.Kind), tenant.ID, e.ID, string(e.Type), e.Time, eventData(e.Data))
+	} else {
+		ids := make([]uuid.UUID, n)
+		types := make([]string, n)
+		times := make([]time.Time, n)
+		data := make([][]byte, n)
+		for i, e := range events {
+			ids[i], types[i], times[i], data[i] = e.ID, string(e.Type), e.Time, eventData(e.Data)
+		}
+		q = t.tx.deferStatement(t.d.sql[sqlAppendEvents.index], int16(tenant.Kind), tenant.ID, ids, types, times, data)
+	}
+	q.QueryRow(func(row pgx.Row) error {
+		var last int64
+		if err := row.Scan(&last); errors.Is(err, pgx.ErrNoRows) {
+			// Not to be taken for a read that found nothing.
+			return errors.New("postgres: the append of events returned no row")
+		} else if err != nil {
+			return err
+		}
+		number(tenant, events, last)
+		return nil
+	})
 	return nil
+}
+
+// eventData is the data column of an event: NOT NULL, and the engine always
+// gives JSON.
+func eventData(data []byte) []byte {
+	if data == nil {
+		return []byte("null")
+	}
+	return data
 }
 
 // number gives events the numbers up to last, and their tenant.

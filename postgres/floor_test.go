@@ -160,7 +160,11 @@ func (f *floorDB) write(ctx context.Context, tenant grouping.Tenant, fn func(tx 
 		conn.Exec(context.WithoutCancel(ctx), "ROLLBACK")
 		return err
 	}
-	if len(tx.ids) > 0 {
+	switch len(tx.ids) {
+	case 0:
+	case 1:
+		tx.queue(sqlAppendEvent, int16(tenant.Kind), tenant.ID, tx.ids[0], tx.types[0], tx.times[0], tx.data[0])
+	default:
 		tx.queue(sqlAppendEvents, int16(tenant.Kind), tenant.ID, tx.ids, tx.types, tx.times, tx.data)
 	}
 	tx.batch.Queue("COMMIT")

@@ -366,6 +366,20 @@ var sqlAppendEvents = declare(`WITH c AS (
 )
 SELECT c.last_seq FROM c`)
 
+// sqlAppendEvent is sqlAppendEvents for one event, given as plain
+// parameters ($3 to $6) rather than arrays, which the server would decode
+// and unnest: most writes append one event.
+var sqlAppendEvent = declare(`WITH c AS (
+	INSERT INTO {{schema}}.event_counters AS n (tenant_kind, tenant_id, last_seq)
+	VALUES ($1, $2, 1)
+	ON CONFLICT (tenant_kind, tenant_id) DO UPDATE SET last_seq = n.last_seq + 1
+	RETURNING n.last_seq
+), e AS (
+	INSERT INTO {{schema}}.events (tenant_kind, tenant_id, seq, id, type, time, data)
+	SELECT $1, $2, c.last_seq, $3, $4, $5, $6 FROM c
+)
+SELECT c.last_seq FROM c`)
+
 // sqlNotify notifies the channel $1 once with each payload of $2 (the
 // tenants whose events were appended), outside the writes' transactions
 // (see notifier).
