@@ -397,7 +397,26 @@ func TestBtreeNodeRoom(t *testing.T) {
 	for _, n := range all {
 		if !slices.Contains(rightmost, n) {
 			is.Equal(cap(n.items), len(n.items)) // no room kept in a node filled in order
+			if n.children != nil {
+				is.Equal(cap(n.children), len(n.children)) // nor for its children
+			}
 		}
 	}
 	check(t, &inOrder)
+
+	// The room past a node's items holds nothing: items and children
+	// that moved out are not kept alive by the slices they left.
+	for _, tr := range []*btree[num]{&random, &inOrder} {
+		all, _ := nodes(tr)
+		for _, n := range all {
+			for _, v := range n.items[len(n.items):cap(n.items)] {
+				is.Equal(v, num{}) // no item left behind
+			}
+			if n.children != nil {
+				for _, c := range n.children[len(n.children):cap(n.children)] {
+					is.True(c == nil) // no child left behind
+				}
+			}
+		}
+	}
 }

@@ -869,3 +869,44 @@ func TestWriteRoundTrips(t *testing.T) {
 	is.NoErr(err)                          // move the channel to the other channel group
 	is.Equal(rt.n.Load()-before, int64(2)) // lock and facts with the account's channels; unlink, touch, link, rename, events and commit
 }
+
+// TestAppendOneAndMany appends one event, then three, so that both
+// statements run (one with plain parameters, one with arrays): each event
+// is numbered in turn and stored as given, an event without data as the
+// JSON null.
+func TestAppendOneAndMany(t *testing.T) {
+	is := is.New(t)
+	ctx := t.Context()
+	d := openTestStore(t).d
+	tenant := grouping.WorkspaceOf(uuid.New())
+	event := func(data string) grouping.Event {
+		e := grouping.Event{ID: uuid.New(), Type: grouping.EventGroupsReordered, Time: time.Now().UTC().Truncate(time.Microsecond)}
+		if data != "" {
+			e.Data = []byte(data)
+		}
+		return e
+	}
+	batches := [][]grouping.Event{
+		{event("")},
+		{event(`{"a":1}`), event(""), event(`{"c":3}`)},
+		{event(`{"d":4}`)},
+	}
+	for _, evs := range batches {
+		is.NoErr(d.Write(ctx, func(tx driver.Tx) error { return tx.AppendEvents(ctx, tenant, evs) })) // appended
+	}
+	got := mustEvents(t, d, tenant)
+	is.Equal(sequences(got), []int64{1, 2, 3, 4, 5}) // numbered in turn, across both statements
+	var want []grouping.Event
+	for _, evs := range batches {
+		want = append(want, evs...)
+	}
+	for i, e := range got {
+		data := string(want[i].Data)
+		if data == "" {
+			data = "null"
+		}
+		is.Equal(e.ID, want[i].ID)          // the event's own ID
+		is.Equal(string(e.Data), data)      // its data as given, or null
+		is.True(e.Time.Equal(want[i].Time)) // its time
+	}
+}
