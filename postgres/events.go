@@ -53,7 +53,8 @@ func (r reads) EventConsumer(ctx context.Context, name string, tenant grouping.T
 }
 
 // AppendEvents implements driver.Tx with one statement that advances the
-// tenant's counter and inserts the events (sqlAppendEvents). It is
+// tenant's counter and inserts the events (sqlAppendEvent for one, with
+// plain parameters; sqlAppendEvents for several, as arrays). It is
 // deferred: it goes to the server with COMMIT, or with the transaction's
 // next statement, so that appending costs no round trip of its own, and
 // the events get their numbers when its result comes back. The counter's
