@@ -77,6 +77,19 @@
 // same moment, surfaces as the primary key's violation and is retried the
 // same way; the retry then reports the channel as another organisation's.
 //
+// An upsert of an organisation the store wrote before skips the read of
+// its row: the store remembers, for the last 4,096 organisations it wrote,
+// the name and creation time its committed transactions left them with,
+// and the engine decides on the upsert's event from that. The rename that
+// checks the row is still so (sqlRenameKnownOrganisation, which locks it)
+// goes to the server with the event and COMMIT, and the upsert takes one
+// round trip. When another store changed the row since, that statement
+// fails (SQLSTATE GR001, raised by the function expect_unchanged of schema
+// version 4) and the transaction with it; the store forgets the
+// organisation, and runs the upsert again at once on what it reads. What a
+// store remembers thus costs a round trip when it is out of date, and never
+// makes an event wrong.
+//
 // The point reads a write transaction makes besides its facts (the
 // channel that UpsertChannel updates, the channel group AttachChannel
 // returns) lock the tenant's row first too, since the engine decides on

@@ -11,6 +11,7 @@ import (
 	"github.com/channelgrouping/grouping"
 	"github.com/channelgrouping/grouping/driver"
 	"github.com/channelgrouping/grouping/engine"
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -190,6 +191,9 @@ type pgDriver struct {
 	pruneMu   sync.Mutex
 	pruneFrom grouping.Tenant
 
+	// known holds the organisations the store wrote last.
+	known knownOrganisations
+
 	// beforeCommit, when set (by tests), runs at the end of every write
 	// transaction, before the commit.
 	beforeCommit func(ctx context.Context, tx querier) error
@@ -226,10 +230,35 @@ func (d *pgDriver) Close() error {
 // driver.ErrRetry; the engine then runs fn again. BEGIN is sent with the
 // first statement and COMMIT with the events (see txConn): a call that
 // fails before reading anything costs no round trip.
+//
+// A transaction that took an organisation to be as the store knew it, and
+// found it changed (see knownOrganisations), runs again at once on what
+// it reads.
 func (d *pgDriver) Write(ctx context.Context, fn func(driver.Tx) error) error {
+	t, err := d.write(ctx, fn)
+	if err != nil && len(t.assumed) > 0 {
+		d.known.forget(t.assumed...)
+		if sqlState(err) == pgChanged {
+			t, err = d.write(ctx, fn)
+			if err != nil {
+				d.known.forget(t.assumed...)
+			}
+		}
+	}
+	if err == nil {
+		for _, o := range t.upserted {
+			d.known.put(o)
+		}
+	}
+	return retryable(err)
+}
+
+// write runs fn in a transaction, once, and returns the transaction.
+func (d *pgDriver) write(ctx context.Context, fn func(driver.Tx) error) (*pgTx, error) {
+	t := &pgTx{d: d}
 	conn, err := d.pool.Acquire(ctx)
 	if err != nil {
-		return retryable(fmt.Errorf("postgres: begin: %w", err))
+		return t, fmt.Errorf("postgres: begin: %w", err)
 	}
 	defer conn.Release()
 	tx := &txConn{conn: conn}
@@ -239,7 +268,7 @@ func (d *pgDriver) Write(ctx context.Context, fn func(driver.Tx) error) error {
 			tx.rollback(ctx)
 		}
 	}()
-	t := &pgTx{d: d, tx: tx}
+	t.tx = tx
 	t.reads = reads{d: d, q: tx, snapshot: func(ctx context.Context, fn func(querier) error) error { return fn(tx) }}
 	err = fn(t)
 	done = true
@@ -251,12 +280,12 @@ func (d *pgDriver) Write(ctx context.Context, fn func(driver.Tx) error) error {
 			if len(t.appended) > 0 && d.notifier != nil {
 				d.notifier.committed(t.appended)
 			}
-			return nil
+			return t, nil
 		}
 		err = fmt.Errorf("postgres: commit: %w", err)
 	}
 	tx.rollback(ctx)
-	return retryable(err)
+	return t, err
 }
 
 // retryable marks a serialisation failure or a deadlock with
@@ -272,7 +301,7 @@ func retryable(err error) error {
 	var pe *pgconn.PgError
 	switch {
 	case errors.Is(err, driver.ErrRetry), errors.Is(err, driver.ErrNameTaken):
-	case errors.As(err, &pe) && (pe.Code == pgSerializationFailure || pe.Code == pgDeadlockDetected ||
+	case errors.As(err, &pe) && (pe.Code == pgSerializationFailure || pe.Code == pgDeadlockDetected || pe.Code == pgChanged ||
 		pe.Code == pgUniqueViolation && (pe.ConstraintName == "channels_pkey" || pe.ConstraintName == "groups_name_key")):
 		return fmt.Errorf("%w: %w", driver.ErrRetry, err)
 	}
@@ -284,6 +313,9 @@ const (
 	pgSerializationFailure = "40001"
 	pgDeadlockDetected     = "40P01"
 	pgUniqueViolation      = "23505"
+	// pgChanged is raised by expect_unchanged (migration 0004): a row was
+	// not as the store knew it.
+	pgChanged = "GR001"
 )
 
 // readSnapshot runs fn in a read-only repeatable read transaction, so that
@@ -314,6 +346,11 @@ type pgTx struct {
 	// writes.go).
 	names nameFact
 	link  linkFact
+	// upserted lists the organisations the transaction upserted, as each
+	// upsert left them; assumed, those whose previous state it took from
+	// what it knew (see knownOrganisations) rather than read.
+	upserted []knownOrganisation
+	assumed  []uuid.UUID
 	reads
 }
 

@@ -30,13 +30,28 @@ import (
 // nameFree), so that a taken key is still reported by the call that writes
 // it.
 
-// UpsertOrganisation implements driver.Tx, in one round trip: the insert
-// of a new organisation, then the rename of an existing one, which locks its
-// row and reads what it was (see sqlInsertOrganisation). When the insert
-// made the row, the rename finds the transaction's own row, and its result
-// is not needed.
+// UpsertOrganisation implements driver.Tx. An organisation the store
+// knows (see knownOrganisations), or that the transaction upserted, is
+// taken to be as known: the rename that
+// checks it is deferred, and goes to the server with the events and
+// COMMIT. Any other is upserted in one round trip: the insert of a new
+// organisation, then the rename of an existing one, which locks its row and
+// reads what it was (see sqlInsertOrganisation). When the insert made the
+// row, the rename finds the transaction's own row, and its result is not
+// needed.
 func (t *pgTx) UpsertOrganisation(ctx context.Context, org grouping.Organisation, createdAt time.Time) (prev grouping.Organisation, existed bool, err error) {
 	tn := grouping.OrganisationOf(org.ID)
+	defer func() {
+		if err == nil && !slices.Contains(t.locked, tn) {
+			t.locked = append(t.locked, tn)
+		}
+	}()
+	if k, ok := t.knownOrganisation(org.ID); ok {
+		t.later(sqlRenameKnownOrganisation, org.ID, org.Name, k.name, k.createdAt)
+		t.assumed = append(t.assumed, org.ID)
+		t.upserted = append(t.upserted, knownOrganisation{id: org.ID, name: org.Name, createdAt: k.createdAt})
+		return grouping.Organisation{ID: org.ID, Name: k.name, CreatedAt: k.createdAt}, true, nil
+	}
 	b := &pgx.Batch{}
 	b.Queue(t.d.sql[sqlInsertOrganisation.index], org.ID, org.Name, createdAt)
 	b.Queue(t.d.sql[sqlRenameOrganisation.index], org.ID, org.Name)
@@ -53,14 +68,24 @@ func (t *pgTx) UpsertOrganisation(ctx context.Context, org grouping.Organisation
 	if err := br.QueryRow().Scan(&old.Name, &old.CreatedAt); err != nil {
 		return grouping.Organisation{}, false, err
 	}
-	if !slices.Contains(t.locked, tn) {
-		t.locked = append(t.locked, tn)
-	}
 	if inserted {
+		t.upserted = append(t.upserted, knownOrganisation{id: org.ID, name: org.Name, createdAt: createdAt})
 		return grouping.Organisation{}, false, nil
 	}
 	old.CreatedAt = fromDB(old.CreatedAt)
+	t.upserted = append(t.upserted, knownOrganisation{id: org.ID, name: org.Name, createdAt: old.CreatedAt})
 	return old, true, nil
+}
+
+// knownOrganisation returns what the transaction knows of the organisation
+// id: its own upsert of it, or else what the store knows.
+func (t *pgTx) knownOrganisation(id uuid.UUID) (knownOrganisation, bool) {
+	for i := len(t.upserted) - 1; i >= 0; i-- {
+		if t.upserted[i].id == id {
+			return t.upserted[i], true
+		}
+	}
+	return t.d.known.get(id)
 }
 
 // InsertChannel implements driver.Tx. The organisation's lock does not
