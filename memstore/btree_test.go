@@ -353,6 +353,37 @@ func BenchmarkBtree(b *testing.B) {
 	}
 }
 
+// BenchmarkMemoryLatency times one load whose address depends on the load
+// before it, from a random place in a block of memory of each size: the
+// floor under every step down a B-tree or into a map of a million keys,
+// which the processor cannot overlap with the next. A pass over the block
+// in a random cycle visits each word once, so no load finds a cache line
+// that an earlier one brought in, once the block is larger than the
+// caches.
+func BenchmarkMemoryLatency(b *testing.B) {
+	for _, mib := range []int{1, 8, 64, 256} {
+		b.Run(fmt.Sprintf("size=%dMiB", mib), func(b *testing.B) {
+			if testing.Short() && mib > 64 {
+				b.Skip("large block: not under -short")
+			}
+			n := mib << 20 / 8
+			next := make([]int, n) // one random cycle through every word
+			order := rand.New(rand.NewPCG(uint64(n), 2)).Perm(n)
+			for i, w := range order {
+				next[w] = order[(i+1)%n]
+			}
+			p, steps := 0, 0
+			for b.Loop() {
+				p = next[p]
+				steps++
+			}
+			if steps > 0 && steps%n == 0 && p != 0 { // a whole number of passes ends where it began
+				b.Fatalf("the cycle through %d words is broken", n)
+			}
+		})
+	}
+}
+
 // TestBtreeNodeRoom checks the room that splits leave in nodes: a node of
 // a tree filled in random order can take items up to maxItems without
 // being copied to a larger slice, while the nodes of a tree filled in
