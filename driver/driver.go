@@ -78,7 +78,17 @@
 // that matches [ErrRetry] with errors.Is. The engine then calls Write again
 // with the same function, after a short, jittered pause, a bounded number of
 // times. The function may therefore run more than once; it holds no state
-// between runs.
+// between runs, and acts outside the transaction only once Write has
+// returned nil.
+//
+// A driver may also run the function again itself, within one Write, after
+// rolling back the first run. That lets it take facts for granted (what it
+// remembers of a row from its own last write, say) and send the writes and
+// the check that those facts still hold together, in fewer round trips: a
+// Tx method may return such a fact, provided the transaction cannot commit
+// when it was false. The run that took a false fact then fails at the check
+// and is rolled back, and the driver runs the function again, reading what
+// it needs. Package postgres does this for organisations.
 //
 // Reads outside a transaction go through the [Reader] methods of the
 // Driver. Each of them is consistent on its own: everything one call returns

@@ -44,8 +44,10 @@ import (
 	"github.com/google/uuid"
 )
 
-// MaxAttempts is how many times a write transaction runs at most when its
-// driver keeps reporting [driver.ErrRetry].
+// MaxAttempts is how many times the engine calls [driver.Driver.Write] at
+// most for one write when the driver keeps reporting [driver.ErrRetry]. (A
+// driver may run the transaction more than once in one Write call: see
+// package driver.)
 const MaxAttempts = 10
 
 // Store is a [grouping.Store] over a driver. It is safe for concurrent use

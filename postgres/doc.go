@@ -78,17 +78,20 @@
 // same way; the retry then reports the channel as another organisation's.
 //
 // An upsert of an organisation the store wrote before skips the read of
-// its row: the store remembers, for the last 4,096 organisations it wrote,
-// the name and creation time its committed transactions left them with,
-// and the engine decides on the upsert's event from that. The rename that
-// checks the row is still so (sqlRenameKnownOrganisation, which locks it)
-// goes to the server with the event and COMMIT, and the upsert takes one
-// round trip. When another store changed the row since, that statement
-// fails (SQLSTATE GR001, raised by the function expect_unchanged of schema
-// version 4) and the transaction with it; the store forgets the
-// organisation, and runs the upsert again at once on what it reads. What a
-// store remembers thus costs a round trip when it is out of date, and never
-// makes an event wrong.
+// its row: the store remembers, for up to 4,096 organisations it wrote
+// (past that, it forgets one at random for each it learns), the name and
+// creation time its committed transactions left them with, and the engine
+// decides on the upsert's event from that. The rename that checks the row
+// is still so (sqlRenameKnownOrganisation, which locks it) goes to the
+// server with the event and COMMIT, and the upsert takes one round trip.
+// When the row changed since (another instance wrote it, or another
+// goroutine of this store did whose own knowledge landed first) or is
+// gone, that statement fails (SQLSTATE GR001, raised by the function
+// expect_unchanged of schema version 4) and the transaction with it; the
+// store forgets the organisation, rolls back, and runs the upsert again at
+// once, reading the row: two round trips more than for an organisation it
+// does not know. What a store remembers thus costs time when it is out of
+// date, and never makes an event wrong.
 //
 // The point reads a write transaction makes besides its facts (the
 // channel that UpsertChannel updates, the channel group AttachChannel
@@ -186,7 +189,9 @@
 // untested: the tests run against PostgreSQL only. Known differences to
 // expect: CockroachDB runs transactions SERIALIZABLE unless read committed
 // is enabled on the cluster, so conflicts become retries rather than waits;
-// the user_count trigger needs a version with PL/pgSQL trigger functions;
+// the user_count trigger needs a version with PL/pgSQL trigger functions,
+// and expect_unchanged one whose PL/pgSQL raises errors with a SQLSTATE of
+// its own;
 // schema changes inside the migration transaction are subject to its rules
 // for transactional DDL; and it has no LISTEN/NOTIFY nor pg_notify, so a
 // store on it must be opened with WithListenNotify(false): its writes then

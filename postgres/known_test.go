@@ -2,11 +2,14 @@ package postgres
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/channelgrouping/grouping"
+	"github.com/channelgrouping/grouping/driver"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/matryer/is"
@@ -80,17 +83,26 @@ func TestKnownOrganisationChangedElsewhere(t *testing.T) {
 	is.Equal(len(renames(t, s1, id)), 7) // no event for no change
 }
 
+// storeKnowingAcme returns a store in a schema of its own, and the ID of
+// an organisation "Acme" that it created and so knows.
+func storeKnowingAcme(t *testing.T) (*Store, uuid.UUID) {
+	t.Helper()
+	s := openTestStore(t)
+	id := uuid.New()
+	if _, err := s.UpsertOrganisation(t.Context(), grouping.Organisation{ID: id, Name: "Acme"}); err != nil {
+		t.Fatal(err)
+	}
+	return s, id
+}
+
 // TestKnownOrganisationGone removes the row of an organisation a store
 // knows, as restoring an older copy of the database could: the store's
 // next upsert finds no row to rename, runs again, and creates it.
 func TestKnownOrganisationGone(t *testing.T) {
 	is := is.New(t)
 	ctx := t.Context()
-	s := openTestStore(t)
-	id := uuid.New()
-	_, err := s.UpsertOrganisation(ctx, grouping.Organisation{ID: id, Name: "Acme"})
-	is.NoErr(err) // created, and known
-	_, err = s.d.pool.Exec(ctx, `DELETE FROM `+s.d.quoted+`.organisations WHERE id = $1`, id)
+	s, id := storeKnowingAcme(t)
+	_, err := s.d.pool.Exec(ctx, `DELETE FROM `+s.d.quoted+`.organisations WHERE id = $1`, id)
 	is.NoErr(err) // the row is gone
 	_, err = s.UpsertOrganisation(ctx, grouping.Organisation{ID: id, Name: "Acme Ltd"})
 	is.NoErr(err) // upserted again
@@ -100,6 +112,75 @@ func TestKnownOrganisationGone(t *testing.T) {
 	ok, err := s.d.OrganisationExists(ctx, id)
 	is.NoErr(err) // exists
 	is.True(ok)   // the row is back
+}
+
+// TestKnownOrganisationRecreated changes the creation time of an
+// organisation a store knows, as making it again elsewhere or restoring a
+// copy could, and keeps its name: the store's next rename must report the
+// creation time in the row, not the one it remembers.
+func TestKnownOrganisationRecreated(t *testing.T) {
+	is := is.New(t)
+	ctx := t.Context()
+	s, id := storeKnowingAcme(t)
+	var stored time.Time
+	err := s.d.pool.QueryRow(ctx, `UPDATE `+s.d.quoted+`.organisations SET created_at = created_at - interval '1 day'
+		WHERE id = $1 RETURNING created_at`, id).Scan(&stored)
+	is.NoErr(err) // made a day earlier, under the same name
+	got, err := s.UpsertOrganisation(ctx, grouping.Organisation{ID: id, Name: "Acme Ltd"})
+	is.NoErr(err)                                             // renamed
+	is.True(got.CreatedAt.Equal(stored))                      // with the creation time in the row
+	is.Equal(renames(t, s, id), []string{"Acme", "Acme Ltd"}) // one rename
+	evs := allEvents(t, s, grouping.OrganisationOf(id))
+	var d grouping.OrganisationEventData
+	is.NoErr(json.Unmarshal(evs[1].Data, &d))       // the rename's data
+	is.True(d.Organisation.CreatedAt.Equal(stored)) // the event has it too
+}
+
+// TestKnownOrganisationRerunInWrite calls the driver's Write with an
+// organisation the store knows out of date: Write runs the function a
+// second time itself, reading the row, and commits, even when the store
+// has learnt something out of date again between the runs (as another
+// goroutine's commit can teach it). An error of the function's own is
+// returned after one run.
+func TestKnownOrganisationRerunInWrite(t *testing.T) {
+	is := is.New(t)
+	ctx := t.Context()
+	s1 := openTestStore(t)
+	s2 := openOn(t, s1.Schema())
+	id := uuid.New()
+	_, err := s1.UpsertOrganisation(ctx, grouping.Organisation{ID: id, Name: "Acme"})
+	is.NoErr(err) // created, and known to the first store
+	_, err = s2.UpsertOrganisation(ctx, grouping.Organisation{ID: id, Name: "Acme Ltd"})
+	is.NoErr(err) // renamed by the second
+	known, _ := s1.d.known.get(id)
+	var prevs []string
+	err = s1.d.Write(ctx, func(tx driver.Tx) error {
+		if len(prevs) == 1 {
+			s1.d.known.put(known) // out of date again
+		}
+		prev, _, err := tx.UpsertOrganisation(ctx, grouping.Organisation{ID: id, Name: "Acme plc"}, grouping.Timestamp(time.Now()))
+		prevs = append(prevs, prev.Name)
+		return err
+	})
+	is.NoErr(err)                                 // committed within the one Write
+	is.Equal(prevs, []string{"Acme", "Acme Ltd"}) // on what it knew, then on what it read
+
+	errOwn := errors.New("the function's own")
+	runs := 0
+	err = s1.d.Write(ctx, func(tx driver.Tx) error {
+		runs++
+		if _, _, err := tx.UpsertOrganisation(ctx, grouping.Organisation{ID: id, Name: "Acme SA"}, grouping.Timestamp(time.Now())); err != nil {
+			return err
+		}
+		return errOwn
+	})
+	is.True(errors.Is(err, errOwn)) // returned
+	is.Equal(runs, 1)               // after one run
+	_, ok := s1.d.known.get(id)
+	is.True(!ok) // what the failed write took for granted is forgotten, and nothing of it learnt
+	var name string
+	is.NoErr(s1.d.pool.QueryRow(ctx, `SELECT name FROM `+s1.d.quoted+`.organisations WHERE id = $1`, id).Scan(&name)) // read the row
+	is.Equal(name, "Acme plc")                                                                                        // as the first Write left it, nothing of the second
 }
 
 // TestKnownOrganisationConcurrentRenames renames one organisation from

@@ -232,17 +232,15 @@ func (d *pgDriver) Close() error {
 // fails before reading anything costs no round trip.
 //
 // A transaction that took an organisation to be as the store knew it, and
-// found it changed (see knownOrganisations), runs again at once on what
-// it reads.
+// found it changed (see knownOrganisations), runs again at once, within
+// this call, reading every organisation it upserts: fn runs twice (the
+// driver contract allows it), and the second run does not fail that way.
 func (d *pgDriver) Write(ctx context.Context, fn func(driver.Tx) error) error {
-	t, err := d.write(ctx, fn)
+	t, err := d.write(ctx, fn, true)
 	if err != nil && len(t.assumed) > 0 {
 		d.known.forget(t.assumed...)
 		if sqlState(err) == pgChanged {
-			t, err = d.write(ctx, fn)
-			if err != nil {
-				d.known.forget(t.assumed...)
-			}
+			t, err = d.write(ctx, fn, false)
 		}
 	}
 	if err == nil {
@@ -253,9 +251,11 @@ func (d *pgDriver) Write(ctx context.Context, fn func(driver.Tx) error) error {
 	return retryable(err)
 }
 
-// write runs fn in a transaction, once, and returns the transaction.
-func (d *pgDriver) write(ctx context.Context, fn func(driver.Tx) error) (*pgTx, error) {
-	t := &pgTx{d: d}
+// write runs fn in a transaction, once, and returns the transaction. Unless
+// assume is set, the transaction reads every organisation it upserts
+// rather than take it to be as the store knows it.
+func (d *pgDriver) write(ctx context.Context, fn func(driver.Tx) error, assume bool) (*pgTx, error) {
+	t := &pgTx{d: d, assume: assume}
 	conn, err := d.pool.Acquire(ctx)
 	if err != nil {
 		return t, fmt.Errorf("postgres: begin: %w", err)
@@ -351,6 +351,9 @@ type pgTx struct {
 	// what it knew (see knownOrganisations) rather than read.
 	upserted []knownOrganisation
 	assumed  []uuid.UUID
+	// assume says whether the transaction may take an organisation to be
+	// as the store knows it.
+	assume bool
 	reads
 }
 

@@ -78,12 +78,16 @@ func (t *pgTx) UpsertOrganisation(ctx context.Context, org grouping.Organisation
 }
 
 // knownOrganisation returns what the transaction knows of the organisation
-// id: its own upsert of it, or else what the store knows.
+// id: its own upsert of it, or else, when it may assume it, what the store
+// knows.
 func (t *pgTx) knownOrganisation(id uuid.UUID) (knownOrganisation, bool) {
 	for i := len(t.upserted) - 1; i >= 0; i-- {
 		if t.upserted[i].id == id {
 			return t.upserted[i], true
 		}
+	}
+	if !t.assume {
+		return knownOrganisation{}, false
 	}
 	return t.d.known.get(id)
 }
