@@ -114,6 +114,31 @@ func TestKnownOrganisationGone(t *testing.T) {
 	is.True(ok)   // the row is back
 }
 
+// TestKnownOrganisationUnchanged upserts an organisation a store knows
+// under the name it has: nothing changes, so the row keeps its version
+// (the same ctid and xmin) and no event is appended; a rename then writes
+// a new version.
+func TestKnownOrganisationUnchanged(t *testing.T) {
+	is := is.New(t)
+	ctx := t.Context()
+	s, id := storeKnowingAcme(t)
+	version := func() string {
+		var v string
+		err := s.d.pool.QueryRow(ctx, `SELECT ctid::text || '/' || xmin::text FROM `+s.d.quoted+`.organisations WHERE id = $1`, id).Scan(&v)
+		is.NoErr(err) // read the row's version
+		return v
+	}
+	before := version()
+	org, err := s.UpsertOrganisation(ctx, grouping.Organisation{ID: id, Name: "Acme"})
+	is.NoErr(err)                                 // the same name again
+	is.Equal(org.Name, "Acme")                    // as it was
+	is.Equal(version(), before)                   // no row version written
+	is.Equal(renames(t, s, id), []string{"Acme"}) // and no event
+	_, err = s.UpsertOrganisation(ctx, grouping.Organisation{ID: id, Name: "Acme Ltd"})
+	is.NoErr(err)                // renamed
+	is.True(version() != before) // a new row version
+}
+
 // TestKnownOrganisationRecreated changes the creation time of an
 // organisation a store knows, as making it again elsewhere or restoring a
 // copy could, and keeps its name: the store's next rename must report the

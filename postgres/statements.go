@@ -248,21 +248,23 @@ RETURNING prev.name, prev.created_at`)
 // sqlRenameKnownOrganisation renames an organisation the store knows ($3
 // and $4 are the name and creation time it last wrote): it locks the row
 // as sqlRenameOrganisation does, and renames it only when the row is as
-// known. Otherwise, or when the row is missing, expect_unchanged fails the
-// statement (SQLSTATE GR001), and with it the transaction, whose events
-// were made from what the store knew. The row locked, prev has its latest
-// version; the update, which starts from the statement's snapshot, checks
-// prev again on that version when another transaction changed the row.
+// known and the name changes, so that an upsert that changes nothing
+// writes no row version. When the row is not as known, or is missing,
+// expect_unchanged fails the statement (SQLSTATE GR001), and with it the
+// transaction, whose events were made from what the store knew. The row
+// locked, prev has its latest version, which both the check and the
+// update read; the update, which starts from the statement's snapshot,
+// checks prev again on that version when another transaction changed the
+// row.
 var sqlRenameKnownOrganisation = declare(`
 WITH prev AS (
 	SELECT p.name, p.created_at FROM {{schema}}.organisations AS p
 	WHERE p.id = $1 FOR NO KEY UPDATE
 ), renamed AS (
 	UPDATE {{schema}}.organisations AS o SET name = $2 FROM prev
-	WHERE o.id = $1 AND prev.name = $3 AND prev.created_at = $4
-	RETURNING o.id
+	WHERE o.id = $1 AND prev.name = $3 AND prev.created_at = $4 AND $2 <> $3
 )
-SELECT {{schema}}.expect_unchanged(EXISTS (SELECT FROM renamed))`)
+SELECT {{schema}}.expect_unchanged(EXISTS (SELECT FROM prev WHERE prev.name = $3 AND prev.created_at = $4))`)
 
 var sqlInsertChannel = declare(`
 INSERT INTO {{schema}}.channels (id, organisation_id, name, description, owner_id,
