@@ -60,7 +60,8 @@
 //
 //   - Atomicity: when the function given to Write returns an error, or the
 //     commit fails, nothing the function wrote remains, and the error is
-//     returned. When the function panics, nothing it wrote remains either,
+//     returned (or, for the failed check of a fact the driver took for
+//     granted, the function runs again: see below). When the function panics, nothing it wrote remains either,
 //     and the panic goes on. Once a method of a Tx has returned an error,
 //     the function makes no further call on it and returns an error (the
 //     engine does so), so a database that aborts a transaction on its first
@@ -150,8 +151,10 @@ type Driver interface {
 
 	// Write runs fn in one write transaction and commits it when fn returns
 	// nil. When fn returns an error, or the commit fails, nothing fn wrote
-	// remains and Write returns the error. See the package documentation
-	// for the isolation it must provide.
+	// remains and Write returns the error, unless the failure is a check of
+	// facts the driver took for granted, after which it may roll back and
+	// run fn again (see the package documentation, "Transactions"). See
+	// there too for the isolation it must provide.
 	Write(ctx context.Context, fn func(Tx) error) error
 
 	// Close releases the driver's resources. Calls in progress may finish

@@ -20,7 +20,8 @@
 //     the decision, then the writes. The clock is read once per attempt, so
 //     every time a call writes is the same. A transaction that fails with
 //     [driver.ErrRetry] runs again, after a jittered pause that doubles from
-//     1 ms up to 50 ms, at most [MaxAttempts] times in all.
+//     1 ms up to 50 ms; the engine calls Write at most [MaxAttempts] times
+//     in all (a driver may run the transaction again within one call).
 //  5. Lists validate the limit, decode the cursor (bound to the list, its
 //     tenant, scoping IDs and filters), ask the driver for a page and encode
 //     the cursor of the next one.

@@ -85,8 +85,8 @@
 // is still so (sqlRenameKnownOrganisation, which locks it) goes to the
 // server with the event and COMMIT, and the upsert takes one round trip.
 // When the row changed since (another instance wrote it, or another
-// goroutine of this store did whose own knowledge landed first) or is
-// gone, that statement fails (SQLSTATE GR001, raised by the function
+// goroutine of this store did after this one read what the store knew) or
+// is gone, that statement fails (SQLSTATE GR001, raised by the function
 // expect_unchanged of schema version 4) and the transaction with it; the
 // store forgets the organisation, rolls back, and runs the upsert again at
 // once, reading the row: two round trips more than for an organisation it

@@ -114,6 +114,27 @@ func TestKnownOrganisationGone(t *testing.T) {
 	is.True(ok)   // the row is back
 }
 
+// TestKnownOrganisationChangedBack renames an organisation from another
+// store, then upserts it from the first under the name the first knows:
+// to the first store nothing changes, but the row has the other name, so
+// the upsert is a rename back, with its event.
+func TestKnownOrganisationChangedBack(t *testing.T) {
+	is := is.New(t)
+	ctx := t.Context()
+	s1, id := storeKnowingAcme(t)
+	s2 := openOn(t, s1.Schema())
+	_, err := s2.UpsertOrganisation(ctx, grouping.Organisation{ID: id, Name: "Other"})
+	is.NoErr(err) // renamed by the second store
+	org, err := s1.UpsertOrganisation(ctx, grouping.Organisation{ID: id, Name: "Acme"})
+	is.NoErr(err)              // upserted by the first under the name it knows
+	is.Equal(org.Name, "Acme") // the result
+	var name string
+	err = s1.d.pool.QueryRow(ctx, `SELECT name FROM `+s1.d.quoted+`.organisations WHERE id = $1`, id).Scan(&name)
+	is.NoErr(err)                                                   // read the row
+	is.Equal(name, "Acme")                                          // renamed back
+	is.Equal(renames(t, s1, id), []string{"Acme", "Other", "Acme"}) // with its event
+}
+
 // TestKnownOrganisationUnchanged upserts an organisation a store knows
 // under the name it has: nothing changes, so the row keeps its version
 // (the same ctid and xmin) and no event is appended; a rename then writes
