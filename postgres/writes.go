@@ -32,13 +32,15 @@ import (
 
 // UpsertOrganisation implements driver.Tx. An organisation the store
 // knows (see knownOrganisations), or that the transaction upserted, is
-// taken to be as known: the rename that
-// checks it is deferred, and goes to the server with the events and
-// COMMIT. Any other is upserted in one round trip: the insert of a new
-// organisation, then the rename of an existing one, which locks its row and
-// reads what it was (see sqlInsertOrganisation). When the insert made the
-// row, the rename finds the transaction's own row, and its result is not
-// needed.
+// taken to be as known: the rename that checks it is deferred, and goes to
+// the server with the events and COMMIT. Any other is upserted in one round
+// trip: the insert of a new organisation, then the rename of an existing
+// one, which locks its row and reads what it was (see
+// sqlInsertOrganisation). When the insert made the row, the rename finds
+// the transaction's own row, and its result is not needed.
+//
+// Either way the transaction holds the organisation's lock from then on:
+// a deferred rename takes it before any statement sent after it runs.
 func (t *pgTx) UpsertOrganisation(ctx context.Context, org grouping.Organisation, createdAt time.Time) (prev grouping.Organisation, existed bool, err error) {
 	tn := grouping.OrganisationOf(org.ID)
 	defer func() {
