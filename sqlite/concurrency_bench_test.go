@@ -125,23 +125,36 @@ func copyWorldFile(from, to string) error {
 //
 //	go test ./sqlite -run '^$' -bench Concurrency -benchtime 20000x -count 6
 func BenchmarkConcurrency(b *testing.B) {
-	channels, groups := 10_000, 150
+	w := benchConcurrencyWorld(b)
+	eachConcurrency(b, func(b *testing.B, reads, n int) {
+		s := w.open(b)
+		runConcurrency(b, w, reads, n, func(ctx context.Context, rng *rand.Rand) error {
+			return concurrencyRead(ctx, s, w, rng)
+		}, func(ctx context.Context, g, ch uuid.UUID) error {
+			return s.MoveChannel(ctx, w.org, g, ch)
+		}).report(b)
+	})
+}
+
+// benchConcurrencyWorld builds the world of BenchmarkConcurrency: 10,000
+// channels in 150 groups, or 500 in 10 under -short.
+func benchConcurrencyWorld(b *testing.B) *concurrencyWorld {
 	if testing.Short() {
-		channels, groups = 500, 10
+		return newConcurrencyWorld(b, 500, 10)
 	}
-	w := newConcurrencyWorld(b, channels, groups)
+	return newConcurrencyWorld(b, 10_000, 150)
+}
+
+// eachConcurrency runs bench for each mix (the percentage of reads) and
+// number of goroutines of BenchmarkConcurrency.
+func eachConcurrency(b *testing.B, bench func(b *testing.B, reads, goroutines int)) {
 	for _, mix := range []struct {
 		name  string
 		reads int // percent
 	}{{"90-10", 90}, {"10-90", 10}} {
 		for _, n := range []int{1, 4, 16, 64} {
 			b.Run(fmt.Sprintf("mix=%s/goroutines=%d", mix.name, n), func(b *testing.B) {
-				s := w.open(b)
-				r := runConcurrency(b, s, w, mix.reads, n)
-				b.ReportMetric(float64(b.N)/r.elapsed.Seconds(), "ops/s")
-				b.ReportMetric(inMicros(latencyQuantile(r.writes, 0.50)), "write-p50-µs")
-				b.ReportMetric(inMicros(latencyQuantile(r.writes, 0.99)), "write-p99-µs")
-				b.ReportMetric(float64(r.busy), "busy-errors")
+				bench(b, mix.reads, n)
 			})
 		}
 	}
@@ -154,9 +167,19 @@ type concurrencyRun struct {
 	busy    int64           // calls that failed for want of a lock
 }
 
+// report reports r as BenchmarkConcurrency does.
+func (r concurrencyRun) report(b *testing.B) {
+	b.ReportMetric(float64(b.N)/r.elapsed.Seconds(), "ops/s")
+	b.ReportMetric(inMicros(latencyQuantile(r.writes, 0.50)), "write-p50-µs")
+	b.ReportMetric(inMicros(latencyQuantile(r.writes, 0.99)), "write-p99-µs")
+	b.ReportMetric(float64(r.busy), "busy-errors")
+}
+
 // runConcurrency makes b.N calls from n goroutines, reads percent of them
-// reads, and the others writes.
-func runConcurrency(b *testing.B, s *Store, w *concurrencyWorld, reads, n int) concurrencyRun {
+// reads, and the others writes: write moves channel ch of w into group g,
+// both picked at random.
+func runConcurrency(b *testing.B, w *concurrencyWorld, reads, n int,
+	read func(context.Context, *rand.Rand) error, write func(ctx context.Context, g, ch uuid.UUID) error) concurrencyRun {
 	ctx := b.Context()
 	var (
 		next   atomic.Int64
@@ -173,12 +196,12 @@ func runConcurrency(b *testing.B, s *Store, w *concurrencyWorld, reads, n int) c
 			for next.Add(1) <= int64(b.N) {
 				var err error
 				if rng.IntN(100) < reads {
-					err = concurrencyRead(ctx, s, w, rng)
+					err = read(ctx, rng)
 				} else {
 					g := w.groups[rng.IntN(len(w.groups))]
 					ch := w.channels[rng.IntN(len(w.channels))]
 					t0 := time.Now()
-					err = s.MoveChannel(ctx, w.org, g, ch)
+					err = write(ctx, g, ch)
 					latencies[i] = append(latencies[i], time.Since(t0))
 				}
 				switch {
