@@ -47,6 +47,10 @@ type writeLock struct {
 
 	mu      sync.Mutex
 	pending *lockCall // the call waiting for the lock, or nil
+	// waited says whether the last lock found the lock held by another
+	// open file (another process, as a rule) and waited for it. Only the
+	// holder of the process's turn calls lock and reads it.
+	waited bool
 }
 
 // lockCall is one wait for the lock, in a goroutine.
@@ -87,9 +91,11 @@ func (l *writeLock) lock(ctx context.Context, deadline time.Time) (bool, error) 
 	}
 	l.mu.Lock()
 	c := l.pending
+	l.waited = true
 	if c == nil {
 		switch err := tryLockFile(l.f); {
 		case err == nil:
+			l.waited = false
 			l.mu.Unlock()
 			return true, nil
 		case !errors.Is(err, errLockHeld):

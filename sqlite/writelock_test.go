@@ -277,3 +277,40 @@ func lockHolderChild(t *testing.T, path string) {
 	})
 	t.Fatal(err)
 }
+
+// TestWriteLockShared checks what a store learns from the lock file about
+// other processes' writes, which decides whether a write that ends its
+// turn yields its processor (sqlDriver.passTurn): nothing while its writes
+// find the lock free, and that the file is shared once one of them had to
+// wait for another store's write, for sharedFor after that.
+func TestWriteLockShared(t *testing.T) {
+	if !haveFileLock {
+		t.Skip("no flock on this system")
+	}
+	is := is.New(t)
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "grouping.db")
+	s, other := openLockTest(t, path), openLockTest(t, path)
+	org, err := s.UpsertOrganisation(ctx, grouping.Organisation{ID: uuid.New(), Name: "Org"})
+	is.NoErr(err) // create organisation
+	for i := range 3 {
+		_, err := s.CreateGroup(ctx, org.ID, grouping.NewGroup{Name: fmt.Sprint("alone ", i)})
+		is.NoErr(err)
+	}
+	is.True(s.d.sharedAt.IsZero()) // writes alone: the lock was always free
+
+	release := holdWrite(t, other)
+	done := make(chan error, 1)
+	go func() {
+		_, err := s.CreateGroup(ctx, org.ID, grouping.NewGroup{Name: "after the other"})
+		done <- err
+	}()
+	time.Sleep(50 * time.Millisecond) // s's write waits for the lock
+	before := time.Now()
+	release()
+	is.NoErr(<-done)                              // s's write went through once the other let go
+	is.True(!s.d.sharedAt.IsZero())               // it waited: the file is shared
+	is.True(s.d.sharedAt.Before(before))          // since the write began
+	is.True(time.Since(s.d.sharedAt) < sharedFor) // recently enough to yield
+	is.True(other.d.sharedAt.IsZero())            // the other store found the lock free
+}
