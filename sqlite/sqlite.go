@@ -451,9 +451,9 @@ const sharedFor = time.Second
 // only now and then: the caller of a write already committed got its
 // answer milliseconds late, 1-2 % of the time under a queue of writes.
 // Against a yield at every pass (BenchmarkConcurrency, six interleaved
-// runs), write p99 fell from 5.2 to 2.3 ms and from 18.9 to 7.8 ms in the
-// 10/90 mix at 4 and 16 goroutines, and from 2.1 to 1.2 ms and 2.0 to 1.3
-// ms in 90/10 at 4 and 64, with the medians and throughput not
+// runs), write p99 fell from 5.3 to 2.2 ms and from 19.1 to 8.1 ms in the
+// 10/90 mix at 4 and 16 goroutines, and from 1.9 to 1.1 ms and 1.6 to 1.2
+// ms in 90/10 at 16 and 64, with the medians and throughput not
 // significantly changed. Two processes writing one file
 // (BenchmarkCrossProcessWrites) need the yield: without it, the median
 // write took 2.3 to 3.5 times as long and 11-36 % fewer writes were made.
