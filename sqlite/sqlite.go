@@ -70,9 +70,9 @@ type sqlDriver struct {
 	// transaction, so that the writers of several processes take turns too
 	// (see writelock.go).
 	wlock *writeLock
-	// sharedAt is when a write of this process last waited for the lock
-	// file, held by another process's write (see passTurn). Only the
-	// turn's holder uses it.
+	// sharedAt is when a write of this process last ended a wait for the
+	// lock file, held by another process's write, taking it or giving up
+	// (see sharing and passTurn). Only the turn's holder uses it.
 	sharedAt time.Time
 
 	// watchEvery is how often Watch polls the database for commits.
@@ -357,8 +357,7 @@ func (d *sqlDriver) Write(ctx context.Context, fn func(driver.Tx) error) error {
 	if err := d.guard.check(); err != nil {
 		return err
 	}
-	now := time.Now()
-	deadline := now.Add(d.wait)
+	deadline := time.Now().Add(d.wait)
 	d.gate.pend(1) // until enterWrite, or the return before it
 	if err := d.takeTurn(ctx); err != nil {
 		d.gate.pend(-1)
@@ -367,14 +366,11 @@ func (d *sqlDriver) Write(ctx context.Context, fn func(driver.Tx) error) error {
 	yield := false // see passTurn
 	defer func() { d.passTurn(yield) }()
 	held, err := d.wlock.lock(ctx, deadline)
+	yield = d.sharing(time.Now())
 	if err != nil {
 		d.gate.pend(-1)
 		return err
 	}
-	if held && d.wlock.waited {
-		d.sharedAt = now
-	}
-	yield = now.Sub(d.sharedAt) < sharedFor
 	if held {
 		// Deferred before the rollback: released after the commit or the
 		// rollback, on every way out, panics included.
@@ -439,6 +435,21 @@ func (d *sqlDriver) takeTurn(ctx context.Context) error {
 // another process's write passTurn goes on yielding.
 const sharedFor = time.Second
 
+// sharing reports whether writes of other processes share the file, as
+// far as the holder of the turn can tell at t, right after it took the
+// lock file or gave up waiting for it: a write of this process waited for
+// the lock file in the last sharedFor (it records t when this one did).
+// Without a lock file there is no telling, and it reports true.
+func (d *sqlDriver) sharing(t time.Time) bool {
+	if d.wlock.f == nil {
+		return true
+	}
+	if d.wlock.waited {
+		d.sharedAt = t
+	}
+	return t.Sub(d.sharedAt) < sharedFor
+}
+
 // passTurn ends the write transaction's turn. A write waiting for the turn
 // holds it from then on, and is ready to run: on this goroutine's
 // processor once this goroutine blocks, or sooner on another processor
@@ -446,7 +457,7 @@ const sharedFor = time.Second
 //
 // It yields the processor to that write only when yield is set: a write of
 // this process waited for another process's write (writeLock.waited) in
-// the last sharedFor. Otherwise it does not, as a goroutine that yields
+// the last sharedFor, or there is no lock file to tell (see sharing). Otherwise it does not, as a goroutine that yields
 // waits in the scheduler's global queue, which a busy processor looks at
 // only now and then: the caller of a write already committed got its
 // answer milliseconds late, 1-2 % of the time under a queue of writes.

@@ -48,8 +48,9 @@ type writeLock struct {
 	mu      sync.Mutex
 	pending *lockCall // the call waiting for the lock, or nil
 	// waited says whether the last lock found the lock held by another
-	// open file (another process, as a rule) and waited for it. Only the
-	// holder of the process's turn calls lock and reads it.
+	// open file (another process, as a rule) and waited for it, until it
+	// took it or gave up. Only the holder of the process's turn reads it
+	// (migrateLocked also calls lock, at Open, before any write).
 	waited bool
 }
 
@@ -91,11 +92,10 @@ func (l *writeLock) lock(ctx context.Context, deadline time.Time) (bool, error) 
 	}
 	l.mu.Lock()
 	c := l.pending
-	l.waited = true
+	l.waited = false
 	if c == nil {
 		switch err := tryLockFile(l.f); {
 		case err == nil:
-			l.waited = false
 			l.mu.Unlock()
 			return true, nil
 		case !errors.Is(err, errLockHeld):
@@ -107,6 +107,7 @@ func (l *writeLock) lock(ctx context.Context, deadline time.Time) (bool, error) 
 		go l.wait(c)
 	}
 	c.wanted = true
+	l.waited = true
 	l.mu.Unlock()
 
 	var failure error

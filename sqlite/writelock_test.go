@@ -305,12 +305,24 @@ func TestWriteLockShared(t *testing.T) {
 		_, err := s.CreateGroup(ctx, org.ID, grouping.NewGroup{Name: "after the other"})
 		done <- err
 	}()
-	time.Sleep(50 * time.Millisecond) // s's write waits for the lock
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(time.Millisecond) {
+		s.d.wlock.mu.Lock()
+		waiting := s.d.wlock.pending != nil
+		s.d.wlock.mu.Unlock()
+		if waiting {
+			break // s's write waits for the lock
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("s's write never waited for the lock")
+		}
+	}
 	before := time.Now()
 	release()
 	is.NoErr(<-done)                              // s's write went through once the other let go
-	is.True(!s.d.sharedAt.IsZero())               // it waited: the file is shared
-	is.True(s.d.sharedAt.Before(before))          // since the write began
+	is.True(!s.d.sharedAt.Before(before))         // the file is shared: since the wait ended
 	is.True(time.Since(s.d.sharedAt) < sharedFor) // recently enough to yield
 	is.True(other.d.sharedAt.IsZero())            // the other store found the lock free
+
+	is.True(!(&sqlDriver{wlock: &writeLock{f: s.d.wlock.f}}).sharing(time.Now())) // a lock file never waited for: not shared
+	is.True((&sqlDriver{wlock: &writeLock{}}).sharing(time.Now()))                // no lock file to tell: taken as shared
 }

@@ -22,6 +22,9 @@ import (
 // another. b.N is the number of writes of each side. It reports each side's
 // write p50 and p99 (µs) and their ratio, p99/p50: what a store can reach
 // at one goroutine on a machine is bounded by what its floor reaches there.
+// The first write of each turn is left out of both sides' figures: the
+// library's finds the event sequence it remembers out of date, as the
+// floor appended events since, and takes a slower path once.
 //
 //	go test ./sqlite -run '^$' -bench WriteTail -benchtime 5000x -count 6 | tee tail.txt
 //	benchstat tail.txt
@@ -70,7 +73,7 @@ func BenchmarkWriteTail(b *testing.B) {
 			b.ResetTimer()
 			for from := 0; from < b.N; from += writeTailTurn {
 				for i, s := range sides {
-					for range min(writeTailTurn, b.N-from) {
+					for k := range min(writeTailTurn, b.N-from) {
 						for r := range mix.reads {
 							if _, err := s.reads[r%2](ctx, fx); err != nil {
 								b.Fatal(err)
@@ -81,7 +84,9 @@ func BenchmarkWriteTail(b *testing.B) {
 						if err := s.move(to, at); err != nil {
 							b.Fatalf("%s: %v", s.name, err)
 						}
-						lat[i] = append(lat[i], time.Since(t0))
+						if took := time.Since(t0); k > 0 || b.N <= writeTailTurn {
+							lat[i] = append(lat[i], took)
+						}
 						moves++
 					}
 				}
