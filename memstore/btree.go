@@ -450,13 +450,29 @@ func (c *cursor[T]) seek(n *bnode[T], k *T) {
 
 // peek returns the item at the cursor, or false at the end.
 func (c *cursor[T]) peek() (T, bool) {
+	if c.marked {
+		return c.peekMarked()
+	}
+	for c.depth > 0 {
+		if f := &c.stack[c.depth-1]; f.i < len(f.n.items) {
+			return f.n.items[f.i], true
+		}
+		c.depth-- // this node is done
+	}
+	var zero T
+	return zero, false
+}
+
+// peekMarked is peek for a marked cursor: it steps over the items that
+// are not marked.
+func (c *cursor[T]) peekMarked() (T, bool) {
 	for c.depth > 0 {
 		f := &c.stack[c.depth-1]
 		if f.i == len(f.n.items) {
 			c.depth-- // this node is done
 			continue
 		}
-		if v := f.n.items[f.i]; !c.marked || v.marked() {
+		if v := f.n.items[f.i]; v.marked() {
 			return v, true
 		}
 		c.step()
@@ -469,7 +485,7 @@ func (c *cursor[T]) peek() (T, bool) {
 // end.
 func (c *cursor[T]) next() (T, bool) {
 	if c.marked {
-		v, ok := c.peek()
+		v, ok := c.peekMarked()
 		if ok {
 			c.step()
 		}
