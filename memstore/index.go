@@ -14,17 +14,27 @@ import "github.com/google/uuid"
 // tx.updateKey, which record it as data.
 func insertInto[T ordered[T]](t *tx, tr *btree[T], v T) {
 	if old, replaced := tr.insert(v); replaced {
-		t.onUndo(func() { tr.insert(old) })
+		recordTree(t, treeStep[T]{tr, old, true})
 	} else {
-		t.onUndo(func() { tr.delete(v) })
+		recordTree(t, treeStep[T]{tr, v, false})
 	}
 }
 
 // removeFrom removes v from tr and records how to undo it.
 func removeFrom[T ordered[T]](t *tx, tr *btree[T], v T) {
 	if old, ok := tr.delete(v); ok {
-		t.onUndo(func() { tr.insert(old) })
+		recordTree(t, treeStep[T]{tr, old, true})
 	}
+}
+
+// recordTree records s, how to undo a change of a tree: the changes of
+// trees of channel groups as data, the others as a closure.
+func recordTree[T ordered[T]](t *tx, s treeStep[T]) {
+	if step, ok := any(s).(treeStep[cgEntry]); ok {
+		pushStep(t, &t.cgTrees, undoCGTree, step)
+		return
+	}
+	t.onUndo(s.undo)
 }
 
 // indexChannel adds c to (or removes it from) every index of channels its

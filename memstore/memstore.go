@@ -149,6 +149,10 @@ type tx struct {
 	recordUndo     []recordStep
 	timeUndo       []timeStep
 	groupUndoSaves []groupSave
+	// maps and cgTrees hold the undo steps of the maps and trees that
+	// writes change most (see put and insertInto).
+	maps    mapSteps
+	cgTrees []treeStep[cgEntry]
 	// dropped are the event blocks that pruning took out of their logs.
 	dropped []*eventBlock
 }
@@ -169,36 +173,33 @@ func (t *tx) rollback() {
 // unless it grew large.
 func (t *tx) reset() {
 	clear(t.undo) // let go of what the logs refer to
-	clear(t.marks)
-	clear(t.dropped)
-	clear(t.groupUndo)
-	clear(t.recordUndo)
-	clear(t.timeUndo)
-	clear(t.groupUndoSaves)
-	t.undo, t.marks, t.dropped, t.groupUndo = t.undo[:0], t.marks[:0], t.dropped[:0], t.groupUndo[:0]
-	t.recordUndo, t.timeUndo, t.groupUndoSaves = t.recordUndo[:0], t.timeUndo[:0], t.groupUndoSaves[:0]
-	if cap(t.groupUndo) > maxKeptUndo {
-		t.groupUndo = nil
-	}
-	if cap(t.recordUndo) > maxKeptUndo {
-		t.recordUndo = nil
-	}
-	if cap(t.timeUndo) > maxKeptUndo {
-		t.timeUndo = nil
-	}
-	if cap(t.groupUndoSaves) > maxKeptUndo {
-		t.groupUndoSaves = nil
-	}
-	if cap(t.undo) > maxKeptUndo {
-		t.undo = nil
-	}
-	if cap(t.marks) > maxKeptUndo {
-		t.marks = nil
-	}
-	if cap(t.dropped) > maxKeptUndo {
-		t.dropped = nil
-	}
+	resetLog(&t.undo)
+	resetLog(&t.marks)
+	resetLog(&t.dropped)
+	resetLog(&t.groupUndo)
+	resetLog(&t.recordUndo)
+	resetLog(&t.timeUndo)
+	resetLog(&t.groupUndoSaves)
+	resetLog(&t.cgTrees)
+	t.maps.reset()
 	t.data = nil
+}
+
+// resetLog empties a log, letting go of what it refers to, and keeps its
+// memory for the next transaction unless it grew large.
+func resetLog[S any](log *[]S) {
+	clear(*log)
+	*log = (*log)[:0]
+	if cap(*log) > maxKeptUndo {
+		*log = nil
+	}
+}
+
+// pushStep appends s to log, and to the undo log the step that refers to
+// it by kind and index.
+func pushStep[S any](t *tx, log *[]S, kind undoKind, s S) {
+	*log = append(*log, s)
+	t.undo = append(t.undo, undoStep{kind: kind, n: int64(len(*log) - 1)})
 }
 
 // onUndo records how to undo a change.
@@ -233,13 +234,7 @@ func set[T any](t *tx, p *T, v T) {
 func put[K comparable, V any](t *tx, m map[K]V, k K, v V) {
 	old, had := m[k]
 	m[k] = v
-	t.onUndo(func() {
-		if had {
-			m[k] = old
-		} else {
-			delete(m, k)
-		}
-	})
+	recordMap(t, mapStep[K, V]{m, k, old, had})
 }
 
 // del deletes m[k] and records how to undo it.
@@ -249,5 +244,28 @@ func del[K comparable, V any](t *tx, m map[K]V, k K) {
 		return
 	}
 	delete(m, k)
-	t.onUndo(func() { m[k] = old })
+	recordMap(t, mapStep[K, V]{m, k, old, true})
+}
+
+// recordMap records s, how to undo a change of a map: as data in the log
+// of its map's type for the maps that writes change most, which costs no
+// allocation once the log's memory has grown, and as a closure for the
+// others.
+func recordMap[K comparable, V any](t *tx, s mapStep[K, V]) {
+	switch step := any(s).(type) {
+	case mapStep[uuid.UUID, *group]:
+		pushStep(t, &t.maps.groups, undoGroupsMap, step)
+	case mapStep[string, *group]:
+		pushStep(t, &t.maps.names, undoNamesMap, step)
+	case mapStep[uuid.UUID, *channelGroup]:
+		pushStep(t, &t.maps.channelGroups, undoChannelGroupsMap, step)
+	case mapStep[accountKey, *channelGroup]:
+		pushStep(t, &t.maps.accounts, undoAccountsMap, step)
+	case mapStep[attachKey, attachment]:
+		pushStep(t, &t.maps.attached, undoAttachedMap, step)
+	case mapStep[uuid.UUID, struct{}]:
+		pushStep(t, &t.maps.members, undoMembersMap, step)
+	default:
+		t.onUndo(s.undo)
+	}
 }

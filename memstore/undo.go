@@ -5,6 +5,7 @@ import (
 
 	"github.com/channelgrouping/grouping"
 	"github.com/channelgrouping/grouping/driver"
+	"github.com/google/uuid"
 )
 
 // undoStep is one entry of a transaction's undo log: how to undo one
@@ -79,7 +80,67 @@ const (
 	undoRecord    // undo t.recordUndo[n]
 	undoTime      // undo t.timeUndo[n]
 	undoGroupSave // undo t.groupUndoSaves[n]
+	undoGroupsMap // undo t.maps.groups[n], and so on
+	undoNamesMap
+	undoChannelGroupsMap
+	undoAccountsMap
+	undoAttachedMap
+	undoMembersMap
+	undoCGTree // undo t.cgTrees[n]
 )
+
+// mapStep is how to undo the change of one entry of m: put old back under
+// k, or delete k when m had no entry.
+type mapStep[K comparable, V any] struct {
+	m   map[K]V
+	k   K
+	old V
+	had bool
+}
+
+func (s mapStep[K, V]) undo() {
+	if s.had {
+		s.m[s.k] = s.old
+	} else {
+		delete(s.m, s.k)
+	}
+}
+
+// mapSteps holds the undo steps of the maps that writes change most, a
+// log for each map type, which the undo log refers to by index.
+type mapSteps struct {
+	groups        []mapStep[uuid.UUID, *group]
+	names         []mapStep[string, *group]
+	channelGroups []mapStep[uuid.UUID, *channelGroup]
+	accounts      []mapStep[accountKey, *channelGroup]
+	attached      []mapStep[attachKey, attachment]
+	members       []mapStep[uuid.UUID, struct{}]
+}
+
+func (m *mapSteps) reset() {
+	resetLog(&m.groups)
+	resetLog(&m.names)
+	resetLog(&m.channelGroups)
+	resetLog(&m.accounts)
+	resetLog(&m.attached)
+	resetLog(&m.members)
+}
+
+// treeStep is how to undo a change of tr: put v back into it, or take it
+// out (insert false).
+type treeStep[T ordered[T]] struct {
+	tr     *btree[T]
+	v      T
+	insert bool
+}
+
+func (s treeStep[T]) undo() {
+	if s.insert {
+		s.tr.insert(s.v)
+	} else {
+		s.tr.delete(s.v)
+	}
+}
 
 func (s *undoStep) run(t *tx) {
 	switch s.kind {
@@ -113,6 +174,20 @@ func (s *undoStep) run(t *tx) {
 	case undoGroupSave:
 		r := &t.groupUndoSaves[s.n]
 		r.g.Group, r.g.nameKey = r.old, r.oldKey
+	case undoGroupsMap:
+		t.maps.groups[s.n].undo()
+	case undoNamesMap:
+		t.maps.names[s.n].undo()
+	case undoChannelGroupsMap:
+		t.maps.channelGroups[s.n].undo()
+	case undoAccountsMap:
+		t.maps.accounts[s.n].undo()
+	case undoAttachedMap:
+		t.maps.attached[s.n].undo()
+	case undoMembersMap:
+		t.maps.members[s.n].undo()
+	case undoCGTree:
+		t.cgTrees[s.n].undo()
 	case undoGroupTree:
 		if g := &t.groupUndo[s.n]; g.swap {
 			*g.tr = g.old
