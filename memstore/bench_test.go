@@ -683,6 +683,32 @@ var benchOps = []benchOp{
 			must(b, err)
 		})
 	}},
+	{"UpsertChannelInsertNow", func(b *testing.B, w *benchWorld) {
+		// New channels without a creation time, which the store gives
+		// the time of the call: they go after every other channel in
+		// the indexes by creation, as channels made on a platform and
+		// upserted at once do, where UpsertChannelInsert's random times
+		// put each one on a path of its own.
+		ups := make([]grouping.ChannelUpsert, sampleSize)
+		w.inBatches(b, sampleSize, func(from, to int) {
+			for i := range to - from {
+				ups[i] = grouping.ChannelUpsert{ID: uuid.New(), OrganisationID: w.org, OwnerID: w.heavy, Name: "new"}
+			}
+		}, func(from, to int) {
+			ids := make([]uuid.UUID, 0, to-from)
+			for _, up := range ups[:to-from] {
+				must(b, w.store.DeleteChannel(benchCtx, w.org, up.ID))
+				ids = append(ids, up.ID)
+			}
+			w.forgetChannels(ids)
+		}, func(i int) {
+			ch, err := w.store.UpsertChannel(benchCtx, ups[i%sampleSize])
+			must(b, err)
+			if !ch.CreatedAt.After(w.at(w.n - 1)) {
+				b.Fatalf("a channel created at %v, not after the world's last", ch.CreatedAt)
+			}
+		})
+	}},
 	{"DeleteChannel", func(b *testing.B, w *benchWorld) {
 		ids := make([]uuid.UUID, sampleSize)
 		w.inBatches(b, sampleSize, func(from, to int) {
