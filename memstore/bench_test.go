@@ -685,8 +685,9 @@ var benchOps = []benchOp{
 	}},
 	{"UpsertChannelInsertNow", func(b *testing.B, w *benchWorld) {
 		// New channels without a creation time, which the store gives
-		// the time of the call: they go after every other channel in
-		// the indexes by creation, as channels made on a platform and
+		// the time of the call: they go after the world's channels in
+		// the indexes by creation (among themselves, those of one
+		// millisecond by ID), as channels made on a platform and
 		// upserted at once do, where UpsertChannelInsert's random times
 		// put each one on a path of its own.
 		ups := make([]grouping.ChannelUpsert, sampleSize)

@@ -10,30 +10,12 @@ import (
 // undoable by recording the inverse of every change they make (see
 // insertInto and removeFrom), so a failed transaction puts back the same
 // items, if not the same node layout.
-//
-// Items can be marked, and every node counts the marked items of its
-// subtree, so that a cursor over the marked items alone steps over the
-// subtrees that hold none. One tree then serves a list and a part of it:
-// a page of either costs about the same however the marked items are
-// spread, and a write that adds or removes an item changes one tree, not
-// two.
 
 // ordered is the item type of a btree: compare returns a negative number,
 // zero or a positive number as the item sorts before, with or after o.
 // Items that compare equal are the same item; a btree holds one of them.
-// marked reports whether the item is one of those a marked cursor (see
-// afterMarked) yields; an item replaced by an equal one can change it.
 type ordered[T any] interface {
 	compare(o T) int
-	marked() bool
-}
-
-// mark is 1 for a marked item, 0 for another.
-func mark[T ordered[T]](v T) int {
-	if v.marked() {
-		return 1
-	}
-	return 0
 }
 
 const (
@@ -55,25 +37,10 @@ type btree[T ordered[T]] struct {
 
 // bnode is a node: a leaf when children is nil, otherwise an inner node
 // with len(items)+1 children, children[i] holding the items between
-// items[i-1] and items[i]. marks counts the marked items of the subtree,
-// the node's own included.
+// items[i-1] and items[i].
 type bnode[T ordered[T]] struct {
 	items    []T
 	children []*bnode[T]
-	marks    int
-}
-
-// count counts the marked items under n from its own items and its
-// children's counts.
-func (n *bnode[T]) count() int {
-	m := 0
-	for _, v := range n.items {
-		m += mark(v)
-	}
-	for _, c := range n.children {
-		m += c.marks
-	}
-	return m
 }
 
 // Len returns the number of items in t.
@@ -148,7 +115,6 @@ func sortedTree[T ordered[T]](items []T) btree[T] {
 	case len(items) == 0:
 	case len(items) <= maxItems:
 		t.root, t.n = &bnode[T]{items: items}, len(items)
-		t.root.marks = t.root.count()
 	default:
 		for _, v := range items {
 			t.insert(v)
@@ -160,14 +126,13 @@ func sortedTree[T ordered[T]](items []T) btree[T] {
 // insert adds v to t, or replaces the item equal to it, which it returns.
 func (t *btree[T]) insert(v T) (old T, replaced bool) {
 	if t.root == nil {
-		t.root = &bnode[T]{items: []T{v}, marks: mark(v)}
+		t.root = &bnode[T]{items: []T{v}}
 		t.n = 1
 		return old, false
 	}
 	if len(t.root.items) >= maxItems {
-		marks := t.root.marks
 		mid, right := t.root.split(maxItems/2, v, true)
-		t.root = &bnode[T]{items: []T{mid}, children: []*bnode[T]{t.root, right}, marks: marks}
+		t.root = &bnode[T]{items: []T{mid}, children: []*bnode[T]{t.root, right}}
 	}
 	old, replaced = t.root.insert(v, true)
 	if !replaced {
@@ -183,8 +148,7 @@ func (t *btree[T]) insert(v T) (old T, replaced bool) {
 // when n holds the last items of the tree (last) and v, the item on its
 // way in, sorts after all of them, as in a tree filled in order (as
 // creation-ordered indexes are), n is unlikely to take another item, and
-// gets slices of its own size. The counts of marked items of n and the new
-// node are those of their new subtrees.
+// gets slices of its own size.
 func (n *bnode[T]) split(i int, v T, last bool) (T, *bnode[T]) {
 	mid := n.items[i]
 	right := &bnode[T]{items: make([]T, len(n.items)-i-1, maxItems)}
@@ -193,8 +157,6 @@ func (n *bnode[T]) split(i int, v T, last bool) (T, *bnode[T]) {
 		right.children = make([]*bnode[T], len(n.children)-i-1, maxItems+1)
 		copy(right.children, n.children[i+1:])
 	}
-	right.marks = right.count()
-	n.marks -= right.marks + mark(mid)
 	if last && v.compare(n.items[len(n.items)-1]) > 0 {
 		n.items = slices.Clone(n.items[:i])
 		if n.children != nil {
@@ -218,12 +180,10 @@ func (n *bnode[T]) insert(v T, last bool) (T, bool) {
 	if found {
 		old := n.items[i]
 		n.items[i] = v
-		n.marks += mark(v) - mark(old)
 		return old, true
 	}
 	if n.children == nil {
 		n.items = slices.Insert(n.items, i, v)
-		n.marks += mark(v)
 		var zero T
 		return zero, false
 	}
@@ -236,16 +196,10 @@ func (n *bnode[T]) insert(v T, last bool) (T, bool) {
 			i++
 		case c == 0:
 			n.items[i] = v
-			n.marks += mark(v) - mark(mid)
 			return mid, true
 		}
 	}
-	old, replaced := n.children[i].insert(v, last && i == len(n.items))
-	n.marks += mark(v)
-	if replaced {
-		n.marks -= mark(old)
-	}
-	return old, replaced
+	return n.children[i].insert(v, last && i == len(n.items))
 }
 
 // delete removes the item equal to k from t and returns it.
@@ -270,8 +224,7 @@ func (t *btree[T]) delete(k T) (T, bool) {
 
 // remove removes the item equal to k below n, or the last item when last
 // is set. Before it goes down to a child, it makes sure the child can lose
-// an item (it has more than minItems), so that no node underflows. Each
-// node on the way takes the removed item out of its count.
+// an item (it has more than minItems), so that no node underflows.
 func (n *bnode[T]) remove(k T, last bool) (T, bool) {
 	var zero T
 	var i int
@@ -281,7 +234,6 @@ func (n *bnode[T]) remove(k T, last bool) (T, bool) {
 			v := n.items[len(n.items)-1]
 			n.items[len(n.items)-1] = zero
 			n.items = n.items[:len(n.items)-1]
-			n.marks -= mark(v)
 			return v, true
 		}
 		i = len(n.items)
@@ -293,7 +245,6 @@ func (n *bnode[T]) remove(k T, last bool) (T, bool) {
 			}
 			v := n.items[i]
 			n.items = slices.Delete(n.items, i, i+1)
-			n.marks -= mark(v)
 			return v, true
 		}
 	}
@@ -303,65 +254,47 @@ func (n *bnode[T]) remove(k T, last bool) (T, bool) {
 	}
 	if found {
 		// The item is in this inner node: its predecessor, the last item
-		// of the child before it, takes its place, and stays under n.
+		// of the child before it, takes its place.
 		v := n.items[i]
 		n.items[i], _ = n.children[i].remove(zero, true)
-		n.marks -= mark(v)
 		return v, true
 	}
-	v, ok := n.children[i].remove(k, last)
-	if ok {
-		n.marks -= mark(v)
-	}
-	return v, ok
+	return n.children[i].remove(k, last)
 }
 
 // grow gives children[i], which has minItems, one more item: from a
 // sibling that can spare one, or by merging it with a sibling and the item
-// between them. n's subtree keeps its items, and so its count; the
-// children's counts follow the items and subtrees that move.
+// between them.
 func (n *bnode[T]) grow(i int) {
 	var zero T
 	child := n.children[i]
 	switch {
 	case i > 0 && len(n.children[i-1].items) > minItems:
 		left := n.children[i-1]
-		down, up := n.items[i-1], left.items[len(left.items)-1]
-		child.items = slices.Insert(child.items, 0, down)
-		n.items[i-1] = up
+		child.items = slices.Insert(child.items, 0, n.items[i-1])
+		n.items[i-1] = left.items[len(left.items)-1]
 		left.items[len(left.items)-1] = zero
 		left.items = left.items[:len(left.items)-1]
-		sub := 0
 		if left.children != nil {
-			moved := left.children[len(left.children)-1]
-			sub = moved.marks
-			child.children = slices.Insert(child.children, 0, moved)
+			child.children = slices.Insert(child.children, 0, left.children[len(left.children)-1])
 			left.children[len(left.children)-1] = nil
 			left.children = left.children[:len(left.children)-1]
 		}
-		child.marks += mark(down) + sub
-		left.marks -= mark(up) + sub
 	case i < len(n.items) && len(n.children[i+1].items) > minItems:
 		right := n.children[i+1]
-		down, up := n.items[i], right.items[0]
-		child.items = append(child.items, down)
-		n.items[i] = up
+		child.items = append(child.items, n.items[i])
+		n.items[i] = right.items[0]
 		right.items = slices.Delete(right.items, 0, 1)
-		sub := 0
 		if right.children != nil {
-			sub = right.children[0].marks
 			child.children = append(child.children, right.children[0])
 			right.children = slices.Delete(right.children, 0, 1)
 		}
-		child.marks += mark(down) + sub
-		right.marks -= mark(up) + sub
 	default:
 		if i == len(n.items) { // the last child merges with the one before
 			i--
 			child = n.children[i]
 		}
 		right := n.children[i+1]
-		child.marks += mark(n.items[i]) + right.marks
 		child.items = append(append(child.items, n.items[i]), right.items...)
 		child.children = append(child.children, right.children...)
 		n.items = slices.Delete(n.items, i, i+1)
@@ -395,9 +328,6 @@ func (n *bnode[T]) walk(yield func(T) bool) bool {
 type cursor[T ordered[T]] struct {
 	stack [maxDepth]frame[T]
 	depth int
-	// marked makes the cursor yield the marked items alone; it goes
-	// down into no subtree that holds none.
-	marked bool
 }
 
 // frame is a node on the path of a cursor and the index of the next item
@@ -411,27 +341,7 @@ type frame[T ordered[T]] struct {
 // the first item of t when k is nil.
 func (t *btree[T]) after(k *T) cursor[T] {
 	var c cursor[T]
-	c.seek(t.root, k)
-	return c
-}
-
-// afterMarked is after for the marked items of t.
-func (t *btree[T]) afterMarked(k *T) cursor[T] {
-	c := cursor[T]{marked: true}
-	c.seek(t.root, k)
-	return c
-}
-
-// skips reports whether the cursor passes over the subtree under n.
-func (c *cursor[T]) skips(n *bnode[T]) bool { return c.marked && n.marks == 0 }
-
-// seek puts c, which is empty, before the first item under n that sorts
-// after k, or the first item when k is nil.
-func (c *cursor[T]) seek(n *bnode[T], k *T) {
-	if n == nil || c.skips(n) {
-		return
-	}
-	for {
+	for n := t.root; n != nil; {
 		i := 0
 		if k != nil {
 			var found bool
@@ -441,18 +351,16 @@ func (c *cursor[T]) seek(n *bnode[T], k *T) {
 		}
 		c.stack[c.depth] = frame[T]{n, i}
 		c.depth++
-		if n.children == nil || c.skips(n.children[i]) {
-			return
+		if n.children == nil {
+			break
 		}
 		n = n.children[i]
 	}
+	return c
 }
 
 // peek returns the item at the cursor, or false at the end.
 func (c *cursor[T]) peek() (T, bool) {
-	if c.marked {
-		return c.peekMarked()
-	}
 	for c.depth > 0 {
 		if f := &c.stack[c.depth-1]; f.i < len(f.n.items) {
 			return f.n.items[f.i], true
@@ -463,65 +371,19 @@ func (c *cursor[T]) peek() (T, bool) {
 	return zero, false
 }
 
-// peekMarked is peek for a marked cursor: it steps over the items that
-// are not marked.
-func (c *cursor[T]) peekMarked() (T, bool) {
-	for c.depth > 0 {
-		f := &c.stack[c.depth-1]
-		if f.i == len(f.n.items) {
-			c.depth-- // this node is done
-			continue
-		}
-		if v := f.n.items[f.i]; v.marked() {
-			return v, true
-		}
-		c.step()
-	}
-	var zero T
-	return zero, false
-}
-
 // next returns the item at the cursor and moves past it, or false at the
 // end.
 func (c *cursor[T]) next() (T, bool) {
-	if c.marked {
-		v, ok := c.peekMarked()
-		if ok {
-			c.step()
-		}
-		return v, ok
+	v, ok := c.peek()
+	if !ok {
+		return v, false
 	}
-	// Every item of the tree, on the path that lists walk most.
-	for c.depth > 0 {
-		f := &c.stack[c.depth-1]
-		if f.i == len(f.n.items) {
-			c.depth--
-			continue
-		}
-		v := f.n.items[f.i]
-		f.i++
-		for n := f.n; n.children != nil; { // down to the first item after v
-			n = n.children[c.stack[c.depth-1].i]
-			c.stack[c.depth] = frame[T]{n, 0}
-			c.depth++
-		}
-		return v, true
-	}
-	var zero T
-	return zero, false
-}
-
-// step moves c past the item of its last frame, down to the first item
-// after it.
-func (c *cursor[T]) step() {
 	f := &c.stack[c.depth-1]
 	f.i++
-	for n := f.n; n.children != nil; {
+	for n := f.n; n.children != nil; { // down to the first item after v
 		n = n.children[c.stack[c.depth-1].i]
-		if c.skips(n) {
-			return
-		}
 		c.stack[c.depth] = frame[T]{n, 0}
 		c.depth++
 	}
+	return v, true
 }

@@ -14,15 +14,13 @@ import (
 )
 
 // num is an item ordered by its value, carrying a payload that insert
-// replaces; an odd payload marks it.
+// replaces.
 type num struct{ v, payload int }
 
 func (a num) compare(b num) int { return cmp.Compare(a.v, b.v) }
-func (a num) marked() bool      { return a.payload%2 != 0 }
 
 // check verifies the structure of t: items in order, node sizes within
-// bounds, every leaf at the same depth, the count, and every node's count
-// of marked items.
+// bounds, every leaf at the same depth, and the count.
 func check[T ordered[T]](t *testing.T, tr *btree[T]) {
 	t.Helper()
 	if tr.root == nil {
@@ -33,13 +31,8 @@ func check[T ordered[T]](t *testing.T, tr *btree[T]) {
 	}
 	count, leafDepth := 0, -1
 	var prev *T
-	var walk func(n *bnode[T], depth int) int
-	walk = func(n *bnode[T], depth int) (marks int) {
-		defer func() {
-			if n.marks != marks {
-				t.Fatalf("node counts %d marked items, holds %d", n.marks, marks)
-			}
-		}()
+	var walk func(n *bnode[T], depth int)
+	walk = func(n *bnode[T], depth int) {
 		if n != tr.root && (len(n.items) < minItems || len(n.items) > maxItems) {
 			t.Fatalf("node of %d items", len(n.items))
 		}
@@ -53,19 +46,17 @@ func check[T ordered[T]](t *testing.T, tr *btree[T]) {
 		}
 		for i := range n.items {
 			if n.children != nil {
-				marks += walk(n.children[i], depth+1)
+				walk(n.children[i], depth+1)
 			}
 			if prev != nil && (*prev).compare(n.items[i]) >= 0 {
 				t.Fatalf("items out of order")
 			}
 			prev = &n.items[i]
 			count++
-			marks += mark(n.items[i])
 		}
 		if n.children != nil {
-			marks += walk(n.children[len(n.items)], depth+1)
+			walk(n.children[len(n.items)], depth+1)
 		}
-		return marks
 	}
 	walk(tr.root, 0)
 	if count != tr.n || leafDepth >= maxDepth {
@@ -173,30 +164,6 @@ func compareReads(t *testing.T, tr *btree[num], want []num, probe int) {
 		walked = append(walked, v)
 	}
 	is.Equal(nonNil(walked), nonNil(want)) // a cursor from the start yields everything
-
-	// A marked cursor yields the marked items alone, from the same places.
-	marked := func(s []num) []num {
-		return nonNil(slices.DeleteFunc(slices.Clone(s), func(v num) bool { return !v.marked() }))
-	}
-	c = tr.afterMarked(&num{v: probe})
-	walked = walked[:0]
-	for {
-		p, okPeek := c.peek()
-		v, okNext := c.next()
-		is.Equal(okPeek, okNext) // peek and next agree on the end of the marked items
-		if !okNext {
-			break
-		}
-		is.Equal(p, v) // peek shows what next returns, marked
-		walked = append(walked, v)
-	}
-	is.Equal(nonNil(walked), marked(want[i:])) // the marked items after probe
-	c = tr.afterMarked(nil)
-	walked = walked[:0]
-	for v, ok := c.next(); ok; v, ok = c.next() {
-		walked = append(walked, v)
-	}
-	is.Equal(nonNil(walked), marked(want)) // a marked cursor from the start yields every marked item
 }
 
 // TestBtreeInOrderInserts fills a tree in ascending and descending order,
@@ -483,64 +450,4 @@ func TestBtreeNodeRoom(t *testing.T) {
 			}
 		}
 	}
-}
-
-// looked counts the calls of probe.marked: the items a cursor looks at.
-var looked int
-
-// probe is an item that counts how often a cursor asks whether it is
-// marked.
-type probe struct {
-	v int
-	m bool
-}
-
-func (a probe) compare(b probe) int { return cmp.Compare(a.v, b.v) }
-func (a probe) marked() bool {
-	looked++
-	return a.m
-}
-
-// TestMarkedCursorSkips checks that a marked cursor steps over the
-// subtrees that hold no marked item: in a tree of 200,000 items of which
-// every 20,000th is marked, walking the marked items, from the start or
-// from any place, looks at a few nodes' items per marked item, not at
-// the items between them.
-func TestMarkedCursorSkips(t *testing.T) {
-	is := is.New(t)
-	const n, every = 200_000, 20_000
-	var tr btree[probe]
-	for i := range n {
-		tr.insert(probe{v: i, m: i%every == every-1})
-	}
-	check(t, &tr)
-	depth := 0
-	for nd := tr.root; nd.children != nil; nd = nd.children[0] {
-		depth++
-	}
-	bound := 2 * (depth + 1) * (maxItems + 1) // the items of two paths to a leaf
-	for _, from := range []int{-1, 0, n / 3, n - every, n - 1} {
-		looked = 0
-		c := tr.afterMarked(&probe{v: from})
-		var got []int
-		for v, ok := c.next(); ok; v, ok = c.next() {
-			got = append(got, v.v)
-		}
-		want := []int{}
-		for v := every - 1; v < n; v += every {
-			if v > from {
-				want = append(want, v)
-			}
-		}
-		is.Equal(append([]int{}, got...), want) // the marked items after from
-		is.True(looked <= bound*(len(want)+1))  // a few nodes per marked item, not n/every items
-	}
-	looked = 0
-	tr.delete(probe{v: every - 1})
-	tr.insert(probe{v: every - 1}) // no longer marked
-	c := tr.afterMarked(&probe{v: every - 2})
-	v, ok := c.next()
-	is.True(ok)                // the next marked item is found
-	is.Equal(v.v, 2*every-1)   // past the one unmarked
-	is.True(looked <= 3*bound) // the insert, delete and walk look at a few nodes
 }

@@ -62,9 +62,8 @@ type organisation struct {
 	// names maps a name key to the live group holding it.
 	names map[string]*group
 	// live holds the live (not deleted) channels by creation, split by
-	// their archived state. Those in no group are marked: the list of
-	// ungrouped channels is a marked cursor over it.
-	live [2]btree[chanEntry]
+	// their archived state; ungrouped the live channels in no group.
+	live, ungrouped [2]btree[chanEntry]
 	// memberships holds, for each user, the creation keys of the live
 	// channels of which the user is a member, in the order of live, so
 	// that a list can walk both side by side.
@@ -169,8 +168,6 @@ type ckey struct {
 	id uuid.UUID
 }
 
-func (ckey) marked() bool { return false }
-
 func (k ckey) compare(o ckey) int {
 	if k.n != o.n {
 		return cmp.Compare(k.n, o.n)
@@ -192,17 +189,13 @@ func creationKey(c *channel) ckey { return ckey{c.CreatedAt.UnixMilli(), c.ID} }
 // positionKey is the key of c in its group.
 func positionKey(c *channel) ckey { return ckey{c.groupPos, c.ID} }
 
-// chanEntry is a channel in an index, under its key there. In an
-// organisation's live index, ungrouped marks a channel in no group; it is
-// false in every other index.
+// chanEntry is a channel in an index, under its key there.
 type chanEntry struct {
-	key       ckey
-	c         cref
-	ungrouped bool
+	key ckey
+	c   cref
 }
 
 func (e chanEntry) compare(o chanEntry) int { return e.key.compare(o.key) }
-func (e chanEntry) marked() bool            { return e.ungrouped }
 
 // groupEntry is a group in its organisation's order.
 type groupEntry struct {
@@ -211,7 +204,6 @@ type groupEntry struct {
 }
 
 func (e groupEntry) compare(o groupEntry) int { return e.key.Compare(o.key) }
-func (groupEntry) marked() bool               { return false }
 
 func groupOrder(g *group) groupEntry { return groupEntry{driver.GroupKey(&g.Group), g} }
 
@@ -222,7 +214,6 @@ type cgEntry struct {
 }
 
 func (e cgEntry) compare(o cgEntry) int { return e.key.compare(o.key) }
-func (cgEntry) marked() bool            { return false }
 
 func channelGroupOrder(cg *channelGroup) cgEntry {
 	return cgEntry{ckey{cg.CreatedAt.UnixMilli(), cg.ID}, cg}

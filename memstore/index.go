@@ -40,22 +40,20 @@ func recordTree[T ordered[T]](t *tx, s treeStep[T]) {
 // indexChannel adds c to (or removes it from) every index of channels its
 // state puts it in, memberships aside.
 func (t *tx) indexChannel(c *channel, add bool) {
-	t.indexLive(c, add)
+	if o := t.orgs[c.OrganisationID]; o != nil && c.deletedAt == nil {
+		t.updateChan(&o.live[side(c.Archived)], chanEntry{creationKey(c), c.ref}, add)
+	}
 	t.indexPlacement(c, add)
 }
 
-// indexLive adds c, when it is live, to (or removes it from) its
-// organisation's live index, marked when it is in no group.
-func (t *tx) indexLive(c *channel, add bool) {
-	if o := t.orgs[c.OrganisationID]; o != nil && c.deletedAt == nil {
-		t.updateChan(&o.live[side(c.Archived)], chanEntry{creationKey(c), c.ref, c.group == nil}, add)
-	}
-}
-
-// indexPlacement adds c to (or removes it from) the index of its group.
+// indexPlacement adds c to (or removes it from) the index of its group, or
+// that of the ungrouped channels.
 func (t *tx) indexPlacement(c *channel, add bool) {
+	live := c.deletedAt == nil
 	if g := c.group; g != nil {
-		t.updateChan(&g.channels[side(c.deletedAt != nil || c.Archived)], chanEntry{key: positionKey(c), c: c.ref}, add)
+		t.updateChan(&g.channels[side(!live || c.Archived)], chanEntry{positionKey(c), c.ref}, add)
+	} else if o := t.orgs[c.OrganisationID]; o != nil && live {
+		t.updateChan(&o.ungrouped[side(c.Archived)], chanEntry{creationKey(c), c.ref}, add)
 	}
 }
 

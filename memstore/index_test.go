@@ -214,14 +214,17 @@ func checkIndexes(t *testing.T, d *data) {
 	checkSlab(t, d)
 	channels := channelsOf(d)
 	for _, o := range d.orgs {
-		var live [2][]chanEntry
+		var live, ungrouped [2][]chanEntry
 		members := map[uuid.UUID][]ckey{}
 		for _, c := range channels {
 			if c.OrganisationID != o.ID || c.deletedAt != nil {
 				continue
 			}
-			e := chanEntry{creationKey(c), c.ref, c.group == nil}
+			e := chanEntry{creationKey(c), c.ref}
 			live[side(c.Archived)] = append(live[side(c.Archived)], e)
+			if c.group == nil {
+				ungrouped[side(c.Archived)] = append(ungrouped[side(c.Archived)], e)
+			}
 			for u := range c.members {
 				members[u] = append(members[u], e.key)
 			}
@@ -235,7 +238,8 @@ func checkIndexes(t *testing.T, d *data) {
 			}
 		}
 		for i := range 2 {
-			sameIndex(t, "live channels, the ungrouped marked", &o.live[i], live[i])
+			sameIndex(t, "live channels", &o.live[i], live[i])
+			sameIndex(t, "ungrouped channels", &o.ungrouped[i], ungrouped[i])
 			sameIndex(t, "groups", &o.groupOrder[i], groupOrder[i])
 		}
 		if len(o.memberships) != len(members) {
@@ -258,7 +262,7 @@ func checkIndexes(t *testing.T, d *data) {
 		for _, c := range channels {
 			if c.group == g {
 				i := side(c.deletedAt != nil || c.Archived)
-				in[i] = append(in[i], chanEntry{key: positionKey(c), c: c.ref})
+				in[i] = append(in[i], chanEntry{positionKey(c), c.ref})
 			}
 		}
 		for i := range 2 {

@@ -172,8 +172,7 @@ func (t *tx) rollback() {
 // reset empties t's logs for the next transaction, keeping their memory
 // unless it grew large.
 func (t *tx) reset() {
-	clear(t.undo) // let go of what the logs refer to
-	resetLog(&t.undo)
+	resetLog(&t.undo) // each lets go of what its log refers to
 	resetLog(&t.marks)
 	resetLog(&t.dropped)
 	resetLog(&t.groupUndo)

@@ -80,7 +80,7 @@ func (d *data) ListUngroupedChannels(_ context.Context, q driver.ChannelsQuery) 
 	if o == nil {
 		return driver.List[grouping.Channel]{}, nil
 	}
-	items := markedPairOf(&o.live, onlyActive(q.IncludeArchived), creationAfter(q.After))
+	items := pairOf(&o.ungrouped, onlyActive(q.IncludeArchived), creationAfter(q.After))
 	return page(q.Page, items, creationListKey, d.channelsInList()), nil
 }
 
@@ -168,16 +168,6 @@ func pairOf[T ordered[T]](pair *[2]btree[T], archivedState *bool, after *T) item
 		return &c
 	}
 	m := mergedOf(pair, after)
-	return &m
-}
-
-// markedPairOf is pairOf for the marked items of the pair.
-func markedPairOf[T ordered[T]](pair *[2]btree[T], archivedState *bool, after *T) items[T] {
-	if archivedState != nil {
-		c := pair[side(*archivedState)].afterMarked(after)
-		return &c
-	}
-	m := merged[T]{a: pair[active].afterMarked(after), b: pair[archived].afterMarked(after)}
 	return &m
 }
 

@@ -318,14 +318,10 @@ func (t *tx) PlaceChannel(_ context.Context, channelID, groupID uuid.UUID, pos i
 
 // place puts c in g at pos, or in no group when g is nil.
 func (t *tx) place(c *channel, g *group, pos int64) {
-	regroups := (c.group == nil) != (g == nil)
 	t.indexPlacement(c, false)
 	set(t, &c.group, g)
 	set(t, &c.groupPos, pos)
 	t.indexPlacement(c, true)
-	if regroups {
-		t.indexLive(c, true) // the entry's mark changes
-	}
 }
 
 // UnplaceChannel implements driver.Tx.
