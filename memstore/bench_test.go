@@ -388,6 +388,30 @@ func must(b *testing.B, err error) {
 	}
 }
 
+// benchInsert times upserts of new channels created at created(), checked
+// by check when it is not nil, and deletes them again, untimed.
+func benchInsert(b *testing.B, w *benchWorld, created func() time.Time, check func(grouping.Channel)) {
+	ups := make([]grouping.ChannelUpsert, sampleSize)
+	w.inBatches(b, sampleSize, func(from, to int) {
+		for i := range to - from {
+			ups[i] = grouping.ChannelUpsert{ID: uuid.New(), OrganisationID: w.org, OwnerID: w.heavy, Name: "new", CreatedAt: created()}
+		}
+	}, func(from, to int) {
+		ids := make([]uuid.UUID, 0, to-from)
+		for _, up := range ups[:to-from] {
+			must(b, w.store.DeleteChannel(benchCtx, w.org, up.ID))
+			ids = append(ids, up.ID)
+		}
+		w.forgetChannels(ids)
+	}, func(i int) {
+		ch, err := w.store.UpsertChannel(benchCtx, ups[i%sampleSize])
+		must(b, err)
+		if check != nil {
+			check(ch)
+		}
+	})
+}
+
 type benchOp struct {
 	name string
 	run  func(b *testing.B, w *benchWorld)
@@ -666,22 +690,7 @@ var benchOps = []benchOp{
 	// the benchmark forgets what it deleted, so that the world keeps its
 	// size ----
 	{"UpsertChannelInsert", func(b *testing.B, w *benchWorld) {
-		ups := make([]grouping.ChannelUpsert, sampleSize)
-		w.inBatches(b, sampleSize, func(from, to int) {
-			for i := range to - from {
-				ups[i] = grouping.ChannelUpsert{ID: uuid.New(), OrganisationID: w.org, OwnerID: w.heavy, Name: "new", CreatedAt: w.randomTime()}
-			}
-		}, func(from, to int) {
-			ids := make([]uuid.UUID, 0, to-from)
-			for _, up := range ups[:to-from] {
-				must(b, w.store.DeleteChannel(benchCtx, w.org, up.ID))
-				ids = append(ids, up.ID)
-			}
-			w.forgetChannels(ids)
-		}, func(i int) {
-			_, err := w.store.UpsertChannel(benchCtx, ups[i%sampleSize])
-			must(b, err)
-		})
+		benchInsert(b, w, w.randomTime, nil)
 	}},
 	{"UpsertChannelInsertNow", func(b *testing.B, w *benchWorld) {
 		// New channels without a creation time, which the store gives
@@ -690,21 +699,7 @@ var benchOps = []benchOp{
 		// millisecond by ID), as channels made on a platform and
 		// upserted at once do, where UpsertChannelInsert's random times
 		// put each one on a path of its own.
-		ups := make([]grouping.ChannelUpsert, sampleSize)
-		w.inBatches(b, sampleSize, func(from, to int) {
-			for i := range to - from {
-				ups[i] = grouping.ChannelUpsert{ID: uuid.New(), OrganisationID: w.org, OwnerID: w.heavy, Name: "new"}
-			}
-		}, func(from, to int) {
-			ids := make([]uuid.UUID, 0, to-from)
-			for _, up := range ups[:to-from] {
-				must(b, w.store.DeleteChannel(benchCtx, w.org, up.ID))
-				ids = append(ids, up.ID)
-			}
-			w.forgetChannels(ids)
-		}, func(i int) {
-			ch, err := w.store.UpsertChannel(benchCtx, ups[i%sampleSize])
-			must(b, err)
+		benchInsert(b, w, func() time.Time { return time.Time{} }, func(ch grouping.Channel) {
 			if !ch.CreatedAt.After(w.at(w.n - 1)) {
 				b.Fatalf("a channel created at %v, not after the world's last", ch.CreatedAt)
 			}
