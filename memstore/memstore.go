@@ -217,11 +217,9 @@ func set[T any](t *tx, p *T, v T) {
 	case *int:
 		t.undo = append(t.undo, undoStep{kind: undoInt, ip: q, n: int64(*q)})
 	case *driver.ChannelRecord:
-		t.recordUndo = append(t.recordUndo, recordStep{p: q, old: *q})
-		t.undo = append(t.undo, undoStep{kind: undoRecord, n: int64(len(t.recordUndo) - 1)})
+		pushStep(t, &t.recordUndo, undoRecord, recordStep{p: q, old: *q})
 	case *time.Time:
-		t.timeUndo = append(t.timeUndo, timeStep{p: q, old: *q})
-		t.undo = append(t.undo, undoStep{kind: undoTime, n: int64(len(t.timeUndo) - 1)})
+		pushStep(t, &t.timeUndo, undoTime, timeStep{p: q, old: *q})
 	default:
 		old := *p
 		t.onUndo(func() { *p = old })

@@ -244,17 +244,12 @@ func (t *tx) removeGroup(tr *btree[groupEntry], e groupEntry) {
 }
 
 func (t *tx) undoGroupTree(tr *btree[groupEntry], e groupEntry, insert bool) {
-	t.pushGroupUndo(groupTreeStep{tr: tr, e: e, insert: insert})
+	pushStep(t, &t.groupUndo, undoGroupTree, groupTreeStep{tr: tr, e: e, insert: insert})
 }
 
 // replaceGroupTree makes *tr next, and records how to undo it. The old
 // tree's nodes stay as they are: nothing refers to them but the undo log.
 func (t *tx) replaceGroupTree(tr *btree[groupEntry], next btree[groupEntry]) {
-	t.pushGroupUndo(groupTreeStep{tr: tr, swap: true, old: *tr})
+	pushStep(t, &t.groupUndo, undoGroupTree, groupTreeStep{tr: tr, swap: true, old: *tr})
 	*tr = next
-}
-
-func (t *tx) pushGroupUndo(step groupTreeStep) {
-	t.groupUndo = append(t.groupUndo, step)
-	t.undo = append(t.undo, undoStep{kind: undoGroupTree, n: int64(len(t.groupUndo) - 1)})
 }

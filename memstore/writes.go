@@ -207,8 +207,7 @@ func (t *tx) UpdateGroup(_ context.Context, g grouping.Group, nameKey string) er
 // saveGroup records how to undo any change of g's fields, with one step
 // rather than one per field.
 func (t *tx) saveGroup(g *group) {
-	t.groupUndoSaves = append(t.groupUndoSaves, groupSave{g: g, old: g.Group, oldKey: g.nameKey})
-	t.undo = append(t.undo, undoStep{kind: undoGroupSave, n: int64(len(t.groupUndoSaves) - 1)})
+	pushStep(t, &t.groupUndoSaves, undoGroupSave, groupSave{g: g, old: g.Group, oldKey: g.nameKey})
 }
 
 // MarkGroupDeleted implements driver.Tx.
