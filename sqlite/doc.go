@@ -84,14 +84,14 @@
 // for the Go scheduler, which cannot tell a write that others wait for from
 // a read, and calls running side by side contend for locks that every
 // connection of the process shares (the page cache's and the memory
-// allocator's). So a Store lets at most as many calls run SQLite at once as
-// GOMAXPROCS was when it opened (two at least; see [WithConcurrentCalls])
-// and queues the others, first
-// come, first served. The write whose turn it is goes before every waiting
-// read and waits for one call to end at most; while it runs no read starts,
-// and when it ends the reads that waited start, but for one slot kept for
-// the next write when one is coming. A call waiting there uses no
-// processor and gives up when its context is done; a write also when its
+// allocator's). So a Store lets at most as many reads run SQLite at once as
+// GOMAXPROCS was when it opened (see [WithConcurrentCalls]) and queues the
+// others, first come, first served. The write whose turn it is never waits
+// there: it starts at once, beside the reads already running, and no read
+// starts while it runs; when it ends, the reads that waited start. A read
+// waiting there uses no processor and gives up when its context is done. A
+// write waits only for this process's earlier writes and other processes'
+// locks, and gives up when its context is done or its
 // busy timeout ([WithBusyTimeout]) has passed. The background
 // checkpoints and the watch for other processes' commits run on
 // connections of their own, outside this queue.

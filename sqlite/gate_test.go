@@ -16,18 +16,15 @@ import (
 	"github.com/matryer/is"
 )
 
-// waiting returns how many reads wait at g, and whether a write does.
-func (g *gate) waiting() (reads int, write bool) {
+// waiting returns how many reads wait at g.
+func (g *gate) waiting() (reads int) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	for w := g.first; w != nil; w = w.next {
 		reads++
 	}
-	return reads, g.writer != nil
+	return reads
 }
-
-// later is a deadline that no test reaches.
-func later() time.Time { return time.Now().Add(time.Hour) }
 
 // waitFor polls cond until it holds, failing the test after a while.
 func waitFor(t *testing.T, what string, cond func() bool) {
@@ -48,7 +45,7 @@ type admissions chan string
 // until it queues at g.
 func (a admissions) read(t *testing.T, g *gate, name string) {
 	t.Helper()
-	before, _ := g.waiting()
+	before := g.waiting()
 	go func() {
 		if err := g.enter(t.Context()); err != nil {
 			t.Error(err)
@@ -56,7 +53,7 @@ func (a admissions) read(t *testing.T, g *gate, name string) {
 		}
 		a <- name
 	}()
-	waitFor(t, name+" to queue", func() bool { n, _ := g.waiting(); return n == before+1 })
+	waitFor(t, name+" to queue", func() bool { return g.waiting() == before+1 })
 }
 
 // next returns the name of the next call admitted.
@@ -81,10 +78,10 @@ func (a admissions) none(t *testing.T, when string) {
 	}
 }
 
-// TestGateOrder checks that the gate admits no more calls than it has
-// slots, that the write goes before the reads that wait, and that no read
-// is admitted while a write holds a slot: the reads that waited are
-// admitted, in the order they came, when the write leaves.
+// TestGateOrder checks that the gate admits no more reads than it has
+// slots, in the order they came, that a write starts at once even when
+// reads hold every slot, and that no read is admitted while it runs: the
+// reads that waited are admitted, in order, when it leaves.
 func TestGateOrder(t *testing.T) {
 	is := is.New(t)
 	ctx := t.Context()
@@ -96,23 +93,14 @@ func TestGateOrder(t *testing.T) {
 	a.read(t, g, "read 1")
 	a.read(t, g, "read 2")
 	a.read(t, g, "read 3")
-	go func() {
-		g.pend(1)
-		if err := g.enterWrite(ctx, later()); err != nil {
-			t.Error(err)
-			return
-		}
-		a <- "write"
-	}()
-	waitFor(t, "the write to queue", func() bool { _, w := g.waiting(); return w })
-
-	g.leave()
-	is.Equal(a.next(t), "write") // the first slot freed goes to the write, before the reads that came first
 	a.none(t, "with no free slot")
+
+	g.enterWrite() // returns at once, though no slot is free
 	g.leave()
-	a.none(t, "while the write holds a slot") // a slot is free, but the write runs alone
+	a.none(t, "while the write runs") // a slot is free, but the write keeps reads out
+	g.leave()
 	a.read(t, g, "read 4")
-	a.none(t, "while the write holds a slot") // read 4 waits too, though a slot is free
+	a.none(t, "while the write runs") // read 4 waits too, though both slots are free
 
 	g.leaveWrite()
 	got := []string{a.next(t), a.next(t)} // two slots free: two reads admitted at once
@@ -128,51 +116,25 @@ func TestGateOrder(t *testing.T) {
 	is.Equal(g.free, 2) // every slot back
 }
 
-// TestGateKeepsASlotForTheNextWrite checks that when a write leaves while
-// another is to come, the reads that waited leave one slot free for it,
-// and that the slot goes to reads again if that write gives up.
-func TestGateKeepsASlotForTheNextWrite(t *testing.T) {
+// TestGateHoldsReadsWhileAWriteRuns checks that a read that comes while a
+// write runs waits for it, though every slot is free, and starts when it
+// ends.
+func TestGateHoldsReadsWhileAWriteRuns(t *testing.T) {
 	is := is.New(t)
-	ctx := t.Context()
 	g := newGate(2)
-	a := make(admissions, 4)
-
-	g.pend(1)
-	is.NoErr(g.enterWrite(ctx, later())) // write A runs
-	g.pend(1)                            // write B waits for the turn
-	a.read(t, g, "read 1")
-	a.read(t, g, "read 2")
-	g.leaveWrite()                         // A ends: two slots free, one kept for B
-	is.Equal(a.next(t), "read 1")          // the first read is admitted
-	a.none(t, "into the slot kept")        // the second is not
-	a.none(t, "as write B takes the turn") // B still counts as to come
-	is.NoErr(g.enterWrite(ctx, later()))
-	is.Equal(g.free, 0) // B took the slot kept for it at once
-	g.leave()           // read 1 ends while B runs
-	a.read(t, g, "read 3")
-	a.none(t, "while a write runs")
-	g.leaveWrite() // B ends, and no write is to come: both slots go to reads
-	got := []string{a.next(t), a.next(t)}
-	slices.Sort(got)
-	is.Equal(got, []string{"read 2", "read 3"}) // read 2 and read 3 get a slot each
-	g.leave()                                   // read 3 ends
-
-	g.pend(1)
-	is.NoErr(g.enterWrite(ctx, later())) // write C runs beside read 2
-	g.pend(1)                            // write D waits for the turn
-	a.read(t, g, "read 4")
-	g.leaveWrite() // C ends: the free slot is kept for D
-	a.none(t, "into the slot kept")
-	g.pend(-1)                    // D gives up before its turn
-	g.leave()                     // read 2 ends
-	is.Equal(a.next(t), "read 4") // the slot goes to read 4
+	a := make(admissions, 1)
+	g.enterWrite()
+	a.read(t, g, "read") // queues: fails if admitted at once
+	a.none(t, "while the write runs")
+	g.leaveWrite()
+	is.Equal(a.next(t), "read") // admitted when the write ends
 	g.leave()
 	is.Equal(g.free, 2) // every slot back
 }
 
-// TestGateCancel checks that a call whose context ends while it waits
+// TestGateCancel checks that a read whose context ends while it waits
 // leaves the queue with the context's error, holding no slot, and that
-// the calls behind it keep their place.
+// the reads behind it keep their place.
 func TestGateCancel(t *testing.T) {
 	is := is.New(t)
 	ctx := t.Context()
@@ -181,12 +143,9 @@ func TestGateCancel(t *testing.T) {
 	is.NoErr(g.enter(ctx))
 
 	cctx, cancel := context.WithCancel(ctx)
-	errs := make(chan error, 2)
+	errs := make(chan error, 1)
 	go func() { errs <- g.enter(cctx) }()
-	waitFor(t, "the read to queue", func() bool { n, _ := g.waiting(); return n == 1 })
-	g.pend(1)
-	go func() { errs <- g.enterWrite(cctx, later()) }()
-	waitFor(t, "the write to queue", func() bool { _, w := g.waiting(); return w })
+	waitFor(t, "the read to queue", func() bool { return g.waiting() == 1 })
 	admitted := make(chan struct{})
 	go func() {
 		if err := g.enter(ctx); err != nil {
@@ -194,98 +153,50 @@ func TestGateCancel(t *testing.T) {
 		}
 		close(admitted)
 	}()
-	waitFor(t, "the second read to queue", func() bool { n, _ := g.waiting(); return n == 2 })
+	waitFor(t, "the second read to queue", func() bool { return g.waiting() == 2 })
 
 	cancel()
-	for range 2 {
-		err := <-errs
-		is.True(errors.Is(err, context.Canceled)) // the waits end with the context's error
-	}
-	n, w := g.waiting()
-	is.Equal(n, 1)      // only the read that still waits is queued
-	is.True(!w)         // the write left the queue
-	g.leave()           // frees a slot for the read that still waits
-	<-admitted          // which it gets
-	is.Equal(g.free, 0) // and holds, with the first read
+	err := <-errs
+	is.True(errors.Is(err, context.Canceled)) // the wait ends with the context's error
+	is.Equal(g.waiting(), 1)                  // only the read that still waits is queued
+	g.leave()                                 // frees a slot for the read that still waits
+	<-admitted                                // which it gets
+	is.Equal(g.free, 0)                       // and holds, with the first read
 	g.leave()
 	g.leave()
-	is.Equal(g.free, 2) // no slot lost to the cancelled calls
+	is.Equal(g.free, 2) // no slot lost to the cancelled read
 }
 
-// TestGateSlotGrantedAsContextEnds checks that a call given its slot just
+// TestGateSlotGrantedAsContextEnds checks that a read given its slot just
 // as its context ends, which then returns the context's error, hands the
-// slot on as the call it is: a write's slot frees the reads held back.
+// slot on.
 func TestGateSlotGrantedAsContextEnds(t *testing.T) {
 	is := is.New(t)
 	ended, cancel := context.WithCancel(t.Context())
 	cancel()
-	for range 20 { // the wait sees the slot or the context first, at random
-		for _, write := range []bool{false, true} {
-			g := newGate(2)
-			is.NoErr(g.enter(t.Context())) // the slot to be handed over
-			is.NoErr(g.enter(t.Context()))
-			w := waiterPool.Get().(*gateWaiter)
-			g.mu.Lock()
-			w.queued = true
-			if write {
-				g.writer = w
-			} else {
-				g.first, g.last = w, w
-			}
-			g.mu.Unlock()
-			g.leave() // w has the slot now
-			err := g.wait(ended, w, write, nil)
-			if err == nil {
-				if write {
-					g.leaveWrite()
-				} else {
-					g.leave()
-				}
-			} else {
-				is.True(errors.Is(err, context.Canceled)) // the context's error
-			}
+	for range 40 { // the wait sees the slot or the context first, at random
+		g := newGate(2)
+		is.NoErr(g.enter(t.Context())) // the slot to be handed over
+		is.NoErr(g.enter(t.Context()))
+		w := waiterPool.Get().(*gateWaiter)
+		g.mu.Lock()
+		w.queued = true
+		g.first, g.last = w, w
+		g.mu.Unlock()
+		g.leave() // w has the slot now
+		if err := g.wait(ended, w); err == nil {
 			g.leave()
-			is.Equal(g.free, 2) // the slot came back
-			is.True(!g.writing) // and no write holds one
+		} else {
+			is.True(errors.Is(err, context.Canceled)) // the context's error
 		}
-	}
-}
-
-// TestWriteWaitsForTheGateAtMostTheBusyTimeout checks that a write that
-// finds no slot waits for one no longer than the store's busy timeout, and
-// then fails as Unavailable, holding no slot and writing nothing.
-func TestWriteWaitsForTheGateAtMostTheBusyTimeout(t *testing.T) {
-	is := is.New(t)
-	ctx := t.Context()
-	s := openTestStore(t, WithBusyTimeout(100*time.Millisecond))
-	org := uuid.New()
-	_, err := s.UpsertOrganisation(ctx, grouping.Organisation{ID: org, Name: "Busy"})
-	is.NoErr(err)
-	g := s.d.gate
-	held := g.free
-	for range held { // reads hold every slot
-		is.NoErr(g.enter(ctx))
-	}
-	start := time.Now()
-	_, err = s.CreateGroup(ctx, org, grouping.NewGroup{Name: "Waits"})
-	waited := time.Since(start)
-	is.Equal(grouping.ErrorCode(err), grouping.Unavailable) // the write gives up
-	is.True(waited >= 100*time.Millisecond)                 // after the busy timeout
-	is.True(waited < 5*time.Second)                         // and not much later
-	_, w := g.waiting()
-	is.True(!w) // it left the queue
-	for range held {
 		g.leave()
+		is.Equal(g.free, 2) // the slot came back
 	}
-	is.Equal(g.free, held) // no slot lost
-	page, err := s.ListGroups(ctx, org, grouping.ListGroupsOptions{})
-	is.NoErr(err)
-	is.Equal(len(page.Items), 0) // nothing written
 }
 
 // TestGateUnderLoad runs many goroutines through the gate, reads and
-// writes, some giving up as they wait, and checks that no more calls than
-// slots ever run at once and that every slot comes back.
+// writes, some reads giving up as they wait, and checks that no more reads
+// than slots ever run at once and that every slot comes back.
 func TestGateUnderLoad(t *testing.T) {
 	is := is.New(t)
 	const slots = 3
@@ -297,59 +208,53 @@ func TestGateUnderLoad(t *testing.T) {
 		wg.Go(func() {
 			rng := rand.New(rand.NewPCG(uint64(i), 1))
 			for range 300 {
+				if rng.IntN(5) == 0 {
+					writing.Lock()
+					g.enterWrite()
+					time.Sleep(time.Duration(rng.IntN(50)) * time.Microsecond)
+					g.leaveWrite()
+					writing.Unlock()
+					continue
+				}
 				ctx, cancel := context.WithCancel(t.Context())
 				if rng.IntN(4) == 0 {
 					go cancel() // gives up at some point of its wait, or not at all
 				}
-				write := rng.IntN(5) == 0
-				var err error
-				if write {
-					writing.Lock()
-					g.pend(1)
-					err = g.enterWrite(ctx, later())
-				} else {
-					err = g.enter(ctx)
-				}
-				if err == nil {
+				if err := g.enter(ctx); err == nil {
 					n := running.Add(1)
 					for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
 					}
 					time.Sleep(time.Duration(rng.IntN(50)) * time.Microsecond)
 					running.Add(-1)
-					if write {
-						g.leaveWrite()
-					} else {
-						g.leave()
-					}
+					g.leave()
 				} else if !errors.Is(err, context.Canceled) {
 					t.Error(err)
-				}
-				if write {
-					writing.Unlock()
 				}
 				cancel()
 			}
 		})
 	}
 	wg.Wait()
-	is.True(most.Load() <= slots) // never more calls than slots at once
+	is.True(most.Load() <= slots) // never more reads than slots at once
 	is.True(most.Load() > 1)      // and the slots were used side by side
 	is.Equal(g.free, slots)       // every slot came back
+	is.True(!g.writing)           // and no write is left running
 }
 
-// TestStoreCallsPassTheGate checks that the store's reads and writes wait
-// at the gate while it has no free slot, and run once one is freed.
+// TestStoreCallsPassTheGate checks that the store's reads wait at the gate
+// while it has no free slot and run once one is freed, and that its writes
+// do not wait for a slot.
 func TestStoreCallsPassTheGate(t *testing.T) {
 	is := is.New(t)
 	ctx := t.Context()
-	s := openTestStore(t)
+	s := openTestStore(t, WithBusyTimeout(time.Minute))
 	org := uuid.New()
 	_, err := s.UpsertOrganisation(ctx, grouping.Organisation{ID: org, Name: "Gate"})
 	is.NoErr(err)
 
 	g := s.d.gate
 	held := g.free
-	is.True(held >= 2) // the gate has a slot for each processor, two at least
+	is.True(held >= 1) // the gate has a slot for each processor
 	for range held {   // take every slot
 		is.NoErr(g.enter(ctx))
 	}
@@ -359,38 +264,39 @@ func TestStoreCallsPassTheGate(t *testing.T) {
 		_, err := s.ListGroups(ctx, org, grouping.ListGroupsOptions{})
 		read <- err
 	}()
-	waitFor(t, "the read to wait at the gate", func() bool { n, _ := g.waiting(); return n == 1 })
-	write := make(chan error, 1)
-	go func() {
-		_, err := s.CreateGroup(ctx, org, grouping.NewGroup{Name: "Waits"})
-		write <- err
-	}()
-	waitFor(t, "the write to wait at the gate", func() bool { _, w := g.waiting(); return w })
+	waitFor(t, "the read to wait at the gate", func() bool { return g.waiting() == 1 })
+	_, err = s.CreateGroup(ctx, org, grouping.NewGroup{Name: "Goes first"})
+	is.NoErr(err) // the write ran while reads held every slot
+	select {
+	case err := <-read:
+		t.Fatalf("the read ran with no free slot: %v", err)
+	case <-time.After(10 * time.Millisecond):
+	}
 
-	g.leave() // one slot: the write's
-	is.NoErr(<-write)
-	is.NoErr(<-read) // and then the read's, freed by the write
+	g.leave() // one slot: the read's
+	is.NoErr(<-read)
 	for range held - 1 {
 		g.leave()
 	}
 	page, err := s.ListGroups(ctx, org, grouping.ListGroupsOptions{})
 	is.NoErr(err)
 	is.Equal(len(page.Items), 1) // the write committed
+	is.Equal(g.free, held)       // every slot back
 }
 
 // TestConcurrentCalls checks the number of slots of a store's gate: as
-// many as GOMAXPROCS by default, as WithConcurrentCalls says otherwise, two
-// at least, and a read connection for each.
+// many as GOMAXPROCS by default, as WithConcurrentCalls says otherwise,
+// and a read connection for each.
 func TestConcurrentCalls(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		opts []Option
 		want int
 	}{
-		{"default", nil, max(2, runtime.GOMAXPROCS(0))},
+		{"default", nil, runtime.GOMAXPROCS(0)},
 		{"six", []Option{WithConcurrentCalls(6)}, 6},
-		{"one", []Option{WithConcurrentCalls(1)}, 2},
-		{"zero", []Option{WithConcurrentCalls(0)}, max(2, runtime.GOMAXPROCS(0))},
+		{"one", []Option{WithConcurrentCalls(1)}, 1},
+		{"zero", []Option{WithConcurrentCalls(0)}, runtime.GOMAXPROCS(0)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			is := is.New(t)

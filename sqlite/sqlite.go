@@ -63,8 +63,8 @@ type sqlDriver struct {
 	// senders first come, first served), where database/sql would hand the
 	// connection to any waiter.
 	turn chan struct{}
-	// gate admits the calls that run SQLite: the write that holds turn
-	// first, then reads in the order they came (see gate).
+	// gate admits the reads that run SQLite, in the order they came, and
+	// none while the write that holds turn runs (see gate).
 	gate *gate
 	// wlock is the lock file that the turn's holder takes for its write
 	// transaction, so that the writers of several processes take turns too
@@ -129,9 +129,8 @@ func WithSynchronousFull() Option {
 
 // WithBusyTimeout sets how long a write waits for the database before it
 // fails with a grouping.Unavailable error ([DefaultBusyTimeout] by default):
-// the time it queues behind this process's other writes, the time it
-// waits for another process's lock and the time it waits for a slot to run
-// in (see "Calls at once" in the package documentation) count together, and a caller's context
+// the time it queues behind this process's other writes and the time it
+// waits for another process's lock count together, and a caller's context
 // deadline that comes sooner wins. Reads wait up to the same time for the
 // rare locks they need. The timeout is rounded to milliseconds; values below
 // one millisecond are raised to one.
@@ -139,13 +138,13 @@ func WithBusyTimeout(d time.Duration) Option {
 	return func(c *config) { c.busyTimeout = d }
 }
 
-// WithConcurrentCalls sets how many calls of the store may run SQLite at
-// once (see the package documentation, "Calls at once"): by default as many
-// as GOMAXPROCS when the store opens, since SQLite runs on the processor of
-// its caller. More may suit reads that wait for a slow disk rather than a
-// processor; fewer leave processors to the rest of the program. Values
-// below 2 are raised to 2, so that a write always finds a slot beside a
-// read.
+// WithConcurrentCalls sets how many reads of the store may run SQLite at
+// once, besides the one write that runs at a time (see the package
+// documentation, "Calls at once"): by default as many as GOMAXPROCS when
+// the store opens, since SQLite runs on the processor of its caller. More
+// may suit reads that wait for a slow disk rather than a processor; fewer
+// leave processors to the rest of the program. Zero or less means the
+// default.
 func WithConcurrentCalls(n int) Option {
 	return func(c *config) { c.calls = n }
 }
@@ -358,9 +357,7 @@ func (d *sqlDriver) Write(ctx context.Context, fn func(driver.Tx) error) error {
 		return err
 	}
 	deadline := time.Now().Add(d.wait)
-	d.gate.pend(1) // until enterWrite, or the return before it
 	if err := d.takeTurn(ctx); err != nil {
-		d.gate.pend(-1)
 		return err
 	}
 	yield := false // see passTurn
@@ -368,7 +365,6 @@ func (d *sqlDriver) Write(ctx context.Context, fn func(driver.Tx) error) error {
 	held, err := d.wlock.lock(ctx, deadline)
 	yield = d.sharing(time.Now())
 	if err != nil {
-		d.gate.pend(-1)
 		return err
 	}
 	if held {
@@ -376,9 +372,7 @@ func (d *sqlDriver) Write(ctx context.Context, fn func(driver.Tx) error) error {
 		// rollback, on every way out, panics included.
 		defer d.wlock.unlock()
 	}
-	if err := d.gate.enterWrite(ctx, deadline); err != nil {
-		return err
-	}
+	d.gate.enterWrite()
 	defer d.gate.leaveWrite()
 	tx, err := d.beginWrite(ctx, deadline)
 	if err != nil {
