@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/channelgrouping/grouping"
+	"github.com/channelgrouping/grouping/driver"
 	"github.com/google/uuid"
 	"github.com/matryer/is"
 )
@@ -282,6 +283,42 @@ func TestStoreCallsPassTheGate(t *testing.T) {
 	is.NoErr(err)
 	is.Equal(len(page.Items), 1) // the write committed
 	is.Equal(g.free, held)       // every slot back
+}
+
+// TestStoreWriteHoldsReadsBack checks that a read that comes while a store
+// write runs waits for it, though slots are free, and runs when it ends.
+func TestStoreWriteHoldsReadsBack(t *testing.T) {
+	is := is.New(t)
+	ctx := t.Context()
+	s := openTestStore(t)
+	org := uuid.New()
+	_, err := s.UpsertOrganisation(ctx, grouping.Organisation{ID: org, Name: "Held"})
+	is.NoErr(err)
+
+	inWrite, release := make(chan struct{}), make(chan struct{})
+	wrote := make(chan error, 1)
+	go func() {
+		wrote <- s.d.Write(ctx, func(driver.Tx) error {
+			close(inWrite)
+			<-release
+			return nil
+		})
+	}()
+	<-inWrite
+	read := make(chan error, 1)
+	go func() {
+		_, err := s.ListGroups(ctx, org, grouping.ListGroupsOptions{})
+		read <- err
+	}()
+	waitFor(t, "the read to wait at the gate", func() bool { return s.d.gate.waiting() == 1 })
+	select {
+	case err := <-read:
+		t.Fatalf("the read ran during the write: %v", err)
+	case <-time.After(10 * time.Millisecond):
+	}
+	close(release)
+	is.NoErr(<-wrote)
+	is.NoErr(<-read) // runs once the write ends
 }
 
 // TestConcurrentCalls checks the number of slots of a store's gate: as
