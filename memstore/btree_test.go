@@ -14,39 +14,65 @@ import (
 )
 
 // num is an item ordered by its value, carrying a payload that insert
-// replaces.
+// replaces. Its rank is coarse, so that items of a node share ranks and
+// searches compare them in full.
 type num struct{ v, payload int }
 
 func (a num) compare(b num) int { return cmp.Compare(a.v, b.v) }
+func (a num) rank() int64       { return int64(a.v >> 2) }
 
-// check verifies the structure of t: items in order, node sizes within
-// bounds, every leaf at the same depth, and the count.
+// check verifies the structure of t: a flat tree's items in order, or a
+// tree of nodes: items in order with their ranks,
+// node sizes within bounds (a node on the path to the last item may hold
+// fewer than minItems), every leaf at the same depth, nothing kept past a
+// node's items and children, and the count.
 func check[T ordered[T]](t *testing.T, tr *btree[T]) {
 	t.Helper()
 	if tr.root == nil {
-		if tr.n != 0 {
-			t.Fatalf("empty tree counts %d items", tr.n)
+		if tr.n != len(tr.flat) || tr.n > maxItems {
+			t.Fatalf("flat tree of %d items counts %d", len(tr.flat), tr.n)
+		}
+		for i := 1; i < len(tr.flat); i++ {
+			if tr.flat[i-1].compare(tr.flat[i]) >= 0 {
+				t.Fatalf("items out of order")
+			}
 		}
 		return
 	}
+	if tr.flat != nil {
+		t.Fatalf("a tree with a root keeps %d flat items", len(tr.flat))
+	}
 	count, leafDepth := 0, -1
 	var prev *T
-	var walk func(n *bnode[T], depth int)
-	walk = func(n *bnode[T], depth int) {
-		if n != tr.root && (len(n.items) < minItems || len(n.items) > maxItems) {
-			t.Fatalf("node of %d items", len(n.items))
+	var zero T
+	var walk func(n *bnode[T], depth int, last bool)
+	walk = func(n *bnode[T], depth int, last bool) {
+		if n.n > maxItems || n.n < 1 || (n != tr.root && !last && n.n < minItems) {
+			t.Fatalf("node of %d items", n.n)
 		}
-		if n.children == nil {
+		for i := n.n; i < maxItems; i++ {
+			if any(n.items[i]) != any(zero) || n.ranks[i] != 0 {
+				t.Fatalf("item left at %d past %d", i, n.n)
+			}
+		}
+		if n.kids == nil {
 			if leafDepth >= 0 && leafDepth != depth {
 				t.Fatalf("leaves at depths %d and %d", leafDepth, depth)
 			}
 			leafDepth = depth
-		} else if len(n.children) != len(n.items)+1 {
-			t.Fatalf("%d children for %d items", len(n.children), len(n.items))
+		} else {
+			for i, c := range n.kids {
+				if (c == nil) != (i > n.n) {
+					t.Fatalf("child %d of a node of %d items: %v", i, n.n, c)
+				}
+			}
 		}
-		for i := range n.items {
-			if n.children != nil {
-				walk(n.children[i], depth+1)
+		for i := range n.n {
+			if n.kids != nil {
+				walk(n.kids[i], depth+1, false)
+			}
+			if n.ranks[i] != n.items[i].rank() {
+				t.Fatalf("rank %d kept for an item of rank %d", n.ranks[i], n.items[i].rank())
 			}
 			if prev != nil && (*prev).compare(n.items[i]) >= 0 {
 				t.Fatalf("items out of order")
@@ -54,11 +80,11 @@ func check[T ordered[T]](t *testing.T, tr *btree[T]) {
 			prev = &n.items[i]
 			count++
 		}
-		if n.children != nil {
-			walk(n.children[len(n.items)], depth+1)
+		if n.kids != nil {
+			walk(n.kids[n.n], depth+1, last)
 		}
 	}
-	walk(tr.root, 0)
+	walk(tr.root, 0, true)
 	if count != tr.n || leafDepth >= maxDepth {
 		t.Fatalf("%d items counted as %d, depth %d", count, tr.n, leafDepth)
 	}
@@ -105,12 +131,19 @@ func TestBtreeAgainstSortedSlice(t *testing.T) {
 		}
 		check(t, &tr)
 		compareReads(t, &tr, want, -1)
-		for len(want) > 0 { // empty it in random order
+		for len(want) > 0 { // empty it in random order, down to a flat tree
 			i := rng.IntN(len(want))
 			if _, ok := tr.delete(want[i]); !ok {
 				t.Fatalf("delete %d: not found", want[i].v)
 			}
 			want = slices.Delete(want, i, i+1)
+			if len(want) < 2*maxItems {
+				check(t, &tr)
+				compareReads(t, &tr, want, rng.IntN(keys+2)-1)
+				if len(want) <= flatBelow {
+					is.New(t).True(tr.root == nil) // flat again once small
+				}
+			}
 		}
 		check(t, &tr)
 		if tr.root != nil || tr.Len() != 0 {
@@ -384,12 +417,11 @@ func BenchmarkMemoryLatency(b *testing.B) {
 	}
 }
 
-// TestBtreeNodeRoom checks the room that splits leave in nodes: a node of
-// a tree filled in random order can take items up to maxItems without
-// being copied to a larger slice, while the nodes of a tree filled in
-// order, which never take another item once split (all but those on the
-// path to the last item), hold no spare room.
-func TestBtreeNodeRoom(t *testing.T) {
+// TestBtreeNodeFill checks how full splits leave nodes: those of a tree
+// filled in order, as creation and position indexes are, all but full
+// but on the path to the last item, which holds the items still to come;
+// those of a tree filled in random order at least half full, as any tree.
+func TestBtreeNodeFill(t *testing.T) {
 	is := is.New(t)
 	nodes := func(tr *btree[num]) (all, rightmost []*bnode[num]) {
 		var walk func(n *bnode[num], right bool)
@@ -398,12 +430,27 @@ func TestBtreeNodeRoom(t *testing.T) {
 			if right {
 				rightmost = append(rightmost, n)
 			}
-			for i, c := range n.children {
-				walk(c, right && i == len(n.children)-1)
+			if n.kids != nil {
+				for i, c := range n.kids[:n.n+1] {
+					walk(c, right && i == n.n)
+				}
 			}
 		}
 		walk(tr.root, true)
 		return all, rightmost
+	}
+
+	var inOrder btree[num]
+	for i := range 20000 {
+		inOrder.insert(num{i, i})
+	}
+	check(t, &inOrder)
+	all, rightmost := nodes(&inOrder)
+	is.True(len(all) > 100) // the tree has many nodes
+	for _, n := range all {
+		if !slices.Contains(rightmost, n) {
+			is.Equal(n.n, maxItems-2) // a node filled in order keeps all but its last two
+		}
 	}
 
 	var random btree[num]
@@ -411,41 +458,108 @@ func TestBtreeNodeRoom(t *testing.T) {
 	for i := range 20000 {
 		random.insert(num{rng.IntN(1 << 30), i})
 	}
-	all, _ := nodes(&random)
-	is.True(len(all) > 100)     // the tree has many nodes
-	for _, n := range all[1:] { // the root aside, which grows as it may
-		is.True(cap(n.items) >= maxItems) // room for a full node
-		if n.children != nil {
-			is.True(cap(n.children) >= maxItems+1) // room for a full node's children
-		}
-	}
-
-	var inOrder btree[num]
-	for i := range 20000 {
-		inOrder.insert(num{i, i})
-	}
-	all, rightmost := nodes(&inOrder)
+	check(t, &random)
+	all, _ = nodes(&random)
+	sum := 0
 	for _, n := range all {
-		if !slices.Contains(rightmost, n) {
-			is.Equal(cap(n.items), len(n.items)) // no room kept in a node filled in order
-			if n.children != nil {
-				is.Equal(cap(n.children), len(n.children)) // nor for its children
-			}
-		}
+		sum += n.n
 	}
-	check(t, &inOrder)
+	is.True(sum > len(all)*maxItems/2) // random inserts leave nodes more than half full on average
+}
 
-	// The room past a node's items holds nothing: items and children
-	// that moved out are not kept alive by the slices they left.
-	for _, tr := range []*btree[num]{&random, &inOrder} {
-		all, _ := nodes(tr)
-		for _, n := range all {
-			for _, v := range n.items[len(n.items):cap(n.items)] {
-				is.Equal(v, num{}) // no item left behind
-			}
-			if n.children != nil {
-				for _, c := range n.children[len(n.children):cap(n.children)] {
-					is.True(c == nil) // no child left behind
+// TestBtreeFlat checks that a tree stays a sorted slice, with no node,
+// while it holds up to maxItems items, and gets nodes past that.
+func TestBtreeFlat(t *testing.T) {
+	is := is.New(t)
+	var tr btree[num]
+	for i := range maxItems {
+		tr.insert(num{v: maxItems - i}) // in descending order: each goes first
+		is.True(tr.root == nil)         // flat up to maxItems
+	}
+	check(t, &tr)
+	tr.insert(num{v: 0})
+	is.True(tr.root != nil) // nodes past maxItems
+	check(t, &tr)
+	is.Equal(itemsOf(&tr)[:3], []num{{v: 0}, {v: 1}, {v: 2}}) // the items in order
+}
+
+// TestBtreeGrow checks that grow gives a child that has too few items
+// more than minItems in one call, whatever its sibling holds: merged with
+// it when they fit in one node, half of both otherwise.
+func TestBtreeGrow(t *testing.T) {
+	is := is.New(t)
+	for _, leaves := range []bool{true, false} {
+		for small := 1; small <= minItems; small++ {
+			for other := minItems; other <= maxItems; other++ {
+				for _, childFirst := range []bool{true, false} {
+					// A tree of three nodes: a parent of one item and two
+					// children of small and other items, numbered in order.
+					counts := [2]int{other, small}
+					i := 1 // the small child
+					if childFirst {
+						counts, i = [2]int{small, other}, 0
+					}
+					v := 0
+					node := func(n int) *bnode[num] {
+						c := newLeaf[num]()
+						if !leaves {
+							c = newInner[num]()
+						}
+						for j := range n {
+							if !leaves {
+								c.kids[j] = newLeaf[num]() // stand-ins, moved with the items
+							}
+							c.set(j, num{v: v})
+							v++
+						}
+						if !leaves {
+							c.kids[n] = newLeaf[num]()
+						}
+						c.n = n
+						return c
+					}
+					p := newInner[num]()
+					p.kids[0] = node(counts[0])
+					p.set(0, num{v: v})
+					v++
+					p.kids[1] = node(counts[1])
+					p.n = 1
+					var kids []*bnode[num]
+					for _, c := range p.kids[:2] {
+						if !leaves {
+							kids = append(kids, c.kids[:c.n+1]...)
+						}
+					}
+
+					p.grow(i)
+					var got []num
+					var gotKids []*bnode[num]
+					for j := range p.n + 1 {
+						c := p.kids[j]
+						got = append(got, c.items[:c.n]...)
+						if j < p.n {
+							got = append(got, p.items[j])
+						}
+						if !leaves {
+							gotKids = append(gotKids, c.kids[:c.n+1]...)
+						}
+					}
+					want := make([]num, v)
+					for j := range want {
+						want[j] = num{v: j}
+					}
+					is.Equal(got, want) // every item, in order
+					if !leaves {
+						is.Equal(gotKids, kids) // every child, in order
+					}
+					if small+other < maxItems {
+						is.Equal(p.n, 0) // merged
+						is.Equal(p.kids[0].n, small+other+1)
+					} else {
+						c := p.kids[i]
+						is.True(c.n > minItems)            // the child can lose an item
+						is.True(p.kids[1-i].n >= minItems) // and its sibling stays full enough
+					}
 				}
 			}
 		}

@@ -168,6 +168,8 @@ type ckey struct {
 	id uuid.UUID
 }
 
+func (k ckey) rank() int64 { return k.n }
+
 func (k ckey) compare(o ckey) int {
 	if k.n != o.n {
 		return cmp.Compare(k.n, o.n)
@@ -196,6 +198,7 @@ type chanEntry struct {
 }
 
 func (e chanEntry) compare(o chanEntry) int { return e.key.compare(o.key) }
+func (e chanEntry) rank() int64             { return e.key.n }
 
 // groupEntry is a group in its organisation's order.
 type groupEntry struct {
@@ -204,6 +207,7 @@ type groupEntry struct {
 }
 
 func (e groupEntry) compare(o groupEntry) int { return e.key.Compare(o.key) }
+func (e groupEntry) rank() int64              { return e.key.Pos }
 
 func groupOrder(g *group) groupEntry { return groupEntry{driver.GroupKey(&g.Group), g} }
 
@@ -214,6 +218,7 @@ type cgEntry struct {
 }
 
 func (e cgEntry) compare(o cgEntry) int { return e.key.compare(o.key) }
+func (e cgEntry) rank() int64           { return e.key.n }
 
 func channelGroupOrder(cg *channelGroup) cgEntry {
 	return cgEntry{ckey{cg.CreatedAt.UnixMilli(), cg.ID}, cg}
