@@ -87,8 +87,10 @@
 // allocator's). So a Store lets at most as many reads run SQLite at once as
 // GOMAXPROCS was when it opened (see [WithConcurrentCalls]) and queues the
 // others, first come, first served. The write whose turn it is never waits
-// there: it starts at once, beside the reads already running, and no read
-// starts while it runs; when it ends, the reads that waited start. A read
+// there: it starts at once, beside the reads already running, and once it
+// has SQLite's write lock no read starts until it ends, when the reads that
+// waited start. While it waits for the lock, held by a connection that does
+// not take the lock file (the sqlite3 shell, say), reads go on. A read
 // waiting there uses no processor and gives up when its context is done. A
 // write waits only for this process's earlier writes and other processes'
 // locks, and gives up when its context is done or its

@@ -2,8 +2,10 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"math/rand/v2"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"sync"
@@ -342,4 +344,57 @@ func TestConcurrentCalls(t *testing.T) {
 			is.True(s.d.reader.Stats().MaxOpenConnections >= tc.want) // a read connection for each slot
 		})
 	}
+}
+
+// TestReadsRunWhileAWriteWaitsForTheLock checks that a write holds reads
+// back only once it has SQLite's write lock: while it waits for another
+// connection to the file that holds the lock (one that does not take the
+// lock file, as the sqlite3 shell does not), the store's reads go on.
+func TestReadsRunWhileAWriteWaitsForTheLock(t *testing.T) {
+	is := is.New(t)
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "grouping.db")
+	s, err := Open(ctx, path, WithBusyTimeout(time.Minute))
+	is.NoErr(err)
+	defer func() { is.NoErr(s.Close()) }()
+	org := uuid.New()
+	_, err = s.UpsertOrganisation(ctx, grouping.Organisation{ID: org, Name: "Waiting"})
+	is.NoErr(err)
+
+	other, err := sql.Open("sqlite", "file:"+path)
+	is.NoErr(err)
+	defer other.Close()
+	lock, err := other.Conn(ctx)
+	is.NoErr(err)
+	defer lock.Close()
+	_, err = lock.ExecContext(ctx, "BEGIN IMMEDIATE")
+	is.NoErr(err) // the other connection holds the write lock
+
+	wrote := make(chan error, 1)
+	go func() {
+		_, err := s.UpsertOrganisation(ctx, grouping.Organisation{ID: org, Name: "Renamed"})
+		wrote <- err
+	}()
+	waitFor(t, "the write to take its turn", func() bool { return len(s.d.turn) == 1 })
+	time.Sleep(20 * time.Millisecond) // into BEGIN IMMEDIATE, which waits for the lock
+
+	read := make(chan error, 1)
+	go func() {
+		_, err := s.ListGroups(ctx, org, grouping.ListGroupsOptions{})
+		read <- err
+	}()
+	select {
+	case err := <-read:
+		is.NoErr(err) // the read ran while the write waited
+	case <-time.After(5 * time.Second):
+		t.Fatal("the read waited for the write that waits for the lock")
+	}
+	select {
+	case err := <-wrote:
+		t.Fatalf("the write ended while another connection held the lock: %v", err)
+	default:
+	}
+	_, err = lock.ExecContext(ctx, "ROLLBACK")
+	is.NoErr(err)
+	is.NoErr(<-wrote) // the write goes through once the lock is free
 }

@@ -372,8 +372,6 @@ func (d *sqlDriver) Write(ctx context.Context, fn func(driver.Tx) error) error {
 		// rollback, on every way out, panics included.
 		defer d.wlock.unlock()
 	}
-	d.gate.enterWrite()
-	defer d.gate.leaveWrite()
 	tx, err := d.beginWrite(ctx, deadline)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -384,6 +382,10 @@ func (d *sqlDriver) Write(ctx context.Context, fn func(driver.Tx) error) error {
 		}
 		return classify(err)
 	}
+	// Reads are held back from here, once the write has SQLite's lock,
+	// not while it waits for a connection that holds it.
+	d.gate.enterWrite()
+	defer d.gate.leaveWrite()
 	done := false
 	defer func() {
 		if !done { // fn failed or panicked
