@@ -48,6 +48,20 @@ var scalePragmas = flag.String("sqlite.pragmas", "", "pragmas (name=value, comma
 // processor time of the process per operation (cpu-ns/op), which varies
 // less on a machine that other work shares.
 func BenchmarkScale(b *testing.B) {
+	forEachScaleSize(b, func(b *testing.B, n int) {
+		sb := newScaleBench(b, n)
+		for _, op := range scaleOps {
+			b.Run("op="+op.name, func(b *testing.B) {
+				b.ReportAllocs()
+				op.run(b, sb)
+			})
+		}
+	})
+}
+
+// forEachScaleSize runs fn in a sub-benchmark (n=…) for each size of
+// -sqlite.sizes, all but those above 100k under -short.
+func forEachScaleSize(b *testing.B, fn func(b *testing.B, n int)) {
 	for _, size := range strings.Split(*scaleSizes, ",") {
 		n, err := benchkit.ParseSize(size)
 		if err != nil || n < 1000 {
@@ -57,13 +71,7 @@ func BenchmarkScale(b *testing.B) {
 			if testing.Short() && n > 100_000 {
 				b.Skip("large organisation: not under -short")
 			}
-			sb := newScaleBench(b, n)
-			for _, op := range scaleOps {
-				b.Run("op="+op.name, func(b *testing.B) {
-					b.ReportAllocs()
-					op.run(b, sb)
-				})
-			}
+			fn(b, n)
 		})
 	}
 }
