@@ -24,18 +24,52 @@ import (
 //
 // Group names have further rules, see [ValidateGroupName].
 func ValidateName(field, name string) (string, error) {
+	if len(name) <= MaxNameLength && plainName(name) {
+		return name, nil // trimmed, valid, of len(name) characters, no control character
+	}
+	return validateName(field, name)
+}
+
+// validateName is ValidateName for any name.
+func validateName(field, name string) (string, error) {
 	name = trimName(name)
-	switch {
-	case name == "":
+	if name == "" {
 		return "", InvalidField(field, "%s is required", field)
-	case !utf8.ValidString(name):
+	}
+	valid, chars, control := scanText(name, false)
+	switch {
+	case !valid:
 		return "", InvalidField(field, "%s must be valid UTF-8", field)
-	case utf8.RuneCountInString(name) > MaxNameLength:
+	case chars > MaxNameLength:
 		return "", InvalidField(field, "%s must be at most %d characters", field, MaxNameLength)
-	case strings.IndexFunc(name, unicode.IsControl) >= 0:
+	case control:
 		return "", InvalidField(field, "%s must not contain control characters", field)
 	}
 	return name, nil
+}
+
+// scanText reads s once and reports whether it is valid UTF-8, and if so
+// how many characters it has and whether one of them is a control
+// character, tab, line feed and carriage return excepted when breaks is
+// set.
+func scanText(s string, breaks bool) (valid bool, chars int, control bool) {
+	for i := 0; i < len(s); chars++ {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			i++
+			if (c < ' ' || c == 0x7f) && !(breaks && (c == '\t' || c == '\n' || c == '\r')) {
+				control = true
+			}
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			return false, 0, false
+		}
+		i += size
+		control = control || unicode.IsControl(r)
+	}
+	return true, chars, control
 }
 
 // ValidateGroupName checks a group name as [ValidateName] does and also
@@ -44,7 +78,15 @@ func ValidateName(field, name string) (string, error) {
 // U+202E, U+2066 to U+2069) and the zero-width characters (U+200B to U+200D,
 // U+2060, U+FEFF). It returns the name trimmed.
 func ValidateGroupName(field, name string) (string, error) {
-	name, err := ValidateName(field, name)
+	if len(name) <= MaxNameLength && plainName(name) {
+		return name, nil // as ValidateName; no ASCII character is invisible
+	}
+	return validateGroupName(field, name)
+}
+
+// validateGroupName is ValidateGroupName for any name.
+func validateGroupName(field, name string) (string, error) {
+	name, err := validateName(field, name)
 	if err != nil {
 		return "", err
 	}
@@ -87,19 +129,52 @@ func isZeroWidth(r rune) bool {
 // max characters, and no control characters other than tab, line feed and
 // carriage return.
 func ValidateText(field, text string, max int) error {
+	if len(text) <= max && plainText(text) {
+		return nil // valid, of len(text) characters, no control character but tab and line breaks
+	}
+	return validateText(field, text, max)
+}
+
+// validateText is ValidateText for any text.
+func validateText(field, text string, max int) error {
+	valid, chars, control := scanText(text, true)
 	switch {
-	case !utf8.ValidString(text):
+	case !valid:
 		return InvalidField(field, "%s must be valid UTF-8", field)
-	case utf8.RuneCountInString(text) > max:
+	case chars > max:
 		return InvalidField(field, "%s must be at most %d characters", field, max)
-	case strings.IndexFunc(text, isForbiddenControl) >= 0:
+	case control:
 		return InvalidField(field, "%s must not contain control characters", field)
 	}
 	return nil
 }
 
-func isForbiddenControl(r rune) bool {
-	return unicode.IsControl(r) && r != '\t' && r != '\n' && r != '\r'
+// plainName reports whether name is printable ASCII (space to tilde) and
+// neither empty nor starting or ending with a space: a name that
+// ValidateName and ValidateGroupName accept as it is when it is not longer
+// than MaxNameLength, which they check in one pass.
+func plainName(name string) bool {
+	if name == "" || name[0] == ' ' || name[len(name)-1] == ' ' {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; c < ' ' || c > '~' {
+			return false
+		}
+	}
+	return true
+}
+
+// plainText reports whether text is printable ASCII, tabs and line breaks
+// (\n, \r): text that ValidateText accepts when it is not longer than its
+// limit, which it checks in one pass.
+func plainText(text string) bool {
+	for i := 0; i < len(text); i++ {
+		if c := text[i]; (c < ' ' || c > '~') && c != '\t' && c != '\n' && c != '\r' {
+			return false
+		}
+	}
+	return true
 }
 
 // ValidateID checks that id is set (not the nil UUID).
@@ -122,6 +197,9 @@ func ValidateID(field string, id uuid.UUID) error {
 // for comparing and indexing, not for showing: stores keep the name as
 // given.
 func FoldName(name string) string {
+	if plainName(name) {
+		return strings.ToLower(name) // trimmed already; see below
+	}
 	name = trimName(name)
 	if isASCII(name) {
 		// NFKC leaves ASCII as it is and folding lowers A to Z, nothing

@@ -1,6 +1,8 @@
 package grouping
 
 import (
+	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"unicode"
@@ -107,6 +109,142 @@ func BenchmarkFoldName(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				FoldName(bc.in)
+			}
+		})
+	}
+}
+
+// TestValidateMatchesReference checks ValidateName, ValidateGroupName,
+// ValidateText and FoldName, their one-pass paths for plain ASCII and their
+// general paths, against the plain statement of their rules below, on
+// strings drawn from printable ASCII, the spaces and control characters at
+// their edges, invisible and non-ASCII characters, and invalid UTF-8, at
+// lengths around the limits.
+func TestValidateMatchesReference(t *testing.T) {
+	is := is.New(t)
+	r := rand.New(rand.NewPCG(5, 6))
+	pieces := []string{"a", "Z", "0", "~", " ", "!", "\t", "\n", "\r", "\x1f", "\x7f", "\x00", "\u00a0", "\u0085", "\u009f",
+		"é", "\u200b", "\u202e", "\u3000", "\ufffd", "\xff", "\xe2\x82", "ß", "😀"}
+	limits := []int{0, 1, 5, 20, MaxNameLength}
+	plain, n := 0, 0
+	for range 300_000 {
+		var sb strings.Builder
+		length := r.IntN(8)
+		if r.IntN(50) == 0 {
+			length = MaxNameLength - 2 + r.IntN(5)
+		}
+		for range length {
+			if r.IntN(4) == 0 {
+				sb.WriteString(pieces[r.IntN(len(pieces))])
+			} else {
+				sb.WriteByte(byte(' ' + r.IntN('~'-' '+1)))
+			}
+		}
+		s := sb.String()
+		n++
+		if plainName(s) {
+			plain++
+		}
+		got, gotErr := ValidateName("name", s)
+		want, wantErr := refValidateName("name", s)
+		if got != want || fmt.Sprint(gotErr) != fmt.Sprint(wantErr) {
+			t.Logf("%q", s)
+			is.Equal(got, want)                               // ValidateName: the name
+			is.Equal(fmt.Sprint(gotErr), fmt.Sprint(wantErr)) // and the error
+		}
+		got, gotErr = ValidateGroupName("name", s)
+		want, wantErr = refValidateGroupName("name", s)
+		if got != want || fmt.Sprint(gotErr) != fmt.Sprint(wantErr) {
+			t.Logf("%q", s)
+			is.Equal(got, want)                               // ValidateGroupName: the name
+			is.Equal(fmt.Sprint(gotErr), fmt.Sprint(wantErr)) // and the error
+		}
+		max := limits[r.IntN(len(limits))]
+		if a, b := fmt.Sprint(ValidateText("text", s, max)), fmt.Sprint(refValidateText("text", s, max)); a != b {
+			t.Logf("%q, at most %d", s, max)
+			is.Equal(a, b) // ValidateText: the error
+		}
+		if key := FoldName(s); key != refFoldName(s) {
+			t.Logf("%q", s)
+			is.Equal(key, refFoldName(s)) // FoldName: the key
+		}
+	}
+	is.True(plain > n/10 && plain < n*9/10) // both paths were taken often
+}
+
+// The rules of ValidateName, ValidateGroupName, ValidateText and FoldName,
+// stated one check at a time.
+
+func refValidateName(field, name string) (string, error) {
+	name = strings.TrimFunc(name, func(r rune) bool { return unicode.IsSpace(r) && !unicode.IsControl(r) })
+	switch {
+	case name == "":
+		return "", InvalidField(field, "%s is required", field)
+	case !utf8.ValidString(name):
+		return "", InvalidField(field, "%s must be valid UTF-8", field)
+	case utf8.RuneCountInString(name) > MaxNameLength:
+		return "", InvalidField(field, "%s must be at most %d characters", field, MaxNameLength)
+	case strings.IndexFunc(name, unicode.IsControl) >= 0:
+		return "", InvalidField(field, "%s must not contain control characters", field)
+	}
+	return name, nil
+}
+
+func refValidateGroupName(field, name string) (string, error) {
+	name, err := refValidateName(field, name)
+	if err != nil {
+		return "", err
+	}
+	for _, r := range name {
+		switch {
+		case '\u202A' <= r && r <= '\u202E' || '\u2066' <= r && r <= '\u2069':
+			return "", InvalidField(field, "%s must not contain bidirectional control characters (found U+%04X)", field, r)
+		case '\u200B' <= r && r <= '\u200D' || r == '\u2060' || r == '\uFEFF':
+			return "", InvalidField(field, "%s must not contain zero-width characters (found U+%04X)", field, r)
+		}
+	}
+	return name, nil
+}
+
+func refValidateText(field, text string, max int) error {
+	switch {
+	case !utf8.ValidString(text):
+		return InvalidField(field, "%s must be valid UTF-8", field)
+	case utf8.RuneCountInString(text) > max:
+		return InvalidField(field, "%s must be at most %d characters", field, max)
+	case strings.IndexFunc(text, func(r rune) bool { return unicode.IsControl(r) && r != '\t' && r != '\n' && r != '\r' }) >= 0:
+		return InvalidField(field, "%s must not contain control characters", field)
+	}
+	return nil
+}
+
+func refFoldName(name string) string {
+	name = trimName(name)
+	if isASCII(name) {
+		return strings.ToLower(name)
+	}
+	return foldUnicode(name)
+}
+
+// BenchmarkValidate times the checks of a write's names and texts: a group
+// name and a description, each of plain ASCII (the one-pass path) and with
+// non-ASCII characters (the general path). BenchmarkFoldName times the
+// names' keys.
+func BenchmarkValidate(b *testing.B) {
+	for _, c := range []struct{ kind, s string }{{"ascii", "Customer support (EMEA)"}, {"unicode", "Kundenbetreuung (Europa) – Süd"}} {
+		b.Run("op=ValidateGroupName/text="+c.kind, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := ValidateGroupName("name", c.s); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		desc := strings.Repeat(c.s+" ", 8)
+		b.Run("op=ValidateText/text="+c.kind, func(b *testing.B) {
+			for b.Loop() {
+				if err := ValidateText("description", desc, MaxDescriptionLength); err != nil {
+					b.Fatal(err)
+				}
 			}
 		})
 	}
