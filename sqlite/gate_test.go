@@ -376,23 +376,27 @@ func TestReadsRunWhileAWriteWaitsForTheLock(t *testing.T) {
 		wrote <- err
 	}()
 	waitFor(t, "the write to take its turn", func() bool { return len(s.d.turn) == 1 })
-	time.Sleep(20 * time.Millisecond) // into BEGIN IMMEDIATE, which waits for the lock
 
-	read := make(chan error, 1)
-	go func() {
-		_, err := s.ListGroups(ctx, org, grouping.ListGroupsOptions{})
-		read <- err
-	}()
-	select {
-	case err := <-read:
-		is.NoErr(err) // the read ran while the write waited
-	case <-time.After(5 * time.Second):
-		t.Fatal("the read waited for the write that waits for the lock")
-	}
-	select {
-	case err := <-wrote:
-		t.Fatalf("the write ended while another connection held the lock: %v", err)
-	default:
+	// Reads one after another for 300 ms: the write reaches BEGIN
+	// IMMEDIATE, which waits for the lock, microseconds after taking its
+	// turn, so that on any machine most of these run while it waits there.
+	for start := time.Now(); time.Since(start) < 300*time.Millisecond; time.Sleep(30 * time.Millisecond) {
+		read := make(chan error, 1)
+		go func() {
+			_, err := s.ListGroups(ctx, org, grouping.ListGroupsOptions{})
+			read <- err
+		}()
+		select {
+		case err := <-read:
+			is.NoErr(err) // the read ran while the write waited
+		case <-time.After(5 * time.Second):
+			t.Fatal("a read waited for the write that waits for the lock")
+		}
+		select {
+		case err := <-wrote:
+			t.Fatalf("the write ended while another connection held the lock: %v", err)
+		default:
+		}
 	}
 	_, err = lock.ExecContext(ctx, "ROLLBACK")
 	is.NoErr(err)
