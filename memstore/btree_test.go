@@ -565,3 +565,49 @@ func TestBtreeGrow(t *testing.T) {
 		}
 	}
 }
+
+// TestWalkPairAndPairOf checks that walking both halves of a pair of
+// indexes, and listing them after a key, give every item in order, whether
+// both halves hold items, only one does (small and large trees), or none:
+// the walks along one half must give what the merged walk gives.
+func TestWalkPairAndPairOf(t *testing.T) {
+	is := is.New(t)
+	r := rand.New(rand.NewPCG(7, 8))
+	for _, sizes := range [][2]int{{0, 0}, {5, 0}, {0, 5}, {200, 0}, {0, 200}, {7, 3}, {150, 90}} {
+		var pair [2]btree[num]
+		var all []num
+		for half, n := range sizes {
+			for range n {
+				v := num{v: r.IntN(1 << 20)}
+				if _, dup := slices.BinarySearchFunc(all, v, num.compare); dup {
+					continue
+				}
+				pair[half].insert(v)
+				all = append(all, v)
+				slices.SortFunc(all, num.compare)
+			}
+		}
+		var walked []num
+		walkPair(&pair, func(v num) { walked = append(walked, v) })
+		is.Equal(walked, all) // walkPair gives every item of both halves in order
+		for _, from := range []int{-1, 0, len(all) / 2, len(all) - 1} {
+			var after *num
+			want := all
+			if from >= 0 && from < len(all) {
+				after, want = &all[from], all[from+1:]
+			}
+			var listed []num
+			for it := pairOf(&pair, nil, after); ; {
+				v, ok := it.next()
+				if !ok {
+					break
+				}
+				listed = append(listed, v)
+			}
+			if len(want) == 0 {
+				want = nil
+			}
+			is.Equal(listed, want) // pairOf lists both halves in order after the key
+		}
+	}
+}

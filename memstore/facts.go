@@ -57,10 +57,7 @@ func (t *tx) GroupIDs(_ context.Context, orgID uuid.UUID) (bool, []uuid.UUID, er
 		return false, nil, nil
 	}
 	ids := make([]uuid.UUID, 0, o.groupOrder[active].Len()+o.groupOrder[archived].Len())
-	it := mergedOf(&o.groupOrder, nil)
-	for e, ok := it.next(); ok; e, ok = it.next() {
-		ids = append(ids, e.g.ID)
-	}
+	walkPair(&o.groupOrder, func(e groupEntry) { ids = append(ids, e.g.ID) })
 	return true, ids, nil
 }
 
@@ -73,10 +70,7 @@ func (t *tx) GroupChannelIDs(_ context.Context, orgID, groupID uuid.UUID) (drive
 	}
 	gc.GroupFound = true
 	gc.ChannelIDs = make([]uuid.UUID, 0, g.channels[active].Len()+g.channels[archived].Len())
-	it := mergedOf(&g.channels, nil)
-	for e, ok := it.next(); ok; e, ok = it.next() {
-		gc.ChannelIDs = append(gc.ChannelIDs, t.slab.at(e.c).ID)
-	}
+	walkPair(&g.channels, func(e chanEntry) { gc.ChannelIDs = append(gc.ChannelIDs, t.slab.at(e.c).ID) })
 	return gc, nil
 }
 

@@ -163,12 +163,45 @@ type items[T any] interface {
 // is nil) of a pair of indexes: when archivedState is set, only those
 // of the half of that state, otherwise both halves merged.
 func pairOf[T ordered[T]](pair *[2]btree[T], archivedState *bool, after *T) items[T] {
+	if archivedState == nil {
+		if s, ok := soleSide(pair); ok {
+			archivedState = &s // the other half is empty: nothing to merge
+		}
+	}
 	if archivedState != nil {
 		c := pair[side(*archivedState)].after(after)
 		return &c
 	}
 	m := mergedOf(pair, after)
 	return &m
+}
+
+// soleSide reports whether at most one half of a pair of indexes holds
+// items, and if so which: archived when only that one does.
+func soleSide[T ordered[T]](pair *[2]btree[T]) (isArchived, ok bool) {
+	switch {
+	case pair[archived].Len() == 0:
+		return false, true
+	case pair[active].Len() == 0:
+		return true, true
+	}
+	return false, false
+}
+
+// walkPair calls f with every item of both halves of a pair of indexes,
+// in order: along the one that holds items when the other is empty, as
+// it most often is, and through mergedOf otherwise.
+func walkPair[T ordered[T]](pair *[2]btree[T], f func(T)) {
+	if s, ok := soleSide(pair); ok {
+		for e := range pair[side(s)].all() {
+			f(e)
+		}
+		return
+	}
+	it := mergedOf(pair, nil)
+	for e, ok := it.next(); ok; e, ok = it.next() {
+		f(e)
+	}
 }
 
 // mergedOf returns both halves of a pair of indexes merged, after the
