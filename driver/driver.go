@@ -46,6 +46,14 @@
 // processes write to also implements [Watcher], so that waiting readers
 // hear of their commits.
 //
+// Two interfaces are optional: [BulkTx] reads and writes the channels of a
+// bulk call in one round trip each, and [MemberTx] makes a membership
+// change conditional on the channel's facts, one statement where a read of
+// the facts and a write would be two. The engine uses them when a driver's
+// Tx has them and the methods of Tx otherwise, with the same results (it
+// still decides what a conditional write that changed nothing means), and
+// drivertest checks them where a driver has them.
+//
 // To write the primitives, follow an existing driver. memstore's (see
 // memstore.NewDriver) keeps everything in maps under one mutex and undoes
 // the writes of a failed transaction; sqlite's reads each fact with one SQL
@@ -562,6 +570,26 @@ type BulkTx interface {
 
 	// UnplaceChannels takes each channel of channelIDs out of its group.
 	UnplaceChannels(ctx context.Context, channelIDs []uuid.UUID) error
+}
+
+// MemberTx is implemented by a Tx that can make a membership change
+// conditional on the channel, in one statement where the engine would
+// otherwise read the channel's facts first. The engine uses it when a
+// driver's Tx has it, and reads the facts only when nothing changed, to
+// tell why; with the methods of Tx otherwise, with the same result. A
+// driver whose write transactions do not run one at a time must hold what
+// its facts reads hold (the organisation's lock, say) for these too.
+type MemberTx interface {
+	// AddLiveMember makes the user a member of the channel when the
+	// channel is a channel of the organisation and not deleted; it
+	// reports false when it is not, or when the user was a member
+	// already.
+	AddLiveMember(ctx context.Context, orgID, channelID, userID uuid.UUID) (added bool, err error)
+
+	// RemoveLiveMember ends the membership when the channel is a channel
+	// of the organisation and not deleted; it reports false when it is
+	// not, or when there was no membership.
+	RemoveLiveMember(ctx context.Context, orgID, channelID, userID uuid.UUID) (removed bool, err error)
 }
 
 // BulkPlacement is what [BulkTx.Placements] finds.

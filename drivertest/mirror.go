@@ -95,6 +95,9 @@ func channelTests() node {
 		set("RemoveMember",
 			leaf("ReportsRemovedOnce", testRemoveMember),
 		),
+		set("MemberTx",
+			leaf("OnlyLiveChannelsOfTheOrganisation", testMemberTx),
+		),
 		set("MarkChannelDeleted",
 			leaf("GoneFromReads", testMarkChannelDeleted),
 		),
@@ -348,6 +351,64 @@ func testRemoveMember(t *testing.T, d driver.Driver) {
 	}, func(r driver.Reader) {
 		is.Equal(members(t, r, org, rec.ID), []uuid.UUID{b})   // the other member stays
 		is.Equal(members(t, r, org, other.ID), []uuid.UUID{a}) // the user stays a member of other channels
+	})
+}
+
+// testMemberTx checks driver.MemberTx, when the driver's transactions have
+// it: a membership is added and removed once, and only on a live channel
+// of the organisation given, never on another organisation's channel, a
+// deleted channel or a missing one.
+func testMemberTx(t *testing.T, d driver.Driver) {
+	is := is.New(t)
+	var org, otherOrg uuid.UUID
+	var live, foreign, gone driver.ChannelRecord
+	a, b := uuid.New(), uuid.New()
+	supported := false
+	commit(t, d, func(tx driver.Tx) {
+		_, supported = tx.(driver.MemberTx)
+		org, otherOrg = addOrg(t, tx), addOrg(t, tx)
+		live, gone = addChannel(t, tx, org), addChannel(t, tx, org)
+		foreign = addChannel(t, tx, otherOrg)
+		is.NoErr(tx.SetMembers(t.Context(), gone.ID, []uuid.UUID{b}))    // a member of the channel to delete
+		is.NoErr(tx.SetMembers(t.Context(), foreign.ID, []uuid.UUID{b})) // a member of the other organisation's channel
+		is.NoErr(tx.MarkChannelDeleted(t.Context(), gone.ID, at(10)))    // delete it
+	})
+	if !supported {
+		t.Skip("the driver's transactions have no driver.MemberTx")
+	}
+	written(t, d, func(tx driver.Tx) {
+		m := tx.(driver.MemberTx)
+		added, err := m.AddLiveMember(t.Context(), org, live.ID, a)
+		is.NoErr(err)  // add a member
+		is.True(added) // a new member of a live channel is added
+		added, err = m.AddLiveMember(t.Context(), org, live.ID, a)
+		is.NoErr(err)   // add the same member again
+		is.True(!added) // a member is not added twice
+		for _, c := range []struct {
+			org, channel uuid.UUID
+		}{{otherOrg, live.ID}, {org, foreign.ID}, {org, gone.ID}, {org, uuid.New()}} {
+			added, err = m.AddLiveMember(t.Context(), c.org, c.channel, a)
+			is.NoErr(err)   // add to a channel that is not a live channel of the organisation
+			is.True(!added) // nothing is added
+			removed, err := m.RemoveLiveMember(t.Context(), c.org, c.channel, b)
+			is.NoErr(err)     // remove from such a channel
+			is.True(!removed) // nothing is removed
+		}
+		removed, err := m.RemoveLiveMember(t.Context(), org, live.ID, b)
+		is.NoErr(err)     // remove a user who is no member
+		is.True(!removed) // nothing is removed when there is no membership
+		removed, err = m.RemoveLiveMember(t.Context(), org, live.ID, a)
+		is.NoErr(err)    // remove the member
+		is.True(removed) // the membership ends
+		added, err = m.AddLiveMember(t.Context(), org, live.ID, b)
+		is.NoErr(err)  // add another member
+		is.True(added) // it is added
+	}, func(r driver.Reader) {
+		is.Equal(members(t, r, org, live.ID), []uuid.UUID{b})         // the live channel has the member added last
+		is.Equal(members(t, r, otherOrg, foreign.ID), []uuid.UUID{b}) // the other organisation's channel keeps its member
+		ch, err := r.Channel(t.Context(), org, gone.ID)
+		is.NoErr(err)      // read the deleted channel
+		is.True(ch == nil) // still deleted
 	})
 }
 

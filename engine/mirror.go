@@ -200,14 +200,12 @@ func (s *Store) AddChannelMember(ctx context.Context, org, channel, user uuid.UU
 		return err
 	}
 	return do(ctx, s, grouping.OrganisationOf(org), func(w *txn) error {
-		if _, err := liveChannel(ctx, w, org, channel); err != nil {
+		added, err := changeMember(ctx, w, org, channel, user, true)
+		if err != nil || !added {
 			return err
 		}
-		added, err := w.AddMember(ctx, channel, user)
-		if err == nil && added {
-			w.emit(grouping.EventChannelMemberAdded, grouping.ChannelMemberData{ChannelID: channel, UserID: user}.AppendJSON(w.dataBuf()))
-		}
-		return err
+		w.emit(grouping.EventChannelMemberAdded, grouping.ChannelMemberData{ChannelID: channel, UserID: user}.AppendJSON(w.dataBuf()))
+		return nil
 	})
 }
 
@@ -217,11 +215,7 @@ func (s *Store) RemoveChannelMember(ctx context.Context, org, channel, user uuid
 		return err
 	}
 	return do(ctx, s, grouping.OrganisationOf(org), func(w *txn) error {
-		if _, err := liveChannel(ctx, w, org, channel); err != nil {
-			return err
-		}
-		removed, err := w.RemoveMember(ctx, channel, user)
-		switch {
+		switch removed, err := changeMember(ctx, w, org, channel, user, false); {
 		case err != nil:
 			return err
 		case !removed:
@@ -230,6 +224,35 @@ func (s *Store) RemoveChannelMember(ctx context.Context, org, channel, user uuid
 		w.emit(grouping.EventChannelMemberRemoved, grouping.ChannelMemberData{ChannelID: channel, UserID: user}.AppendJSON(w.dataBuf()))
 		return nil
 	})
+}
+
+// changeMember adds the user to the members of the organisation's live
+// channel, or removes the user when add is false, and reports whether that
+// changed the membership. With a driver.MemberTx it is one conditional
+// write, and the channel's facts are read only when nothing changed, to
+// tell why; otherwise the facts come first.
+func changeMember(ctx context.Context, w *txn, org, channel, user uuid.UUID, add bool) (bool, error) {
+	if m, ok := w.Tx.(driver.MemberTx); ok {
+		var changed bool
+		var err error
+		if add {
+			changed, err = m.AddLiveMember(ctx, org, channel, user)
+		} else {
+			changed, err = m.RemoveLiveMember(ctx, org, channel, user)
+		}
+		if err != nil || changed {
+			return changed, err
+		}
+		_, err = liveChannel(ctx, w, org, channel) // nothing to change, or no live channel of org
+		return false, err
+	}
+	if _, err := liveChannel(ctx, w, org, channel); err != nil {
+		return false, err
+	}
+	if add {
+		return w.AddMember(ctx, channel, user)
+	}
+	return w.RemoveMember(ctx, channel, user)
 }
 
 // withSortedUsers returns ch with its members in the order of their IDs,

@@ -334,6 +334,22 @@ ON CONFLICT DO NOTHING`)
 
 var sqlRemoveMember = prepare(`DELETE FROM channel_members WHERE channel_id = ? AND user_id = ?`)
 
+// sqlAddLiveMember and sqlRemoveLiveMember are sqlAddMember and
+// sqlRemoveMember for a channel (first argument) that must be a live
+// channel of the organisation (third argument): the insert reads the
+// channel by key with those conditions, and the deletion trusts the copies
+// of the channel's organisation and deletion that every membership
+// carries (trigger channels_member_keys keeps them).
+var sqlAddLiveMember = prepare(`
+INSERT INTO channel_members (channel_id, user_id, organisation_id, channel_created_at, channel_deleted)
+SELECT ?1, ?2, c.organisation_id, c.created_at, 0
+FROM channels AS c
+WHERE c.id = ?1 AND c.organisation_id = ?3 AND c.deleted_at IS NULL
+ON CONFLICT DO NOTHING`)
+
+var sqlRemoveLiveMember = prepare(`DELETE FROM channel_members
+WHERE channel_id = ?1 AND user_id = ?2 AND organisation_id = ?3 AND channel_deleted = 0`)
+
 var sqlInsertGroup = prepare(`
 INSERT INTO groups (id, organisation_id, name, name_key, description, archived,
 	position, version, created_at, updated_at)

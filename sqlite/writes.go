@@ -71,6 +71,18 @@ func (t *sqlTx) RemoveMember(ctx context.Context, channelID, userID uuid.UUID) (
 	return affected(execStmt(ctx, t, sqlRemoveMember, t.id(channelID), t.id(userID)))
 }
 
+var _ driver.MemberTx = (*sqlTx)(nil)
+
+// AddLiveMember implements driver.MemberTx.
+func (t *sqlTx) AddLiveMember(ctx context.Context, orgID, channelID, userID uuid.UUID) (bool, error) {
+	return affected(execStmt(ctx, t, sqlAddLiveMember, t.id(channelID), t.id(userID), t.id(orgID)))
+}
+
+// RemoveLiveMember implements driver.MemberTx.
+func (t *sqlTx) RemoveLiveMember(ctx context.Context, orgID, channelID, userID uuid.UUID) (bool, error) {
+	return affected(execStmt(ctx, t, sqlRemoveLiveMember, t.id(channelID), t.id(userID), t.id(orgID)))
+}
+
 // affected reports whether a statement changed a row.
 func affected(res sql.Result, err error) (bool, error) {
 	if err != nil {
