@@ -384,14 +384,17 @@ func testMemberTx(t *testing.T, d driver.Driver) {
 		added, err = m.AddLiveMember(t.Context(), org, live.ID, a)
 		is.NoErr(err)   // add the same member again
 		is.True(!added) // a member is not added twice
+		// Each is not a live channel of the organisation given; member is
+		// a member of the channel, so that only that condition keeps the
+		// removal from happening.
 		for _, c := range []struct {
-			org, channel uuid.UUID
-		}{{otherOrg, live.ID}, {org, foreign.ID}, {org, gone.ID}, {org, uuid.New()}} {
-			added, err = m.AddLiveMember(t.Context(), c.org, c.channel, a)
-			is.NoErr(err)   // add to a channel that is not a live channel of the organisation
+			org, channel, member uuid.UUID
+		}{{otherOrg, live.ID, a}, {org, foreign.ID, b}, {org, gone.ID, b}, {org, uuid.New(), b}} {
+			added, err = m.AddLiveMember(t.Context(), c.org, c.channel, uuid.New())
+			is.NoErr(err)   // add a new user to a channel that is not a live channel of the organisation
 			is.True(!added) // nothing is added
-			removed, err := m.RemoveLiveMember(t.Context(), c.org, c.channel, b)
-			is.NoErr(err)     // remove from such a channel
+			removed, err := m.RemoveLiveMember(t.Context(), c.org, c.channel, c.member)
+			is.NoErr(err)     // remove a member of such a channel
 			is.True(!removed) // nothing is removed
 		}
 		removed, err := m.RemoveLiveMember(t.Context(), org, live.ID, b)
