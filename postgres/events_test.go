@@ -872,6 +872,21 @@ func TestWriteRoundTrips(t *testing.T) {
 	_, err = s.AttachChannel(ctx, ws, ch.ID, accounts[0])
 	is.NoErr(err)                          // move the channel to the other channel group
 	is.Equal(rt.n.Load()-before, int64(2)) // lock and facts with the account's channels; unlink, touch, link, rename, events and commit
+	user := uuid.New()
+	for range 2 { // the member statements prepared
+		is.NoErr(s.AddChannelMember(ctx, org.ID, ch.ID, user))    // add a member
+		is.NoErr(s.RemoveChannelMember(ctx, org.ID, ch.ID, user)) // remove it
+	}
+	before = rt.n.Load()
+	is.NoErr(s.AddChannelMember(ctx, org.ID, ch.ID, user)) // add a member
+	is.Equal(rt.n.Load()-before, int64(2))                 // lock and conditional insert; events and commit
+	before = rt.n.Load()
+	is.NoErr(s.RemoveChannelMember(ctx, org.ID, ch.ID, user)) // remove it
+	is.Equal(rt.n.Load()-before, int64(2))                    // lock and conditional delete; events and commit
+	before = rt.n.Load()
+	err = s.RemoveChannelMember(ctx, org.ID, ch.ID, user)
+	is.Equal(grouping.ErrorCode(err), grouping.NotFound) // not a member
+	is.Equal(rt.n.Load()-before, int64(3))               // lock and conditional delete; facts; rollback
 }
 
 // TestAppendOneAndMany appends one event, then three, so that both

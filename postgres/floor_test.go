@@ -23,6 +23,7 @@ package postgres
 // back (Assign+Remove, Create+Delete, …); a pair is one benchmark iteration.
 
 import (
+	"cmp"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -849,26 +850,27 @@ func floorCases() []floorCase {
 			c, u, org := fx.free[1].ID, uuid.New(), grouping.OrganisationOf(fx.org)
 			for _, add := range []bool{true, false} {
 				err := fx.f.write(ctx, org, func(tx *floorTx) error {
-					if _, err := tx.liveChannel(ctx, fx.org, c); err != nil {
-						return err
-					}
-					st, typ := sqlAddMember, grouping.EventChannelMemberAdded
+					// The change, conditional on a live channel of the
+					// organisation, under its lock; the channel is read
+					// only when nothing changed, to tell why.
+					tx.lock(sqlLockOrganisation)
+					st, typ := sqlAddLiveMember, grouping.EventChannelMemberAdded
 					if !add {
-						st, typ = sqlRemoveMember, grouping.EventChannelMemberRemoved
+						st, typ = sqlRemoveLiveMember, grouping.EventChannelMemberRemoved
 					}
 					var changed int64
-					tx.queue(st, c, u).Exec(func(tag pgconn.CommandTag) error {
+					tx.queue(st, c, u, fx.org).Exec(func(tag pgconn.CommandTag) error {
 						changed = tag.RowsAffected()
 						return nil
 					})
 					if err := tx.send(ctx); err != nil {
 						return err
 					}
-					switch {
-					case changed == 0 && add:
+					if changed == 0 {
+						if _, err := tx.liveChannel(ctx, fx.org, c); err != nil || !add {
+							return cmp.Or(err, errFloor) // no channel, or not a member
+						}
 						return nil // a member already
-					case changed == 0:
-						return errFloor // not a member
 					}
 					return tx.event(typ, grouping.ChannelMemberData{ChannelID: c, UserID: u}, floorNow())
 				})

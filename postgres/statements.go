@@ -296,6 +296,25 @@ ON CONFLICT DO NOTHING`)
 
 var sqlRemoveMember = declare(`DELETE FROM {{schema}}.channel_members WHERE channel_id = $1 AND user_id = $2`)
 
+// sqlAddLiveMember and sqlRemoveLiveMember are sqlAddMember and
+// sqlRemoveMember for a channel ($1) that must be a live channel of the
+// organisation ($3). Each returns a row when it changed the membership.
+// They run under the organisation's lock (see driver.MemberTx), which
+// every write that deletes a channel holds too.
+var sqlAddLiveMember = declare(`
+INSERT INTO {{schema}}.channel_members (channel_id, user_id)
+SELECT c.id, $2 FROM {{schema}}.channels AS c
+WHERE c.id = $1 AND c.organisation_id = $3 AND c.deleted_at IS NULL
+ON CONFLICT DO NOTHING
+RETURNING true`)
+
+var sqlRemoveLiveMember = declare(`
+DELETE FROM {{schema}}.channel_members AS m
+USING {{schema}}.channels AS c
+WHERE m.channel_id = $1 AND m.user_id = $2
+	AND c.id = m.channel_id AND c.organisation_id = $3 AND c.deleted_at IS NULL
+RETURNING true`)
+
 var sqlInsertGroup = declare(`
 INSERT INTO {{schema}}.groups (id, organisation_id, name, name_key, description, archived,
 	position, version, created_at, updated_at)

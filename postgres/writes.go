@@ -134,6 +134,31 @@ func (t *pgTx) RemoveMember(ctx context.Context, channelID, userID uuid.UUID) (b
 	return affected(t.exec(ctx, sqlRemoveMember, channelID, userID))
 }
 
+var _ driver.MemberTx = (*pgTx)(nil)
+
+// AddLiveMember implements driver.MemberTx: one statement, sent with the
+// organisation's lock when the transaction does not hold it yet, so that
+// a call that adds a member makes two round trips, where reading the
+// channel's facts first makes three.
+func (t *pgTx) AddLiveMember(ctx context.Context, orgID, channelID, userID uuid.UUID) (bool, error) {
+	return t.changeLiveMember(ctx, sqlAddLiveMember, orgID, channelID, userID)
+}
+
+// RemoveLiveMember implements driver.MemberTx, as AddLiveMember.
+func (t *pgTx) RemoveLiveMember(ctx context.Context, orgID, channelID, userID uuid.UUID) (bool, error) {
+	return t.changeLiveMember(ctx, sqlRemoveLiveMember, orgID, channelID, userID)
+}
+
+// changeLiveMember runs sqlAddLiveMember or sqlRemoveLiveMember under the
+// organisation's lock and reports whether it returned a row.
+func (t *pgTx) changeLiveMember(ctx context.Context, st *statement, orgID, channelID, userID uuid.UUID) (changed bool, err error) {
+	err = t.lockedQuery(ctx, sqlLockOrganisation, grouping.OrganisationOf(orgID), st, []any{channelID, userID, orgID}, func(pgx.Rows) error {
+		changed = true
+		return nil
+	})
+	return changed, err
+}
+
 // affected reports whether a statement changed a row.
 func affected(tag pgconn.CommandTag, err error) (bool, error) {
 	return err == nil && tag.RowsAffected() > 0, err
