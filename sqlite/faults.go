@@ -69,16 +69,16 @@ func checkPath(abs string) error {
 // lost with the next start; the guard makes them fail instead, for good.
 type fileGuard struct {
 	path   string
-	opened os.FileInfo
+	opened fileIdentity
 	moved  atomic.Bool
 }
 
 func newFileGuard(path string) (*fileGuard, error) {
-	fi, err := os.Stat(path)
+	id, err := identify(path)
 	if err != nil {
 		return nil, err
 	}
-	return &fileGuard{path: path, opened: fi}, nil
+	return &fileGuard{path: path, opened: id}, nil
 }
 
 // check returns errFileMoved once the path no longer names the opened file.
@@ -86,11 +86,11 @@ func (g *fileGuard) check() error {
 	if g.moved.Load() {
 		return errFileMoved
 	}
-	fi, err := os.Stat(g.path)
+	id, err := identify(g.path)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("sqlite: check database file: %w", err)
 	}
-	if err != nil || !os.SameFile(fi, g.opened) {
+	if err != nil || !id.same(g.opened) {
 		g.moved.Store(true)
 		return errFileMoved
 	}
