@@ -11,7 +11,6 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -117,32 +116,6 @@ func TestEventStreamsAtScale(t *testing.T) {
 	t.Logf("commit to delivery over %d events × %d clients: p50 %v, p99 %v, max %v",
 		scaleEvents, scaleClients, p50, p99, delays[len(delays)-1])
 	is.True(p99 <= maxDeliveryP99) // 99% of deliveries within 100ms of the commit
-}
-
-// ensureOpenFiles raises the soft limit of open files to n if it is lower,
-// and skips the test when the hard limit does not allow it.
-func ensureOpenFiles(t *testing.T, n uint64) {
-	t.Helper()
-	var lim syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
-		t.Skipf("skipped: cannot read the limit of open files: %v", err)
-	}
-	if lim.Cur >= n {
-		return
-	}
-	if lim.Max < n {
-		t.Skipf("skipped: needs %d open files, and the hard limit is %d", n, lim.Max)
-	}
-	old := lim.Cur
-	lim.Cur = n
-	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
-		t.Skipf("skipped: cannot raise the limit of open files to %d: %v", n, err)
-	}
-	t.Logf("raised the soft limit of open files from %d to %d", old, n)
-	t.Cleanup(func() {
-		lim.Cur = old
-		syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim)
-	})
 }
 
 // mustEvents returns the tenant's events.

@@ -515,7 +515,7 @@ func TestEventStreamSlowClient(t *testing.T) {
 	// reads the response's head and the retry hint, and then nothing.
 	d := net.Dialer{Control: func(_, _ string, rc syscall.RawConn) error {
 		var serr error
-		err := rc.Control(func(fd uintptr) { serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096) })
+		err := rc.Control(func(fd uintptr) { serr = setReceiveBuffer(fd, 4096) })
 		return errors.Join(err, serr)
 	}}
 	conn, err := d.DialContext(ctx, "tcp", srv.Listener.Addr().String())

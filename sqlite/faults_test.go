@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -167,31 +166,14 @@ func TestOpenRefusesWhatCannotServe(t *testing.T) {
 	}
 }
 
-// mountTmpfs mounts a tmpfs of size bytes on a new directory and unmounts it
-// when the test ends. It skips the test where mounting is not allowed (it
-// needs root, as CI has).
-func mountTmpfs(t *testing.T, size int) string {
-	t.Helper()
-	dir := t.TempDir()
-	if err := syscall.Mount("tmpfs", dir, "tmpfs", 0, fmt.Sprintf("size=%d", size)); err != nil {
-		t.Skipf("cannot mount a tmpfs here (%v): the test needs root", err)
-	}
-	t.Cleanup(func() {
-		if err := syscall.Unmount(dir, 0); err != nil {
-			t.Error(err)
-		}
-	})
-	return dir
-}
-
 func TestOpenRefusesAReadOnlyFile(t *testing.T) {
 	is := is.New(t)
 	dir := mountTmpfs(t, 8<<20)
 	path := filepath.Join(dir, "grouping.db")
 	s, err := Open(t.Context(), path)
-	is.NoErr(err)                                                                  // create the database
-	is.NoErr(s.Close())                                                            // and close it
-	is.NoErr(syscall.Mount("", dir, "", syscall.MS_REMOUNT|syscall.MS_RDONLY, "")) // the file system becomes read-only
+	is.NoErr(err)           // create the database
+	is.NoErr(s.Close())     // and close it
+	remountReadOnly(t, dir) // the file system becomes read-only
 
 	_, err = Open(t.Context(), path)
 	is.True(err != nil)                                    // refused at open, not at the first write

@@ -1,0 +1,8 @@
+package httpapi_test
+
+import "syscall"
+
+// setReceiveBuffer sets the size of a socket's receive buffer.
+func setReceiveBuffer(fd uintptr, size int) error {
+	return syscall.SetsockoptInt(syscall.Handle(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, size)
+}
