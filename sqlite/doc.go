@@ -120,7 +120,7 @@
 // write one to six pages. The pages are most of the cost, and the writes
 // that change one page only pay the most; checkpointing in the background
 // (see Checkpoints) took more off every write than that, on this package's
-// benchmarks (see the README's performance section).
+// benchmarks (see PERFORMANCE.md in the repository).
 //
 // # Waiting for events
 //

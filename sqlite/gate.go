@@ -28,8 +28,8 @@ import (
 // reads that waited are admitted, as many as there are free slots, so a
 // stream of writes cannot starve reads. (A write that waited for a read to
 // end before it started took about 1.5 times as long, at the median and at
-// the 99th percentile, under a mix of nine reads to one write: see the
-// README.)
+// the 99th percentile, under a mix of nine reads to one write: see
+// PERFORMANCE.md in the repository.)
 
 // gate admits at most n reads at a time, in the order they came, and none
 // while a write runs.
