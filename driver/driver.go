@@ -575,10 +575,14 @@ type BulkTx interface {
 // MemberTx is implemented by a Tx that can make a membership change
 // conditional on the channel, in one statement where the engine would
 // otherwise read the channel's facts first. The engine uses it when a
-// driver's Tx has it, and reads the facts only when nothing changed, to
-// tell why; with the methods of Tx otherwise, with the same result. A
-// driver whose write transactions do not run one at a time must hold what
-// its facts reads hold (the organisation's lock, say) for these too.
+// driver's Tx has it. When it changes nothing, the engine reads the
+// channel's facts to tell why and then makes the change with the methods
+// of Tx, as it does for a driver without MemberTx, so that the result is
+// the same: a false here may be out of date by the time the facts are
+// read (a driver that locks the organisation's row finds none to lock
+// before the organisation exists). A driver whose write transactions do
+// not run one at a time must hold what its facts reads hold (the
+// organisation's lock, say) for these too, when there is one to hold.
 type MemberTx interface {
 	// AddLiveMember makes the user a member of the channel when the
 	// channel is a channel of the organisation and not deleted; it

@@ -229,8 +229,13 @@ func (s *Store) RemoveChannelMember(ctx context.Context, org, channel, user uuid
 // changeMember adds the user to the members of the organisation's live
 // channel, or removes the user when add is false, and reports whether that
 // changed the membership. With a driver.MemberTx it is one conditional
-// write, and the channel's facts are read only when nothing changed, to
-// tell why; otherwise the facts come first.
+// write in the common case. When that changes nothing, the channel's facts
+// are read to tell why, and the plain write runs under them: a driver that
+// orders a tenant's writes with a lock on the tenant's row finds none to
+// lock while the organisation does not exist, and the organisation and
+// its channel may be made between its conditional write and the facts
+// read, which does take the lock; the plain write, after the facts, gives
+// the answer that holds then.
 func changeMember(ctx context.Context, w *txn, org, channel, user uuid.UUID, add bool) (bool, error) {
 	if m, ok := w.Tx.(driver.MemberTx); ok {
 		var changed bool
@@ -243,8 +248,6 @@ func changeMember(ctx context.Context, w *txn, org, channel, user uuid.UUID, add
 		if err != nil || changed {
 			return changed, err
 		}
-		_, err = liveChannel(ctx, w, org, channel) // nothing to change, or no live channel of org
-		return false, err
 	}
 	if _, err := liveChannel(ctx, w, org, channel); err != nil {
 		return false, err

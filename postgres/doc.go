@@ -57,8 +57,9 @@
 // trip, so that a write that reads its facts, changes rows and appends its
 // events makes two round trips. Adding or removing a channel member makes
 // two as well: the change is one statement, conditional on a live channel
-// of the organisation, sent with the lock (driver.MemberTx), and the
-// channel is read only when it changed nothing. Writes of one tenant run one after
+// of the organisation, sent with the lock (driver.MemberTx); the channel
+// is read, and the plain statement run under the lock, only when it
+// changed nothing. Writes of one tenant run one after
 // another, across all processes, and writes of different tenants run in
 // parallel. A transaction locks a single tenant row, and then, if it
 // appends events, that tenant's event counter, so these locks cannot

@@ -886,7 +886,7 @@ func TestWriteRoundTrips(t *testing.T) {
 	before = rt.n.Load()
 	err = s.RemoveChannelMember(ctx, org.ID, ch.ID, user)
 	is.Equal(grouping.ErrorCode(err), grouping.NotFound) // not a member
-	is.Equal(rt.n.Load()-before, int64(3))               // lock and conditional delete; facts; rollback
+	is.Equal(rt.n.Load()-before, int64(4))               // lock and conditional delete; facts; delete; rollback
 }
 
 // TestAppendOneAndMany appends one event, then three, so that both

@@ -852,7 +852,9 @@ func floorCases() []floorCase {
 				err := fx.f.write(ctx, org, func(tx *floorTx) error {
 					// The change, conditional on a live channel of the
 					// organisation, under its lock; the channel is read
-					// only when nothing changed, to tell why.
+					// only when nothing changed, to tell why. (The store
+					// then runs the plain statement too, under the lock;
+					// this benchmark never takes that path.)
 					tx.lock(sqlLockOrganisation)
 					st, typ := sqlAddLiveMember, grouping.EventChannelMemberAdded
 					if !add {

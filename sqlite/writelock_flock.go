@@ -30,15 +30,22 @@ func unlockFile(f *os.File) error { return flock(f, syscall.LOCK_UN) }
 // flock runs flock(2) on f's descriptor. It holds the descriptor while the
 // call waits, so that closing f meanwhile cannot hand its number to
 // another file.
-// flock calls flock(2) on the file's descriptor itself, without the
-// runtime's RawConn, whose closure and bookkeeping cost as much as a third
-// of the call; the lock file is a regular file, in blocking mode whatever
-// Fd does, and a closed one gives -1, which flock refuses.
 func flock(f *os.File, how int) error {
-	fd := int(f.Fd())
-	for {
-		if err := syscall.Flock(fd, how); err != syscall.EINTR {
-			return err
-		}
+	raw, err := f.SyscallConn()
+	if err != nil {
+		return err
 	}
+	var ferr error
+	err = raw.Control(func(fd uintptr) {
+		for {
+			ferr = syscall.Flock(int(fd), how)
+			if ferr != syscall.EINTR {
+				return
+			}
+		}
+	})
+	if err != nil {
+		return err
+	}
+	return ferr
 }

@@ -326,3 +326,36 @@ func TestWriteLockShared(t *testing.T) {
 	is.True(!(&sqlDriver{wlock: &writeLock{f: s.d.wlock.f}}).sharing(time.Now())) // a lock file never waited for: not shared
 	is.True((&sqlDriver{wlock: &writeLock{}}).sharing(time.Now()))                // no lock file to tell: taken as shared
 }
+
+// TestCloseWhileAWriteWaitsForTheLockFile closes a store while its
+// goroutine that waits for the lock file is blocked in flock: another
+// store holds the lock, and the write that waited for it has given up.
+// The goroutine holds the lock file's descriptor while it waits (the race
+// detector reports a descriptor read while Close destroys it), takes the
+// lock when the other store lets go and releases it, so that the lock
+// ends free.
+func TestCloseWhileAWriteWaitsForTheLockFile(t *testing.T) {
+	if !haveFileLock {
+		t.Skip("no flock on this system")
+	}
+	is := is.New(t)
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "grouping.db")
+	holder := openLockTest(t, path)
+	s, err := Open(ctx, path, WithBusyTimeout(100*time.Millisecond))
+	is.NoErr(err) // a second store on the file, with a short wait
+	org, err := holder.UpsertOrganisation(ctx, grouping.Organisation{ID: uuid.New(), Name: "Org"})
+	is.NoErr(err) // create organisation
+	release := holdWrite(t, holder)
+	_, err = s.CreateGroup(ctx, org.ID, grouping.NewGroup{Name: "waits"})
+	is.Equal(grouping.ErrorCode(err), grouping.Unavailable) // the wait ends, its goroutine still in flock
+	is.NoErr(s.Close())                                     // close meanwhile
+	release()
+	deadline := time.Now().Add(5 * time.Second)
+	for !lockFree(t, path) {
+		if time.Now().After(deadline) {
+			t.Fatal("the lock file is still held 5 s after both stores let go")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
