@@ -212,7 +212,7 @@ func eventRows(events []grouping.Event) (meta, data []byte, ok bool) {
 	for i := range events {
 		e := &events[i]
 		ms := e.Time.UnixMilli()
-		if len(e.Type) > maxEventType || ms < 0 || ms > 9_999_999_999_999_999 || len(data)+1+len(e.Data) > 9_999_999_999 {
+		if len(e.Type) > maxEventType || ms < 0 || ms > 9_999_999_999_999_999 || int64(len(data))+1+int64(len(e.Data)) > 9_999_999_999 {
 			return nil, nil, false
 		}
 		meta = appendUUID(meta, e.ID)

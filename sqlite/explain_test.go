@@ -243,7 +243,7 @@ func populate(t testing.TB, s *Store, n int) {
 			ch, err := s.UpsertChannel(ctx, grouping.ChannelUpsert{
 				ID: uuid.New(), OrganisationID: org.ID, Name: fmt.Sprint("channel ", i),
 				OwnerID: uuid.New(), Archived: i%7 == 0,
-				CreatedAt: time.UnixMilli(int64(1_700_000_000_000 + i)),
+				CreatedAt: time.UnixMilli(1_700_000_000_000 + int64(i)),
 				Users:     []uuid.UUID{uuid.New(), uuid.New(), uuid.New()},
 			})
 			if err != nil {
