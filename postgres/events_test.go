@@ -880,9 +880,20 @@ func TestWriteRoundTrips(t *testing.T) {
 	before = rt.n.Load()
 	is.NoErr(s.AddChannelMember(ctx, org.ID, ch.ID, user)) // add a member
 	is.Equal(rt.n.Load()-before, int64(2))                 // lock and conditional insert; events and commit
+	got, err := s.GetChannel(ctx, org.ID, ch.ID)
+	is.NoErr(err)                          // read the channel
+	is.Equal(got.Users, []uuid.UUID{user}) // the user is its member
+	is.Equal(got.UserCount, 1)             // and counted
+	before = rt.n.Load()
+	is.NoErr(s.AddChannelMember(ctx, org.ID, ch.ID, user)) // add again
+	is.Equal(rt.n.Load()-before, int64(4))                 // lock and conditional insert; facts; insert; commit
 	before = rt.n.Load()
 	is.NoErr(s.RemoveChannelMember(ctx, org.ID, ch.ID, user)) // remove it
 	is.Equal(rt.n.Load()-before, int64(2))                    // lock and conditional delete; events and commit
+	got, err = s.GetChannel(ctx, org.ID, ch.ID)
+	is.NoErr(err)               // read the channel
+	is.Equal(len(got.Users), 0) // no member left
+	is.Equal(got.UserCount, 0)  // and none counted
 	before = rt.n.Load()
 	err = s.RemoveChannelMember(ctx, org.ID, ch.ID, user)
 	is.Equal(grouping.ErrorCode(err), grouping.NotFound) // not a member
