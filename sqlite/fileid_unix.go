@@ -12,8 +12,9 @@ type fileIdentity struct{ dev, ino uint64 }
 
 // identify returns the identity of the file at path, with the error of
 // os.Stat when there is none. It reads the identity with stat(2) into a
-// variable on the stack, which every write of the store does once: a
-// quarter of a microsecond and two allocations less than os.Stat.
+// variable on the stack, which every write of the store does once: one
+// allocation and about 0.2 µs less than os.Stat, in a microbenchmark on
+// the development machine.
 func identify(path string) (fileIdentity, error) {
 	var st syscall.Stat_t
 	for {
