@@ -25,14 +25,17 @@ func (t *sqlTx) Placements(ctx context.Context, orgID, groupID uuid.UUID, channe
 		return driver.BulkPlacement{}, err
 	}
 	defer rows.Close()
-	var groups []uuid.UUID // the groups the channels are in, each once
+	var (
+		groups []uuid.UUID // the groups the channels are in, each once
+		// The row's columns, and the facts of all the channels, are
+		// allocated once for the call rather than once for each row.
+		id       uuid.UUID
+		archived bool
+		group    uuid.NullUUID
+		rowid    int64
+		facts    = make([]driver.ChannelFacts, 0, len(channelIDs))
+	)
 	for rows.Next() {
-		var (
-			id       uuid.UUID
-			archived bool
-			group    uuid.NullUUID
-			rowid    int64
-		)
 		if err := rows.Scan(&id, &archived, &group, &rowid); err != nil {
 			return driver.BulkPlacement{}, err
 		}
@@ -40,7 +43,11 @@ func (t *sqlTx) Placements(ctx context.Context, orgID, groupID uuid.UUID, channe
 			t.rowids = make(map[uuid.UUID]int64, len(channelIDs))
 		}
 		t.rowids[id] = rowid
-		bp.Channels[id] = &driver.ChannelFacts{OrganisationID: orgID, Archived: archived, GroupID: group.UUID}
+		if len(facts) == cap(facts) { // more rows than IDs: not from this statement
+			facts = make([]driver.ChannelFacts, 0, len(channelIDs))
+		}
+		facts = append(facts, driver.ChannelFacts{OrganisationID: orgID, Archived: archived, GroupID: group.UUID})
+		bp.Channels[id] = &facts[len(facts)-1]
 		if group.Valid && !slices.Contains(groups, group.UUID) {
 			groups = append(groups, group.UUID)
 		}
@@ -60,11 +67,8 @@ func (t *sqlTx) Placements(ctx context.Context, orgID, groupID uuid.UUID, channe
 		return driver.BulkPlacement{}, err
 	}
 	defer nrows.Close()
+	var name string
 	for nrows.Next() {
-		var (
-			id   uuid.UUID
-			name string
-		)
 		if err := nrows.Scan(&id, &name); err != nil {
 			return driver.BulkPlacement{}, err
 		}

@@ -47,7 +47,8 @@ func scaleFloorCases() []floorCase {
 // is a member of one channel in a thousand, the big group first among the
 // groups, a channel of the big group first among the channels, unarchived
 // ungrouped channels from the middle of the creation order as the free
-// ones, and the first channel groups' accounts, the even channels 0 and 2
+// ones, ten more of them and ten channels of the big group for the bulk
+// cases, and the first channel groups' accounts, the even channels 0 and 2
 // being in the first two. It makes one write in each tenant through the
 // library first: the loader writes no events, and the floor appends to a
 // tenant's events only once the tenant has a number.
@@ -76,10 +77,19 @@ func newScaleFixture(tb testing.TB, n int) *fixture {
 	ch, err := s.GetChannel(ctx, w.org, w.channels[1]) // in the big group (scaleWorld.groupOf)
 	must(err)
 	fx.channels = append(fx.channels, ch)
-	for i := n / 2 &^ 1; len(fx.free) < 4; i += 2 { // even: neither grouped nor archived
+	i := n / 2 &^ 1
+	for ; len(fx.free) < 4; i += 2 { // even: neither grouped nor archived
 		c, err := s.GetChannel(ctx, w.org, w.channels[i])
 		must(err)
 		fx.free = append(fx.free, c)
+	}
+	for ; len(fx.bulkFree) < 10; i += 2 {
+		fx.bulkFree = append(fx.bulkFree, w.channels[i])
+	}
+	for i := 5; len(fx.bulkPlaced) < 10; i += 4 { // in the big group
+		if i%10 != 9 { // not archived
+			fx.bulkPlaced = append(fx.bulkPlaced, w.channels[i])
+		}
 	}
 	for j := range 8 {
 		fx.accounts = append(fx.accounts, w.account(j))
@@ -93,6 +103,8 @@ func newScaleFixture(tb testing.TB, n int) *fixture {
 	must(err)
 	must(s.MoveChannel(ctx, w.org, fx.groups[4].ID, ch.ID))
 	must(s.MoveChannel(ctx, w.org, fx.groups[0].ID, ch.ID))
+	must(s.MoveChannels(ctx, w.org, fx.groups[4].ID, fx.bulkPlaced))
+	must(s.MoveChannels(ctx, w.org, fx.groups[0].ID, fx.bulkPlaced))
 	for _, a := range []grouping.ChannelGroupAttach{fx.accounts[2], fx.accounts[0]} {
 		_, err = s.AttachChannel(ctx, w.ws, fx.attached, a)
 		must(err)

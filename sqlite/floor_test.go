@@ -20,6 +20,7 @@ package sqlite
 // back (Assign+Remove, Create+Delete, …); a pair is one benchmark iteration.
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/binary"
@@ -38,6 +39,7 @@ import (
 	"github.com/channelgrouping/grouping"
 	"github.com/channelgrouping/grouping/internal/benchkit"
 	"github.com/google/uuid"
+	"github.com/matryer/is"
 	sqlite3 "modernc.org/sqlite/lib"
 )
 
@@ -148,6 +150,29 @@ var floorSQL = map[string]string{
 	// remove: a channel in a group proves the group live.
 	"remove": `UPDATE channels SET group_id = NULL, group_position = NULL
 		WHERE id = ? AND organisation_id = ? AND group_id = ? AND deleted_at IS NULL`,
+	// The bulk statements take the channels as a JSON array of IDs; a
+	// channel's index in it orders its position. The unary + keeps the
+	// planner on the channels' IDs rather than the organisation's index.
+	"bulkAssign": `UPDATE channels SET group_id = ?1, group_position = (
+			SELECT COALESCE(MAX(group_position), -1) + 1 FROM channels WHERE group_id = ?1) + e.key
+		FROM json_each(?2) AS e
+		WHERE channels.id = e.value AND +channels.organisation_id = ?3 AND +channels.deleted_at IS NULL
+			AND channels.group_id IS NULL
+			AND EXISTS (SELECT 1 FROM groups WHERE id = ?1 AND organisation_id = ?3 AND deleted_at IS NULL AND archived = 0)
+		RETURNING id, group_position`,
+	"bulkRemove": `UPDATE channels SET group_id = NULL, group_position = NULL
+		WHERE id IN (SELECT value FROM json_each(?1)) AND +organisation_id = ?2 AND +group_id = ?3 AND +deleted_at IS NULL`,
+	// bulkFrom reads the groups that bulkMove's channels leave, which its
+	// events name and its RETURNING cannot give.
+	"bulkFrom": `SELECT c.id, c.group_id FROM json_each(?1) AS e
+		CROSS JOIN channels AS c ON c.id = e.value AND c.organisation_id = ?2 AND c.deleted_at IS NULL`,
+	"bulkMove": `UPDATE channels SET group_id = ?1, group_position = (
+			SELECT COALESCE(MAX(group_position), -1) + 1 FROM channels WHERE group_id = ?1) + e.key
+		FROM json_each(?2) AS e
+		WHERE channels.id = e.value AND +channels.organisation_id = ?3 AND +channels.deleted_at IS NULL
+			AND channels.group_id IS NOT ?1
+			AND EXISTS (SELECT 1 FROM groups WHERE id = ?1 AND organisation_id = ?3 AND deleted_at IS NULL AND archived = 0)
+		RETURNING id, group_position`,
 	"groupChannelIDs": `SELECT id FROM channels WHERE group_id = ?`,
 	"setChannelPos":   `UPDATE channels SET group_position = ? WHERE id = ? AND group_id = ? AND group_position <> ?`,
 	"account": `SELECT cg.id, cg.platform_id, cg.platform_group_id, cg.platform_group_name, cg.created_at, cg.updated_at,
@@ -166,6 +191,12 @@ var floorSQL = map[string]string{
 	"insertChannelGroup": `INSERT INTO channel_groups (id, workspace_id, platform_id, platform_group_id, platform_group_name, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`,
 	"deleteChannelGroup": `DELETE FROM channel_groups WHERE id = ? AND workspace_id = ?`,
+	// events appends ?5, a JSON array of [ID, data] pairs, as events of one
+	// type and time, numbered in the array's order, in one statement.
+	"events": `INSERT INTO events (tenant_num, seq, id, type, created_at, data)
+		SELECT t.num, max(t.pruned_seq, COALESCE((SELECT MAX(seq) FROM events WHERE tenant_num = t.num), 0)) + 1 + e.key,
+			e.value ->> 0, ?3, ?4, e.value ->> 1
+		FROM event_tenants AS t CROSS JOIN json_each(?5) AS e WHERE t.tenant_kind = ?1 AND t.tenant_id = ?2`,
 	"event": `INSERT INTO events (tenant_num, seq, id, type, created_at, data)
 		SELECT t.num, max(t.pruned_seq, COALESCE((SELECT MAX(seq) FROM events WHERE tenant_num = t.num), 0)) + 1, ?3, ?4, ?5, ?6
 		FROM event_tenants AS t WHERE t.tenant_kind = ?1 AND t.tenant_id = ?2`,
@@ -278,18 +309,79 @@ func floorEvent(ctx context.Context, st func(string) *sql.Stmt, tenant grouping.
 	return oneRowChanged(st("event").ExecContext(ctx, int64(tenant.Kind), tenant.ID, uuid.New(), string(typ), nowMillis(), string(b)))
 }
 
+// floorEvents appends n events of one type, the data of the i-th from
+// data(i), in one statement.
+func floorEvents(ctx context.Context, st func(string) *sql.Stmt, tenant grouping.Tenant, typ grouping.EventType, n int, data func(i int) json.Marshaler) error {
+	rows := make([]json.RawMessage, n)
+	for i := range n {
+		b, err := data(i).MarshalJSON()
+		if err != nil {
+			return err
+		}
+		rows[i], err = json.Marshal([]any{uuid.New(), json.RawMessage(b)})
+		if err != nil {
+			return err
+		}
+	}
+	all, err := json.Marshal(rows)
+	if err != nil {
+		return err
+	}
+	return rowsChanged(n)(st("events").ExecContext(ctx, int64(tenant.Kind), tenant.ID, string(typ), nowMillis(), string(all)))
+}
+
+// floorIDs returns ids as a JSON array, as the bulk statements take them.
+func floorIDs(ids []uuid.UUID) string {
+	b, _ := json.Marshal(ids) // IDs always marshal
+	return string(b)
+}
+
+// placedChannel is a channel that a bulk statement placed.
+type placedChannel struct {
+	id  uuid.UUID
+	pos int64
+}
+
+// floorPlaced runs st, a bulk placement that returns each channel it
+// placed and its position, and returns them in the order of their
+// positions, which is the order given: all n of them, at consecutive
+// positions, or an error.
+func floorPlaced(ctx context.Context, st *sql.Stmt, n int, args ...any) ([]placedChannel, error) {
+	placed, err := floorQuery(ctx, st, func(sc interface{ Scan(...any) error }) (p placedChannel, err error) {
+		return p, sc.Scan(&p.id, &p.pos)
+	}, args...)
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(placed, func(a, b placedChannel) int { return cmp.Compare(a.pos, b.pos) })
+	if len(placed) != n {
+		return nil, errFloorNoRow
+	}
+	for i, p := range placed {
+		if p.pos != placed[0].pos+int64(i) {
+			return nil, fmt.Errorf("floor: channels placed at positions %d and %d", placed[0].pos, p.pos)
+		}
+	}
+	return placed, nil
+}
+
 // errFloorNoRow is the floor's answer when a conditional write matched no
 // row; on the benchmarks' success paths it never happens.
 var errFloorNoRow = errors.New("floor: no row matched")
 
-func oneRowChanged(res sql.Result, err error) error {
-	if err != nil {
-		return err
+func oneRowChanged(res sql.Result, err error) error { return rowsChanged(1)(res, err) }
+
+// rowsChanged returns a check that a write changed exactly n rows.
+func rowsChanged(n int) func(sql.Result, error) error {
+	return func(res sql.Result, err error) error {
+		if err != nil {
+			return err
+		}
+		if got, err := res.RowsAffected(); err != nil || got != int64(n) {
+			return errors.Join(err, errFloorNoRow)
+		}
+		return nil
 	}
-	if n, err := res.RowsAffected(); err != nil || n != 1 {
-		return errors.Join(err, errFloorNoRow)
-	}
-	return nil
 }
 
 func nowMillis() int64 { return time.Now().UnixMilli() }
@@ -390,8 +482,11 @@ type fixture struct {
 	accounts           []grouping.ChannelGroupAttach
 	channelGroups      []grouping.ChannelGroup
 	attached, detached uuid.UUID // a channel in accounts[0], and one in accounts[1]
-	flipped            bool
-	page               int // the page size of the lists
+	// bulkFree are ten channels in no group, bulkPlaced ten of groups[0],
+	// the last of its order: the bulk cases assign and move them.
+	bulkFree, bulkPlaced []uuid.UUID
+	flipped              bool
+	page                 int // the page size of the lists
 }
 
 // newFixture builds the fixture with n channels and lists read in pages
@@ -461,6 +556,12 @@ func newFixture(tb testing.TB, n, page int) *fixture {
 			must(err)
 		}
 		fx.channelGroups = append(fx.channelGroups, cg)
+	}
+	for _, c := range fx.free[4:14] {
+		fx.bulkFree = append(fx.bulkFree, c.ID)
+	}
+	for _, c := range fx.channels[1:11] {
+		fx.bulkPlaced = append(fx.bulkPlaced, c.ID)
 	}
 	fx.attached, fx.detached = newID(), newID()
 	_, err = s.AttachChannel(ctx, fx.ws, fx.attached, fx.accounts[0])
@@ -715,6 +816,66 @@ func floorCases() []floorCase {
 					pos := int64(0)
 					return floorEvent(ctx, st, grouping.OrganisationOf(fx.org), grouping.EventChannelMoved,
 						grouping.ChannelPlacementData{ChannelID: c, GroupID: g, FromGroupID: &from, Position: &pos})
+				}); err != nil {
+					return nil, err
+				}
+			}
+			return nil, nil
+		}},
+		{"AssignChannels+RemoveChannels", func(ctx context.Context, fx *fixture) (any, error) {
+			g := fx.groups[3].ID
+			if err := fx.s.AssignChannels(ctx, fx.org, g, fx.bulkFree); err != nil {
+				return nil, err
+			}
+			return nil, fx.s.RemoveChannels(ctx, fx.org, g, fx.bulkFree)
+		}, func(ctx context.Context, fx *fixture) (any, error) {
+			g, org, ids := fx.groups[3].ID, grouping.OrganisationOf(fx.org), floorIDs(fx.bulkFree)
+			if err := fx.f.tx(ctx, func(_ *sql.Conn, st func(string) *sql.Stmt) error {
+				placed, err := floorPlaced(ctx, st("bulkAssign"), len(fx.bulkFree), g, ids, fx.org)
+				if err != nil {
+					return err
+				}
+				return floorEvents(ctx, st, org, grouping.EventChannelAssigned, len(placed), func(i int) json.Marshaler {
+					return grouping.ChannelPlacementData{ChannelID: placed[i].id, GroupID: g, Position: &placed[i].pos}
+				})
+			}); err != nil {
+				return nil, err
+			}
+			return nil, fx.f.tx(ctx, func(_ *sql.Conn, st func(string) *sql.Stmt) error {
+				if err := rowsChanged(len(fx.bulkFree))(st("bulkRemove").ExecContext(ctx, ids, fx.org, g)); err != nil {
+					return err
+				}
+				return floorEvents(ctx, st, org, grouping.EventChannelRemoved, len(fx.bulkFree), func(i int) json.Marshaler {
+					return grouping.ChannelPlacementData{ChannelID: fx.bulkFree[i], GroupID: g}
+				})
+			})
+		}},
+		{"MoveChannels+MoveChannels", func(ctx context.Context, fx *fixture) (any, error) {
+			if err := fx.s.MoveChannels(ctx, fx.org, fx.groups[4].ID, fx.bulkPlaced); err != nil {
+				return nil, err
+			}
+			return nil, fx.s.MoveChannels(ctx, fx.org, fx.groups[0].ID, fx.bulkPlaced)
+		}, func(ctx context.Context, fx *fixture) (any, error) {
+			org, ids := grouping.OrganisationOf(fx.org), floorIDs(fx.bulkPlaced)
+			for _, g := range []uuid.UUID{fx.groups[4].ID, fx.groups[0].ID} {
+				if err := fx.f.tx(ctx, func(_ *sql.Conn, st func(string) *sql.Stmt) error {
+					from := make(map[uuid.UUID]uuid.UUID, len(fx.bulkPlaced))
+					if _, err := floorQuery(ctx, st("bulkFrom"), func(sc interface{ Scan(...any) error }) (any, error) {
+						var id, group uuid.UUID
+						err := sc.Scan(&id, &group)
+						from[id] = group
+						return nil, err
+					}, ids, fx.org); err != nil {
+						return err
+					}
+					placed, err := floorPlaced(ctx, st("bulkMove"), len(fx.bulkPlaced), g, ids, fx.org)
+					if err != nil {
+						return err
+					}
+					return floorEvents(ctx, st, org, grouping.EventChannelMoved, len(placed), func(i int) json.Marshaler {
+						f := from[placed[i].id]
+						return grouping.ChannelPlacementData{ChannelID: placed[i].id, GroupID: g, FromGroupID: &f, Position: &placed[i].pos}
+					})
 				}); err != nil {
 					return nil, err
 				}
@@ -1033,6 +1194,54 @@ func TestFloorMatchesLibrary(t *testing.T) {
 			if a != b {
 				t.Errorf("data differs after the operation:\nlibrary %s\nfloor   %s", a, b)
 			}
+		})
+	}
+}
+
+// TestFloorBulkEvents checks that the floors of the bulk cases append the
+// events the library appends, numbers and data included: one statement
+// appends them all, numbered from the tenant's last.
+func TestFloorBulkEvents(t *testing.T) {
+	ctx := t.Context()
+	for _, c := range floorCases() {
+		if !strings.Contains(c.name, "Channels+") {
+			continue
+		}
+		t.Run(c.name, func(t *testing.T) {
+			is := is.New(t)
+			fxLib, fxFloor := newFixture(t, 40, 5), newFixture(t, 40, 5)
+			org := grouping.OrganisationOf(fxLib.org)
+			before, err := fxLib.s.Events(ctx, org, 0, grouping.MaxEventLimit)
+			is.NoErr(err)
+			last := before.Next
+			_, err = c.library(ctx, fxLib)
+			is.NoErr(err) // the library's run
+			_, err = c.floor(ctx, fxFloor)
+			is.NoErr(err) // the floor's run
+			lib, err := fxLib.s.Events(ctx, org, last, grouping.MaxEventLimit)
+			is.NoErr(err)
+			floor, err := fxFloor.s.Events(ctx, org, last, grouping.MaxEventLimit)
+			is.NoErr(err)
+			is.Equal(len(lib.Events), 20) // ten channels there and back
+			is.Equal(len(floor.Events), len(lib.Events))
+			for i, f := range floor.Events {
+				is.Equal(f.Sequence, last+1+int64(i)) // the floor's events follow the tenant's last, one by one
+			}
+			// The groups' IDs differ between the fixtures: compare with the
+			// IDs of each side mapped to their order of appearance.
+			shape := func(events []grouping.Event) string {
+				type event struct {
+					Sequence int64
+					Type     grouping.EventType
+					Data     json.RawMessage
+				}
+				out := make([]event, len(events))
+				for i, e := range events {
+					out[i] = event{e.Sequence, e.Type, e.Data}
+				}
+				return benchkit.Canonical(comparableJSON(out))
+			}
+			is.Equal(shape(lib.Events), shape(floor.Events)) // the same numbers, types and data, in the same order
 		})
 	}
 }

@@ -276,7 +276,7 @@ func idArray(ids []uuid.UUID) string {
 			b = append(b, ',')
 		}
 		b = append(b, '"')
-		b = append(b, id.String()...)
+		b = appendUUID(b, id)
 		b = append(b, '"')
 	}
 	return string(append(b, ']'))
