@@ -806,6 +806,16 @@ func (r *roundTrips) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.Tra
 func (r *roundTrips) TraceBatchQuery(context.Context, *pgx.Conn, pgx.TraceBatchQueryData) {}
 func (r *roundTrips) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData)     {}
 
+// openCounting opens a store on a new schema with one connection, whose
+// round trips rt counts, and without LISTEN/NOTIFY, whose notifications
+// would be counted whenever they happen to be sent.
+func openCounting(t *testing.T) (*Store, *roundTrips) {
+	t.Helper()
+	rt := &roundTrips{}
+	s := openTestStore(t)
+	return openOn(t, s.Schema(), WithMaxConns(1), WithListenNotify(false), WithPoolConfig(func(c *pgxpool.Config) { c.ConnConfig.Tracer = rt })), rt
+}
+
 // TestWriteRoundTrips counts the round trips of writes that append events:
 // BEGIN goes with the first statement, and the writes whose results the
 // engine does not wait for and the events with COMMIT. The store
@@ -814,9 +824,7 @@ func (r *roundTrips) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEnd
 func TestWriteRoundTrips(t *testing.T) {
 	is := is.New(t)
 	ctx := t.Context()
-	rt := &roundTrips{}
-	s := openTestStore(t)
-	s = openOn(t, s.Schema(), WithMaxConns(1), WithListenNotify(false), WithPoolConfig(func(c *pgxpool.Config) { c.ConnConfig.Tracer = rt }))
+	s, rt := openCounting(t)
 	org, err := s.UpsertOrganisation(ctx, grouping.Organisation{ID: uuid.New(), Name: "Acme"})
 	is.NoErr(err) // create organisation
 	var groups [2]grouping.Group

@@ -197,6 +197,19 @@ FROM (SELECT 1) AS one
 	LEFT JOIN {{schema}}.channels AS c ON c.id = $3 AND c.organisation_id = $1 AND c.deleted_at IS NULL
 	LEFT JOIN {{schema}}.groups AS cg ON cg.id = c.group_id`)
 
+// sqlBulkPlacement reads the live group $2 of $1 (and whether $1 exists)
+// once, and the live channels of $1 among the IDs $3, with the name of each
+// one's group: a row for each channel found, or one row with no channel
+// when none is.
+var sqlBulkPlacement = declare(`SELECT p.org_found, p.group_found, p.name, p.archived, p.max_pos,
+	c.id, c.archived, c.group_id, cg.name
+FROM (SELECT ` + orgExists + ` AS org_found, g.id IS NOT NULL AS group_found, g.name, g.archived,
+		(SELECT COALESCE(MAX(x.group_position), -1) FROM {{schema}}.channels AS x WHERE x.group_id = g.id) AS max_pos
+	FROM (SELECT 1) AS one
+		LEFT JOIN {{schema}}.groups AS g ON g.id = $2 AND g.organisation_id = $1 AND g.deleted_at IS NULL) AS p
+	LEFT JOIN {{schema}}.channels AS c ON c.id = ANY($3::uuid[]) AND c.organisation_id = $1 AND c.deleted_at IS NULL
+	LEFT JOIN {{schema}}.groups AS cg ON cg.id = c.group_id`)
+
 // sqlGroupIDs lists an organisation's live groups in list order (index
 // groups_list): no row when the organisation does not exist, one row with a
 // NULL ID when it has none.
@@ -337,6 +350,14 @@ WHERE g.id = v.id AND g.position <> v.ord - 1`)
 var sqlPlaceChannel = declare(`UPDATE {{schema}}.channels SET group_id = $2, group_position = $3 WHERE id = $1`)
 
 var sqlUnplaceChannel = declare(`UPDATE {{schema}}.channels SET group_id = NULL, group_position = NULL WHERE id = $1`)
+
+// sqlPlaceChannels puts the channels $2 in the group $1, $2[i] at position
+// $3 + i - 1.
+var sqlPlaceChannels = declare(`UPDATE {{schema}}.channels AS c SET group_id = $1, group_position = $3 + v.ord - 1
+FROM unnest($2::uuid[]) WITH ORDINALITY AS v (id, ord) WHERE c.id = v.id`)
+
+// sqlUnplaceChannels takes the channels $1 out of their groups.
+var sqlUnplaceChannels = declare(`UPDATE {{schema}}.channels SET group_id = NULL, group_position = NULL WHERE id = ANY($1::uuid[])`)
 
 // sqlUngroupChannels empties a group (index channels_group).
 var sqlUngroupChannels = declare(`UPDATE {{schema}}.channels SET group_id = NULL, group_position = NULL WHERE group_id = $1`)
