@@ -13,7 +13,7 @@ package postgres
 // gives the cost of the library over the floor:
 //
 //	GROUPING_TEST_POSTGRES_URL=… go test -run '^$' -bench Floor -count 8 ./postgres | tee floor.txt
-//	benchstat -col /impl floor.txt
+//	benchstat -col '/impl@(floor library)' floor.txt
 //
 // TestFloorMatchesLibrary checks that each floor does the same work: the
 // same result, the same data afterwards, and the same events (types and

@@ -16,7 +16,7 @@ import (
 // rather than in the 3,000 channels of BenchmarkFloor's fixture:
 //
 //	for i in 1 2 3 4 5 6; do go test ./sqlite -run '^$' -bench FloorScale -benchtime 1000x; done | tee floorscale.txt
-//	benchstat -col '/impl@(library floor)' floorscale.txt
+//	benchstat -col '/impl@(floor library)' floorscale.txt
 //
 // Each case works on the same few channels, groups and channel groups
 // throughout, as in BenchmarkFloor, so that it measures what the size of

@@ -19,7 +19,7 @@ import (
 )
 
 // scaleSizes chooses the organisation sizes of BenchmarkScale, for example
-// go test -bench Scale -args -sqlite.sizes=10k,1M. The 1M world is left out
+// go test -bench '^BenchmarkScale$' -args -sqlite.sizes=10k,1M. The 1M world is left out
 // under -short.
 var scaleSizes = flag.String("sqlite.sizes", "10k,100k,1M", "organisation sizes (channels) of BenchmarkScale, comma-separated")
 
@@ -36,7 +36,7 @@ var scalePragmas = flag.String("sqlite.pragmas", "", "pragmas (name=value, comma
 // scaleFile); each run works on a copy. Sub-benchmark names carry the size
 // (n=…), so that benchstat -col /n shows how each operation grows:
 //
-//	go test -run '^$' -bench Scale -count 6 ./sqlite | tee scale.txt
+//	go test -run '^$' -bench '^BenchmarkScale$' -count 6 ./sqlite | tee scale.txt
 //	benchstat -col /n scale.txt
 //
 // Every list is read in pages of 50: the first page (page=first), and
