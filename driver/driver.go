@@ -572,6 +572,32 @@ type BulkTx interface {
 	UnplaceChannels(ctx context.Context, channelIDs []uuid.UUID) error
 }
 
+// BulkChangeTx is implemented by a Tx that can make a bulk assign or a bulk
+// removal in one statement, conditional on every channel being in the state
+// the change needs, where the engine would otherwise read the facts of all
+// the channels first. The engine uses it when a driver's Tx has it. When it
+// changes nothing, the engine reads the facts to tell why (or to find the
+// channels that stay where they are) and decides as it does for a driver
+// without it, so that the result is the same: as with MemberTx, a false
+// here may be out of date by the time the facts are read, and a driver
+// whose write transactions do not run one at a time must hold what its
+// facts reads hold (the organisation's lock, say) for these too.
+type BulkChangeTx interface {
+	// AssignUngrouped puts every channel of channelIDs, which are distinct,
+	// in the group, after the group's last channel in the order given,
+	// when the group is a live group of the organisation, not archived,
+	// and every channel is a live channel of the organisation in no group.
+	// It returns the position of the first, and true; otherwise it
+	// changes nothing and returns false.
+	AssignUngrouped(ctx context.Context, orgID, groupID uuid.UUID, channelIDs []uuid.UUID) (firstPos int64, assigned bool, err error)
+
+	// RemoveGrouped takes every channel of channelIDs, which are distinct,
+	// out of the group when each is a live channel of the organisation in
+	// that group, and returns true; otherwise it changes nothing and
+	// returns false.
+	RemoveGrouped(ctx context.Context, orgID, groupID uuid.UUID, channelIDs []uuid.UUID) (removed bool, err error)
+}
+
 // MemberTx is implemented by a Tx that can make a membership change
 // conditional on the channel, in one statement where the engine would
 // otherwise read the channel's facts first. The engine uses it when a

@@ -36,6 +36,9 @@ func placementTests() node {
 		set("Group",
 			leaf("WithChannels", testGroupWithChannels),
 		),
+		set("BulkChangeTx",
+			leaf("AllOrNothing", testBulkChangeTx),
+		),
 	)
 }
 
@@ -400,4 +403,85 @@ func testGroupWithChannels(t *testing.T, d driver.Driver) {
 	is.NoErr(err)                // read an empty group with channels
 	is.True(g.Channels != nil)   // Channels is never nil when asked for
 	is.Equal(len(g.Channels), 0) // and empty
+}
+
+// testBulkChangeTx checks driver.BulkChangeTx, when the driver's
+// transactions have it: an assign or a removal is made for all the
+// channels or for none, and only when every channel is in the state it
+// needs.
+func testBulkChangeTx(t *testing.T, d driver.Driver) {
+	is := is.New(t)
+	var org, otherOrg uuid.UUID
+	var g, archived, h grouping.Group
+	var u1, u2, u3, gone, foreign, inH driver.ChannelRecord
+	supported := false
+	commit(t, d, func(tx driver.Tx) {
+		_, supported = tx.(driver.BulkChangeTx)
+		org, otherOrg = addOrg(t, tx), addOrg(t, tx)
+		g, h = addGroup(t, tx, org, "Sales", 0), addGroup(t, tx, org, "Support", 1)
+		archived = addGroup(t, tx, org, "Old", 2, archivedGroup)
+		u1, u2, u3 = addChannel(t, tx, org), addChannel(t, tx, org), addChannel(t, tx, org, archivedChannel)
+		gone, foreign, inH = addChannel(t, tx, org), addChannel(t, tx, otherOrg), addChannel(t, tx, org)
+		place(t, tx, h.ID, inH)
+		is.NoErr(tx.MarkChannelDeleted(t.Context(), gone.ID, at(10))) // delete a channel
+	})
+	if !supported {
+		t.Skip("the driver's transactions have no driver.BulkChangeTx")
+	}
+	written(t, d, func(tx driver.Tx) {
+		b := tx.(driver.BulkChangeTx)
+		first, ok, err := b.AssignUngrouped(t.Context(), org, g.ID, recordIDs(u1, u2))
+		is.NoErr(err)             // assign two ungrouped channels
+		is.True(ok)               // they are assigned
+		is.Equal(first, int64(0)) // from the start of the empty group
+		// Each leaves one channel that is not a live channel of the
+		// organisation in no group, or a group that is not a live,
+		// unarchived group of the organisation: nothing is assigned.
+		for _, c := range []struct {
+			org, group uuid.UUID
+			channels   []uuid.UUID
+		}{
+			{org, g.ID, recordIDs(u3, inH)},             // a channel in another group
+			{org, g.ID, recordIDs(u3, u1)},              // a channel in the group already
+			{org, g.ID, recordIDs(u3, gone)},            // a deleted channel
+			{org, g.ID, recordIDs(u3, foreign)},         // another organisation's channel
+			{org, g.ID, []uuid.UUID{u3.ID, uuid.New()}}, // an unknown channel
+			{org, archived.ID, recordIDs(u3)},           // an archived group
+			{org, uuid.New(), recordIDs(u3)},            // an unknown group
+			{otherOrg, g.ID, recordIDs(u3)},             // the group of another organisation
+		} {
+			_, ok, err := b.AssignUngrouped(t.Context(), c.org, c.group, c.channels)
+			is.NoErr(err) // an assign that cannot be made
+			is.True(!ok)  // changes nothing
+		}
+		first, ok, err = b.AssignUngrouped(t.Context(), org, g.ID, recordIDs(u3))
+		is.NoErr(err)             // assign the archived channel
+		is.True(ok)               // it is assigned: a channel's own archived state does not matter
+		is.Equal(first, int64(2)) // after the two
+		for _, c := range []struct {
+			org, group uuid.UUID
+			channels   []uuid.UUID
+		}{
+			{org, g.ID, recordIDs(u1, inH)},             // a channel in another group
+			{org, g.ID, []uuid.UUID{u1.ID, uuid.New()}}, // an unknown channel
+			{otherOrg, g.ID, recordIDs(u1)},             // another organisation
+			{org, h.ID, recordIDs(u1)},                  // a channel of another group
+		} {
+			ok, err := b.RemoveGrouped(t.Context(), c.org, c.group, c.channels)
+			is.NoErr(err) // a removal that cannot be made
+			is.True(!ok)  // changes nothing
+		}
+		ok, err = b.RemoveGrouped(t.Context(), org, g.ID, recordIDs(u3, u1))
+		is.NoErr(err) // remove two channels of the group
+		is.True(ok)   // they are removed
+	}, func(r driver.Reader) {
+		ids, _ := groupChannels(t, r, org, g.ID)
+		is.Equal(ids, recordIDs(u2)) // the channel left in the group
+		ids, _ = groupChannels(t, r, org, h.ID)
+		is.Equal(ids, recordIDs(inH)) // the other group keeps its channel
+	}, func(tx driver.Tx) {
+		is.Equal(groupOf(t, tx, org, u1.ID), uuid.Nil)                                    // removed: in no group
+		is.Equal(groupOf(t, tx, org, u3.ID), uuid.Nil)                                    // removed: in no group
+		is.Equal(placementOf(t, tx, org, g.ID, u2.ID).Group.MaxChannelPosition, int64(1)) // the channel left keeps its position
+	})
 }

@@ -54,6 +54,9 @@ func (s *Store) bulk(ctx context.Context, org, group uuid.UUID, ids []uuid.UUID,
 	sorted := slices.Clone(ids)
 	slices.SortFunc(sorted, func(a, b uuid.UUID) int { return bytes.Compare(a[:], b[:]) })
 	return do(ctx, s, grouping.OrganisationOf(org), func(w *txn) error {
+		if done, err := bulkAtOnce(ctx, w, org, group, ids, op); done || err != nil {
+			return err
+		}
 		p, err := placements(ctx, w.Tx, org, group, sorted)
 		switch {
 		case err != nil:
@@ -111,6 +114,40 @@ func (s *Store) bulk(ctx context.Context, org, group uuid.UUID, ids []uuid.UUID,
 		}
 		return nil
 	})
+}
+
+// bulkAtOnce makes an assign or a removal in one conditional statement
+// when the driver's Tx is a driver.BulkChangeTx and every channel is in the
+// state the change needs: in no group for an assign, in the group for a
+// removal. done reports that it made it and emitted its events, in the
+// order given. Otherwise nothing changed, and the caller reads the facts
+// and decides as it does without it, which also tells why.
+func bulkAtOnce(ctx context.Context, w *txn, org, group uuid.UUID, ids []uuid.UUID, op bulkOp) (done bool, err error) {
+	b, ok := w.Tx.(driver.BulkChangeTx)
+	if !ok {
+		return false, nil
+	}
+	switch op {
+	case bulkAssign:
+		first, assigned, err := b.AssignUngrouped(ctx, org, group, ids)
+		if !assigned || err != nil {
+			return false, err
+		}
+		for i, id := range ids {
+			w.emitPlaced(id, group, uuid.Nil, first+int64(i))
+		}
+		return true, nil
+	case bulkRemove:
+		removed, err := b.RemoveGrouped(ctx, org, group, ids)
+		if !removed || err != nil {
+			return false, err
+		}
+		for _, id := range ids {
+			w.emitRemoved(id, group)
+		}
+		return true, nil
+	}
+	return false, nil
 }
 
 // checkBulkIDs checks the IDs of a bulk call: 1 to MaxBulkChannels of them,

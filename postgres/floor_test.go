@@ -202,21 +202,11 @@ func (tx *floorTx) event(typ grouping.EventType, data json.Marshaler, at time.Ti
 	if err != nil {
 		return err
 	}
-	tx.ids = append(tx.ids, floorEventID())
+	tx.ids = append(tx.ids, benchkit.EventID())
 	tx.types = append(tx.types, string(typ))
 	tx.times = append(tx.times, at)
 	tx.data = append(tx.data, b)
 	return nil
-}
-
-// floorEventID returns a random version 4 UUID from the runtime's
-// generator: an event ID needs to be unique, not secret.
-func floorEventID() uuid.UUID {
-	var id uuid.UUID
-	binary.LittleEndian.PutUint64(id[:8], rand.Uint64())
-	binary.LittleEndian.PutUint64(id[8:], rand.Uint64())
-	id[6], id[8] = id[6]&0x0f|0x40, id[8]&0x3f|0x80
-	return id
 }
 
 // errFloor is the floor's answer when a fact rules the operation out; on

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"slices"
 	"strconv"
 
@@ -10,7 +11,10 @@ import (
 	"github.com/google/uuid"
 )
 
-var _ driver.BulkTx = (*sqlTx)(nil)
+var (
+	_ driver.BulkTx       = (*sqlTx)(nil)
+	_ driver.BulkChangeTx = (*sqlTx)(nil)
+)
 
 // Placements implements driver.BulkTx with two statements: the group's
 // facts, then the channels'.
@@ -122,4 +126,47 @@ func (t *sqlTx) rowArray(channelIDs []uuid.UUID) (string, bool) {
 		b = strconv.AppendInt(b, rowid, 10)
 	}
 	return string(append(b, ']')), true
+}
+
+// AssignUngrouped implements driver.BulkChangeTx in one statement.
+func (t *sqlTx) AssignUngrouped(ctx context.Context, orgID, groupID uuid.UUID, channelIDs []uuid.UUID) (int64, bool, error) {
+	rows, err := query(ctx, t, sqlAssignUngrouped, sql.Named("group", groupID), sql.Named("org", orgID),
+		sql.Named("ids", idArray(channelIDs)), sql.Named("n", len(channelIDs)))
+	if err != nil {
+		return 0, false, err
+	}
+	defer rows.Close()
+	var (
+		first, pos int64
+		n          int
+	)
+	for rows.Next() {
+		if err := rows.Scan(&pos); err != nil {
+			return 0, false, err
+		}
+		if n == 0 || pos < first {
+			first = pos
+		}
+		n++
+	}
+	if err := rows.Err(); err != nil {
+		return 0, false, err
+	}
+	if n != 0 && n != len(channelIDs) {
+		return 0, false, fmt.Errorf("sqlite: assigned %d of %d channels", n, len(channelIDs))
+	}
+	return first, n != 0, nil
+}
+
+// RemoveGrouped implements driver.BulkChangeTx in one statement.
+func (t *sqlTx) RemoveGrouped(ctx context.Context, orgID, groupID uuid.UUID, channelIDs []uuid.UUID) (bool, error) {
+	n, err := affectedRows(execStmt(ctx, t, sqlRemoveGrouped, sql.Named("group", groupID), sql.Named("org", orgID),
+		sql.Named("ids", idArray(channelIDs)), sql.Named("n", len(channelIDs))))
+	switch {
+	case err != nil:
+		return false, err
+	case n != 0 && n != int64(len(channelIDs)):
+		return false, fmt.Errorf("sqlite: removed %d of %d channels", n, len(channelIDs))
+	}
+	return n != 0, nil
 }

@@ -165,7 +165,7 @@ var floorSQL = map[string]string{
 	// bulkFrom reads the groups that bulkMove's channels leave, which its
 	// events name and its RETURNING cannot give.
 	"bulkFrom": `SELECT c.id, c.group_id FROM json_each(?1) AS e
-		CROSS JOIN channels AS c ON c.id = e.value AND c.organisation_id = ?2 AND c.deleted_at IS NULL`,
+		CROSS JOIN channels AS c ON c.id = e.value AND +c.organisation_id = ?2 AND +c.deleted_at IS NULL`,
 	"bulkMove": `UPDATE channels SET group_id = ?1, group_position = (
 			SELECT COALESCE(MAX(group_position), -1) + 1 FROM channels WHERE group_id = ?1) + e.key
 		FROM json_each(?2) AS e
@@ -310,24 +310,48 @@ func floorEvent(ctx context.Context, st func(string) *sql.Stmt, tenant grouping.
 }
 
 // floorEvents appends n events of one type, the data of the i-th from
-// data(i), in one statement.
+// data(i), in one statement. It writes the JSON array of [ID, data] pairs
+// itself, the data as the domain's types write it, and gives the events
+// IDs from the runtime's generator, as the engine does: an event ID must be
+// unique, not secret.
 func floorEvents(ctx context.Context, st func(string) *sql.Stmt, tenant grouping.Tenant, typ grouping.EventType, n int, data func(i int) json.Marshaler) error {
-	rows := make([]json.RawMessage, n)
+	all := make([]byte, 0, 160*n)
+	all = append(all, '[')
 	for i := range n {
 		b, err := data(i).MarshalJSON()
 		if err != nil {
 			return err
 		}
-		rows[i], err = json.Marshal([]any{uuid.New(), json.RawMessage(b)})
-		if err != nil {
-			return err
+		if i > 0 {
+			all = append(all, ',')
 		}
+		all = append(all, `["`...)
+		all = appendUUID(all, benchkit.EventID())
+		all = append(all, `",`...)
+		all = append(all, b...)
+		all = append(all, ']')
 	}
-	all, err := json.Marshal(rows)
-	if err != nil {
-		return err
-	}
+	all = append(all, ']')
 	return rowsChanged(n)(st("events").ExecContext(ctx, int64(tenant.Kind), tenant.ID, string(typ), nowMillis(), string(all)))
+}
+
+// floorFrom runs st, which reads the group of each of n channels, and
+// returns them by channel.
+func floorFrom(ctx context.Context, st *sql.Stmt, n int, args ...any) (map[uuid.UUID]uuid.UUID, error) {
+	rows, err := st.QueryContext(ctx, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	from := make(map[uuid.UUID]uuid.UUID, n)
+	var id, group uuid.UUID
+	for rows.Next() {
+		if err := rows.Scan(&id, &group); err != nil {
+			return nil, err
+		}
+		from[id] = group
+	}
+	return from, rows.Err()
 }
 
 // floorIDs returns ids as a JSON array, as the bulk statements take them.
@@ -482,8 +506,8 @@ type fixture struct {
 	accounts           []grouping.ChannelGroupAttach
 	channelGroups      []grouping.ChannelGroup
 	attached, detached uuid.UUID // a channel in accounts[0], and one in accounts[1]
-	// bulkFree are ten channels in no group, bulkPlaced ten of groups[0],
-	// the last of its order: the bulk cases assign and move them.
+	// bulkFree are ten channels in no group, bulkPlaced ten of groups[0]:
+	// the bulk cases assign and move them.
 	bulkFree, bulkPlaced []uuid.UUID
 	flipped              bool
 	page                 int // the page size of the lists
@@ -859,13 +883,8 @@ func floorCases() []floorCase {
 			org, ids := grouping.OrganisationOf(fx.org), floorIDs(fx.bulkPlaced)
 			for _, g := range []uuid.UUID{fx.groups[4].ID, fx.groups[0].ID} {
 				if err := fx.f.tx(ctx, func(_ *sql.Conn, st func(string) *sql.Stmt) error {
-					from := make(map[uuid.UUID]uuid.UUID, len(fx.bulkPlaced))
-					if _, err := floorQuery(ctx, st("bulkFrom"), func(sc interface{ Scan(...any) error }) (any, error) {
-						var id, group uuid.UUID
-						err := sc.Scan(&id, &group)
-						from[id] = group
-						return nil, err
-					}, ids, fx.org); err != nil {
+					from, err := floorFrom(ctx, st("bulkFrom"), len(fx.bulkPlaced), ids, fx.org)
+					if err != nil {
 						return err
 					}
 					placed, err := floorPlaced(ctx, st("bulkMove"), len(fx.bulkPlaced), g, ids, fx.org)

@@ -440,6 +440,30 @@ WHERE channels.rowid = json_each.value`)
 var sqlUnplaceChannelRows = prepare(`UPDATE channels SET group_id = NULL, group_position = NULL
 WHERE rowid IN (SELECT value FROM json_each(?))`)
 
+// sqlAssignUngrouped puts the channels of the JSON array :ids in group
+// :group, the channel at index i at the group's last position + 1 + i, when
+// the group is a live, unarchived group of :org and all :n channels are
+// live channels of :org in no group; otherwise it changes nothing. The
+// count runs once, before any row changes, as does the group's last
+// position. The unary + keeps the planner on the channels' IDs.
+var sqlAssignUngrouped = prepare(`UPDATE channels SET group_id = :group, group_position = (
+		SELECT COALESCE(MAX(group_position), -1) + 1 FROM channels WHERE group_id = :group) + json_each.key
+FROM json_each(:ids)
+WHERE channels.id = json_each.value AND +channels.organisation_id = :org AND +channels.deleted_at IS NULL
+	AND channels.group_id IS NULL
+	AND EXISTS (SELECT 1 FROM groups WHERE id = :group AND organisation_id = :org AND deleted_at IS NULL AND archived = 0)
+	AND (SELECT COUNT(*) FROM json_each(:ids) CROSS JOIN channels AS c ON c.id = json_each.value
+		AND +c.organisation_id = :org AND +c.deleted_at IS NULL AND c.group_id IS NULL) = :n
+RETURNING group_position`)
+
+// sqlRemoveGrouped takes the channels of the JSON array :ids out of group
+// :group when all :n of them are live channels of :org in it; otherwise it
+// changes nothing.
+var sqlRemoveGrouped = prepare(`UPDATE channels SET group_id = NULL, group_position = NULL
+WHERE id IN (SELECT value FROM json_each(:ids)) AND +organisation_id = :org AND +group_id = :group AND +deleted_at IS NULL
+	AND (SELECT COUNT(*) FROM json_each(:ids) CROSS JOIN channels AS c ON c.id = json_each.value
+		AND +c.organisation_id = :org AND +c.group_id = :group AND +c.deleted_at IS NULL) = :n`)
+
 // sqlUnplaceChannels takes the channels of a JSON array of IDs out of their
 // groups.
 var sqlUnplaceChannels = prepare(`UPDATE channels SET group_id = NULL, group_position = NULL

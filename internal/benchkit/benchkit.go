@@ -1,10 +1,12 @@
 // Package benchkit holds what the stores' benchmarks and floor tests share:
-// sizes written as 10k or 1M, the processor time of the process, and JSON
-// made comparable across fixtures whose IDs differ.
+// sizes written as 10k or 1M, the processor time of the process, JSON made
+// comparable across fixtures whose IDs differ, and the floors' event IDs.
 package benchkit
 
 import (
+	"encoding/binary"
 	"fmt"
+	"math/rand/v2"
 	"strconv"
 	"strings"
 
@@ -49,4 +51,14 @@ func Canonical(s string) string {
 		i++
 	}
 	return b.String()
+}
+
+// EventID returns a random version 4 UUID from the runtime's generator, as
+// the engine makes event IDs: an event ID must be unique, not secret.
+func EventID() uuid.UUID {
+	var id uuid.UUID
+	binary.LittleEndian.PutUint64(id[:8], rand.Uint64())
+	binary.LittleEndian.PutUint64(id[8:], rand.Uint64())
+	id[6], id[8] = id[6]&0x0f|0x40, id[8]&0x3f|0x80 // version 4, variant 10
+	return id
 }

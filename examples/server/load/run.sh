@@ -5,15 +5,21 @@
 # at 1, 8 and 64 connections: the first page of 50 ungrouped channels
 # (list.lua), then single assigns, moves and removals in equal parts
 # (mix.lua). It prints a Markdown table: requests/s, p50 and p99 from wrk,
-# the responses that were not 2xx (there should be none) and the server's
-# peak RSS during the run.
+# the responses that were not 2xx and the socket errors (there should be
+# none) and the server's peak RSS during the run.
 #
 #	examples/server/load/run.sh [CHANNELS]
 #
+# CHANNELS is at least 3,000: each of the three runs of mix.lua works on
+# 1,000 channels of its own.
 # It needs Go and wrk (installed from Debian when missing and run as root).
 set -euo pipefail
 
 channels=${1:-10000}
+if ! [ "$channels" -ge 3000 ] 2>/dev/null; then
+	echo "usage: $0 [CHANNELS], CHANNELS at least 3000" >&2
+	exit 2
+fi
 duration=${DURATION:-10s}
 addr=127.0.0.1:${PORT:-18080}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -51,11 +57,15 @@ export SERVICE_TOKEN
 org=$(sed -n 's/^org = "\(.*\)"$/\1/p' vars.lua)
 token=$(./server token -org "$org" -ttl 1h 2>/dev/null) # a user of the organisation
 
-# peak resets the server's peak RSS; peak_mb prints it in MB.
-peak() { echo 5 >"/proc/$server_pid/clear_refs" 2>/dev/null || true; }
-peak_mb() { awk '/^VmHWM:/ { printf "%d MB", $2 / 1000 }' "/proc/$server_pid/status"; }
+# peak resets the server's peak RSS; peak_mb prints it in MB, or n/a when
+# it could not be reset (it would then be the peak since the start).
+peak() { reset=yes; { echo 5 >"/proc/$server_pid/clear_refs"; } 2>/dev/null || reset=; }
+peak_mb() {
+	if [ -z "$reset" ]; then echo "n/a"; return; fi
+	awk '/^VmHWM:/ { printf "%d MB", $2 / 1000 }' "/proc/$server_pid/status"
+}
 
-echo "| load | connections | requests/s | p50 | p99 | not 2xx | server peak RSS |"
+echo "| load | connections | requests/s | p50 | p99 | not 2xx, socket errors | server peak RSS |"
 echo "|---|---|---|---|---|---|---|"
 row() { # load connections script [run]
 	local threads=2
@@ -64,12 +74,14 @@ row() { # load connections script [run]
 	local out
 	out=$(THREADS=$threads RUN=${4:-0} wrk -t"$threads" -c"$2" -d"$duration" --latency -s "$3" \
 		-H "Authorization: Bearer $token" "http://$addr")
-	local rps p50 p99 bad
+	local rps p50 p99 bad errs
 	rps=$(awk '/^Requests\/sec:/ { printf "%d", $2 }' <<<"$out")
 	p50=$(awk '$1 == "50%" { print $2 }' <<<"$out")
 	p99=$(awk '$1 == "99%" { print $2 }' <<<"$out")
 	bad=$(awk '/Non-2xx or 3xx responses:/ { print $5 }' <<<"$out")
-	echo "| $1 | $2 | $rps | $p50 | $p99 | ${bad:-0} | $(peak_mb) |"
+	# Socket errors: connect 0, read 0, write 0, timeout 0
+	errs=$(awk '/Socket errors:/ { gsub(",", ""); print $4 + $6 + $8 + $10 }' <<<"$out")
+	echo "| $1 | $2 | $rps | $p50 | $p99 | ${bad:-0}, ${errs:-0} | $(peak_mb) |"
 }
 run=0
 for c in 1 8 64; do row "page of 50 ungrouped channels" "$c" list.lua; done

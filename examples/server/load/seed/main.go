@@ -44,6 +44,10 @@ func main() {
 		fmt.Fprintln(os.Stderr, "seed: set SERVICE_TOKEN to a token of the service role for every tenant")
 		os.Exit(2)
 	}
+	if *workers < 1 {
+		fmt.Fprintln(os.Stderr, "seed: -workers must be at least 1")
+		os.Exit(2)
+	}
 	if *mixed < 1 || *runs < 1 || *mixed**runs > *n {
 		fmt.Fprintln(os.Stderr, "seed: -mixed × -runs must be at least 1 and at most -channels")
 		os.Exit(2)
@@ -140,15 +144,19 @@ func seed(ctx context.Context, c client, n, workers int) (world, error) {
 		w.channels[i] = uuid.New()
 	}
 	var (
-		next atomic.Int64
-		wg   sync.WaitGroup
-		errs = make([]error, workers)
+		next   atomic.Int64
+		failed atomic.Bool // the first error stops every worker
+		wg     sync.WaitGroup
+		errs   = make([]error, workers)
 	)
 	for k := range workers {
 		wg.Go(func() {
-			for i := int(next.Add(1)) - 1; i < n && errs[k] == nil; i = int(next.Add(1)) - 1 {
+			for i := int(next.Add(1)) - 1; i < n && !failed.Load(); i = int(next.Add(1)) - 1 {
 				body := map[string]any{"name": fmt.Sprint("channel ", i), "description": "A channel of the load runs", "owner_id": owner}
-				errs[k] = c.do(ctx, http.MethodPut, "/organisations/"+w.org.String()+"/channels/"+w.channels[i].String(), body, nil)
+				if errs[k] = c.do(ctx, http.MethodPut, "/organisations/"+w.org.String()+"/channels/"+w.channels[i].String(), body, nil); errs[k] != nil {
+					failed.Store(true)
+					return
+				}
 			}
 		})
 	}
