@@ -25,7 +25,6 @@ package postgres
 import (
 	"cmp"
 	"context"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -660,11 +659,7 @@ func newFixture(tb testing.TB, url string, n, page int) *fixture {
 	ctx := context.Background()
 	src := rand.New(rand.NewPCG(1, 2))
 	newID := func() uuid.UUID {
-		var id uuid.UUID
-		binary.LittleEndian.PutUint64(id[:8], src.Uint64())
-		binary.LittleEndian.PutUint64(id[8:], src.Uint64())
-		id[6], id[8] = id[6]&0x0f|0x40, id[8]&0x3f|0x80 // version 4, variant 10
-		return id
+		return benchkit.UUIDFrom(src.Uint64(), src.Uint64())
 	}
 	var tick atomic.Int64
 	clock := func() time.Time { return time.UnixMilli(1_735_689_600_000 + tick.Add(1)) }

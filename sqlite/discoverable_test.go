@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"database/sql"
-	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/channelgrouping/grouping"
 	"github.com/channelgrouping/grouping/driver"
+	"github.com/channelgrouping/grouping/internal/benchkit"
 	"github.com/google/uuid"
 	"github.com/matryer/is"
 )
@@ -77,11 +77,7 @@ func newDiscoverableWorld(t *testing.T, seed uint64) *discoverableWorld {
 // so that a seed gives the same IDs every run.
 func seededIDs(rng *rand.Rand) func() uuid.UUID {
 	return func() uuid.UUID {
-		var id uuid.UUID
-		binary.LittleEndian.PutUint64(id[:8], rng.Uint64())
-		binary.LittleEndian.PutUint64(id[8:], rng.Uint64())
-		id[6], id[8] = id[6]&0x0f|0x40, id[8]&0x3f|0x80 // version 4, variant 10
-		return id
+		return benchkit.UUIDFrom(rng.Uint64(), rng.Uint64())
 	}
 }
 

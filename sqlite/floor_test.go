@@ -23,7 +23,6 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -523,11 +522,7 @@ func newFixture(tb testing.TB, n, page int) *fixture {
 	// a clock that steps one millisecond per reading from the same start.
 	src := rand.New(rand.NewPCG(1, 2))
 	newID := func() uuid.UUID {
-		var id uuid.UUID
-		binary.LittleEndian.PutUint64(id[:8], src.Uint64())
-		binary.LittleEndian.PutUint64(id[8:], src.Uint64())
-		id[6], id[8] = id[6]&0x0f|0x40, id[8]&0x3f|0x80 // version 4, variant 10
-		return id
+		return benchkit.UUIDFrom(src.Uint64(), src.Uint64())
 	}
 	var tick atomic.Int64
 	clock := func() time.Time { return time.UnixMilli(1_735_689_600_000 + tick.Add(1)) }

@@ -55,10 +55,14 @@ func Canonical(s string) string {
 
 // EventID returns a random version 4 UUID from the runtime's generator, as
 // the engine makes event IDs: an event ID must be unique, not secret.
-func EventID() uuid.UUID {
+func EventID() uuid.UUID { return UUIDFrom(rand.Uint64(), rand.Uint64()) }
+
+// UUIDFrom returns the version 4 UUID made of two random numbers, so that
+// fixtures built alike from a seeded source hold the same IDs.
+func UUIDFrom(hi, lo uint64) uuid.UUID {
 	var id uuid.UUID
-	binary.LittleEndian.PutUint64(id[:8], rand.Uint64())
-	binary.LittleEndian.PutUint64(id[8:], rand.Uint64())
+	binary.LittleEndian.PutUint64(id[:8], hi)
+	binary.LittleEndian.PutUint64(id[8:], lo)
 	id[6], id[8] = id[6]&0x0f|0x40, id[8]&0x3f|0x80 // version 4, variant 10
 	return id
 }
